@@ -1,0 +1,590 @@
+//! x86_64 Linux: the kernel's `user_regs_struct` and FXSAVE area laid out as
+//! GDB's amd64 features `core`, `sse`, `linux` (orig_rax) and `segments`
+//! (fs_base, gs_base).
+//!
+//! One table, [`REGISTERS`], drives both the `g` packet layout and the
+//! target description, so the two cannot disagree. New features (AVX,
+//! AVX-512) grow the table and the storage behind it.
+
+use crate::sys::ptrace::{FxSave, UserRegs};
+use gdbstub::arch::{Arch, RegId};
+use std::fmt::Write as _;
+use std::num::NonZeroUsize;
+use std::sync::OnceLock;
+
+/// The gdbstub architecture of a 64-bit Linux inferior.
+pub enum X86_64Linux {}
+
+impl Arch for X86_64Linux {
+    type Usize = u64;
+    type Registers = Registers;
+    type BreakpointKind = usize;
+    type RegId = RegNum;
+
+    fn target_description_xml() -> Option<&'static str> {
+        static XML: OnceLock<String> = OnceLock::new();
+        Some(XML.get_or_init(target_description).as_str())
+    }
+}
+
+/// Index of each field in the kernel's `user_regs_struct`, in its order.
+#[allow(dead_code)]
+mod kernel {
+    pub const R15: usize = 0;
+    pub const R14: usize = 1;
+    pub const R13: usize = 2;
+    pub const R12: usize = 3;
+    pub const RBP: usize = 4;
+    pub const RBX: usize = 5;
+    pub const R11: usize = 6;
+    pub const R10: usize = 7;
+    pub const R9: usize = 8;
+    pub const R8: usize = 9;
+    pub const RAX: usize = 10;
+    pub const RCX: usize = 11;
+    pub const RDX: usize = 12;
+    pub const RSI: usize = 13;
+    pub const RDI: usize = 14;
+    pub const ORIG_RAX: usize = 15;
+    pub const RIP: usize = 16;
+    pub const CS: usize = 17;
+    pub const EFLAGS: usize = 18;
+    pub const RSP: usize = 19;
+    pub const SS: usize = 20;
+    pub const FS_BASE: usize = 21;
+    pub const GS_BASE: usize = 22;
+    pub const DS: usize = 23;
+    pub const ES: usize = 24;
+    pub const FS: usize = 25;
+    pub const GS: usize = 26;
+    pub const COUNT: usize = 27;
+}
+
+/// Where a GDB register's bytes live.
+#[derive(Clone, Copy, Debug)]
+enum Slot {
+    /// A 64-bit field of `user_regs_struct`.
+    Gpr64(usize),
+    /// The low 32 bits of a `user_regs_struct` field (eflags, selectors).
+    Gpr32(usize),
+    /// `len` bytes at `offset` in the FXSAVE area.
+    Fx { offset: usize, len: usize },
+    /// The x87 tag word, which FXSAVE keeps in abridged form.
+    FullTag,
+}
+
+struct RegDesc {
+    name: &'static str,
+    bits: usize,
+    ty: &'static str,
+    group: Option<&'static str>,
+    feature: Feature,
+    slot: Slot,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Feature {
+    Core,
+    Sse,
+    Linux,
+    Segments,
+}
+
+impl Feature {
+    fn name(self) -> &'static str {
+        match self {
+            Feature::Core => "org.gnu.gdb.i386.core",
+            Feature::Sse => "org.gnu.gdb.i386.sse",
+            Feature::Linux => "org.gnu.gdb.i386.linux",
+            Feature::Segments => "org.gnu.gdb.i386.segments",
+        }
+    }
+}
+
+const fn gpr(name: &'static str, index: usize, ty: &'static str) -> RegDesc {
+    RegDesc {
+        name,
+        bits: 64,
+        ty,
+        group: None,
+        feature: Feature::Core,
+        slot: Slot::Gpr64(index),
+    }
+}
+
+const fn seg(name: &'static str, index: usize) -> RegDesc {
+    RegDesc {
+        name,
+        bits: 32,
+        ty: "int32",
+        group: None,
+        feature: Feature::Core,
+        slot: Slot::Gpr32(index),
+    }
+}
+
+const fn st(name: &'static str, i: usize) -> RegDesc {
+    RegDesc {
+        name,
+        bits: 80,
+        ty: "i387_ext",
+        group: None,
+        feature: Feature::Core,
+        slot: Slot::Fx {
+            offset: 32 + 16 * i,
+            len: 10,
+        },
+    }
+}
+
+const fn fx32(name: &'static str, offset: usize, len: usize, group: &'static str) -> RegDesc {
+    RegDesc {
+        name,
+        bits: 32,
+        ty: "int",
+        group: Some(group),
+        feature: Feature::Core,
+        slot: Slot::Fx { offset, len },
+    }
+}
+
+const fn xmm(name: &'static str, i: usize) -> RegDesc {
+    RegDesc {
+        name,
+        bits: 128,
+        ty: "vec128",
+        group: None,
+        feature: Feature::Sse,
+        slot: Slot::Fx {
+            offset: 160 + 16 * i,
+            len: 16,
+        },
+    }
+}
+
+use kernel::*;
+
+/// GDB's amd64 Linux register numbering: the index in this table is the
+/// register number of `p`/`P` and the position in `g`.
+static REGISTERS: [RegDesc; 60] = [
+    gpr("rax", RAX, "int64"),
+    gpr("rbx", RBX, "int64"),
+    gpr("rcx", RCX, "int64"),
+    gpr("rdx", RDX, "int64"),
+    gpr("rsi", RSI, "int64"),
+    gpr("rdi", RDI, "int64"),
+    gpr("rbp", RBP, "data_ptr"),
+    gpr("rsp", RSP, "data_ptr"),
+    gpr("r8", R8, "int64"),
+    gpr("r9", R9, "int64"),
+    gpr("r10", R10, "int64"),
+    gpr("r11", R11, "int64"),
+    gpr("r12", R12, "int64"),
+    gpr("r13", R13, "int64"),
+    gpr("r14", R14, "int64"),
+    gpr("r15", R15, "int64"),
+    gpr("rip", RIP, "code_ptr"),
+    RegDesc {
+        name: "eflags",
+        bits: 32,
+        ty: "i386_eflags",
+        group: None,
+        feature: Feature::Core,
+        slot: Slot::Gpr32(EFLAGS),
+    },
+    seg("cs", CS),
+    seg("ss", SS),
+    seg("ds", DS),
+    seg("es", ES),
+    seg("fs", FS),
+    seg("gs", GS),
+    st("st0", 0),
+    st("st1", 1),
+    st("st2", 2),
+    st("st3", 3),
+    st("st4", 4),
+    st("st5", 5),
+    st("st6", 6),
+    st("st7", 7),
+    fx32("fctrl", 0, 2, "float"),
+    fx32("fstat", 2, 2, "float"),
+    RegDesc {
+        name: "ftag",
+        bits: 32,
+        ty: "int",
+        group: Some("float"),
+        feature: Feature::Core,
+        slot: Slot::FullTag,
+    },
+    fx32("fiseg", 12, 2, "float"),
+    fx32("fioff", 8, 4, "float"),
+    fx32("foseg", 20, 2, "float"),
+    fx32("fooff", 16, 4, "float"),
+    fx32("fop", 6, 2, "float"),
+    xmm("xmm0", 0),
+    xmm("xmm1", 1),
+    xmm("xmm2", 2),
+    xmm("xmm3", 3),
+    xmm("xmm4", 4),
+    xmm("xmm5", 5),
+    xmm("xmm6", 6),
+    xmm("xmm7", 7),
+    xmm("xmm8", 8),
+    xmm("xmm9", 9),
+    xmm("xmm10", 10),
+    xmm("xmm11", 11),
+    xmm("xmm12", 12),
+    xmm("xmm13", 13),
+    xmm("xmm14", 14),
+    xmm("xmm15", 15),
+    RegDesc {
+        name: "mxcsr",
+        bits: 32,
+        ty: "i386_mxcsr",
+        group: Some("vector"),
+        feature: Feature::Sse,
+        slot: Slot::Fx { offset: 24, len: 4 },
+    },
+    RegDesc {
+        name: "orig_rax",
+        bits: 64,
+        ty: "int",
+        group: Some("system"),
+        feature: Feature::Linux,
+        slot: Slot::Gpr64(ORIG_RAX),
+    },
+    RegDesc {
+        name: "fs_base",
+        bits: 64,
+        ty: "int",
+        group: None,
+        feature: Feature::Segments,
+        slot: Slot::Gpr64(FS_BASE),
+    },
+    RegDesc {
+        name: "gs_base",
+        bits: 64,
+        ty: "int",
+        group: None,
+        feature: Feature::Segments,
+        slot: Slot::Gpr64(GS_BASE),
+    },
+];
+
+/// GDB register number of the program counter.
+pub const PC_REGNUM: usize = 16;
+
+/// All registers of one thread, in the kernel's own formats.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Registers {
+    pub gpr: [u64; COUNT],
+    pub fx: [u8; 512],
+}
+
+impl Default for Registers {
+    fn default() -> Self {
+        Registers {
+            gpr: [0; COUNT],
+            fx: [0; 512],
+        }
+    }
+}
+
+impl Registers {
+    pub fn from_kernel(regs: &UserRegs, fx: &FxSave) -> Registers {
+        let r = regs;
+        Registers {
+            gpr: [
+                r.r15, r.r14, r.r13, r.r12, r.rbp, r.rbx, r.r11, r.r10, r.r9, r.r8, r.rax, r.rcx,
+                r.rdx, r.rsi, r.rdi, r.orig_rax, r.rip, r.cs, r.eflags, r.rsp, r.ss, r.fs_base,
+                r.gs_base, r.ds, r.es, r.fs, r.gs,
+            ],
+            fx: fx.0,
+        }
+    }
+
+    pub fn to_kernel(&self) -> (UserRegs, FxSave) {
+        let g = &self.gpr;
+        let regs = UserRegs {
+            r15: g[R15],
+            r14: g[R14],
+            r13: g[R13],
+            r12: g[R12],
+            rbp: g[RBP],
+            rbx: g[RBX],
+            r11: g[R11],
+            r10: g[R10],
+            r9: g[R9],
+            r8: g[R8],
+            rax: g[RAX],
+            rcx: g[RCX],
+            rdx: g[RDX],
+            rsi: g[RSI],
+            rdi: g[RDI],
+            orig_rax: g[ORIG_RAX],
+            rip: g[RIP],
+            cs: g[CS],
+            eflags: g[EFLAGS],
+            rsp: g[RSP],
+            ss: g[SS],
+            fs_base: g[FS_BASE],
+            gs_base: g[GS_BASE],
+            ds: g[DS],
+            es: g[ES],
+            fs: g[FS],
+            gs: g[GS],
+        };
+        (regs, FxSave(self.fx))
+    }
+
+    /// The bytes of GDB register `regnum`, little-endian, as `p` shows them.
+    pub fn read(&self, regnum: usize, out: &mut Vec<u8>) -> Option<()> {
+        let desc = REGISTERS.get(regnum)?;
+        match desc.slot {
+            Slot::Gpr64(i) => out.extend_from_slice(&self.gpr[i].to_le_bytes()),
+            Slot::Gpr32(i) => out.extend_from_slice(&(self.gpr[i] as u32).to_le_bytes()),
+            Slot::Fx { offset, len } => {
+                let start = out.len();
+                out.extend_from_slice(&self.fx[offset..offset + len]);
+                out.resize(start + desc.bits / 8, 0);
+            }
+            Slot::FullTag => out.extend_from_slice(&u32::from(self.full_tag_word()).to_le_bytes()),
+        }
+        Some(())
+    }
+
+    /// Set GDB register `regnum` from its little-endian bytes.
+    pub fn write(&mut self, regnum: usize, bytes: &[u8]) -> Option<()> {
+        let desc = REGISTERS.get(regnum)?;
+        if bytes.len() != desc.bits / 8 {
+            return None;
+        }
+        let mut word = [0u8; 8];
+        let n = bytes.len().min(8);
+        word[..n].copy_from_slice(&bytes[..n]);
+        let value = u64::from_le_bytes(word);
+        match desc.slot {
+            Slot::Gpr64(i) => self.gpr[i] = value,
+            Slot::Gpr32(i) => self.gpr[i] = value & 0xffff_ffff,
+            Slot::Fx { offset, len } => {
+                self.fx[offset..offset + len].copy_from_slice(&bytes[..len])
+            }
+            Slot::FullTag => self.fx[4] = abridged_tag(value as u16),
+        }
+        Some(())
+    }
+
+    pub fn pc(&self) -> u64 {
+        self.gpr[RIP]
+    }
+
+    pub fn set_pc(&mut self, pc: u64) {
+        self.gpr[RIP] = pc;
+    }
+
+    /// FXSAVE keeps one "valid" bit per x87 register; GDB wants the full
+    /// two-bit tag (valid, zero, special, empty), derived from the contents.
+    fn full_tag_word(&self) -> u16 {
+        let abridged = self.fx[4];
+        let top = (u16::from_le_bytes([self.fx[2], self.fx[3]]) >> 11) & 7;
+        let mut tag = 0u16;
+        for physical in 0..8usize {
+            let bits = if abridged & (1 << physical) == 0 {
+                3 // empty
+            } else {
+                // The FXSAVE stack slots are ordered from ST(0), not by physical register.
+                let st = (physical + 8 - top as usize) % 8;
+                let raw = &self.fx[32 + 16 * st..32 + 16 * st + 10];
+                let exponent = u16::from_le_bytes([raw[8], raw[9]]) & 0x7fff;
+                let mantissa = u64::from_le_bytes(raw[..8].try_into().unwrap_or([0; 8]));
+                if exponent == 0x7fff {
+                    2 // special: infinity or NaN
+                } else if exponent == 0 {
+                    if mantissa == 0 {
+                        1 // zero
+                    } else {
+                        2 // special: denormal
+                    }
+                } else if mantissa >> 63 == 0 {
+                    2 // special: unnormal
+                } else {
+                    0 // valid
+                }
+            };
+            tag |= bits << (2 * physical);
+        }
+        tag
+    }
+}
+
+fn abridged_tag(full: u16) -> u8 {
+    (0..8).fold(0u8, |acc, i| {
+        if (full >> (2 * i)) & 3 != 3 {
+            acc | (1 << i)
+        } else {
+            acc
+        }
+    })
+}
+
+impl gdbstub::arch::Registers for Registers {
+    type ProgramCounter = u64;
+
+    fn pc(&self) -> u64 {
+        self.gpr[RIP]
+    }
+
+    fn gdb_serialize(&self, mut write_byte: impl FnMut(Option<u8>)) {
+        let mut bytes = Vec::with_capacity(600);
+        for regnum in 0..REGISTERS.len() {
+            self.read(regnum, &mut bytes);
+        }
+        bytes.into_iter().for_each(|b| write_byte(Some(b)));
+    }
+
+    fn gdb_deserialize(&mut self, bytes: &[u8]) -> Result<(), ()> {
+        let mut rest = bytes;
+        for (regnum, desc) in REGISTERS.iter().enumerate() {
+            let len = desc.bits / 8;
+            // A short `G` updates the registers it covers, like gdbserver.
+            if rest.len() < len {
+                break;
+            }
+            self.write(regnum, &rest[..len]).ok_or(())?;
+            rest = &rest[len..];
+        }
+        Ok(())
+    }
+}
+
+/// A GDB register number, as used by `p` and `P`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RegNum(pub usize);
+
+impl RegId for RegNum {
+    fn from_raw_id(id: usize) -> Option<(Self, Option<NonZeroUsize>)> {
+        let desc = REGISTERS.get(id)?;
+        Some((RegNum(id), NonZeroUsize::new(desc.bits / 8)))
+    }
+
+    fn to_raw_id(&self) -> Option<usize> {
+        Some(self.0)
+    }
+}
+
+const CORE_TYPES: &str = r#"  <flags id="i386_eflags" size="4">
+    <field name="CF" start="0" end="0"/><field name="" start="1" end="1"/>
+    <field name="PF" start="2" end="2"/><field name="AF" start="4" end="4"/>
+    <field name="ZF" start="6" end="6"/><field name="SF" start="7" end="7"/>
+    <field name="TF" start="8" end="8"/><field name="IF" start="9" end="9"/>
+    <field name="DF" start="10" end="10"/><field name="OF" start="11" end="11"/>
+    <field name="NT" start="14" end="14"/><field name="RF" start="16" end="16"/>
+    <field name="VM" start="17" end="17"/><field name="AC" start="18" end="18"/>
+    <field name="VIF" start="19" end="19"/><field name="VIP" start="20" end="20"/>
+    <field name="ID" start="21" end="21"/>
+  </flags>
+"#;
+
+/// Types are scoped to their feature in GDB: the vector types go with `sse`.
+const SSE_TYPES: &str = r#"  <vector id="v8bf16" type="bfloat16" count="8"/>
+  <vector id="v4f" type="ieee_single" count="4"/>
+  <vector id="v2d" type="ieee_double" count="2"/>
+  <vector id="v16i8" type="int8" count="16"/>
+  <vector id="v8i16" type="int16" count="8"/>
+  <vector id="v4i32" type="int32" count="4"/>
+  <vector id="v2i64" type="int64" count="2"/>
+  <union id="vec128">
+    <field name="v8_bfloat16" type="v8bf16"/><field name="v4_float" type="v4f"/>
+    <field name="v2_double" type="v2d"/><field name="v16_int8" type="v16i8"/>
+    <field name="v8_int16" type="v8i16"/><field name="v4_int32" type="v4i32"/>
+    <field name="v2_int64" type="v2i64"/><field name="uint128" type="uint128"/>
+  </union>
+  <flags id="i386_mxcsr" size="4">
+    <field name="IE" start="0" end="0"/><field name="DE" start="1" end="1"/>
+    <field name="ZE" start="2" end="2"/><field name="OE" start="3" end="3"/>
+    <field name="UE" start="4" end="4"/><field name="PE" start="5" end="5"/>
+    <field name="DAZ" start="6" end="6"/><field name="IM" start="7" end="7"/>
+    <field name="DM" start="8" end="8"/><field name="ZM" start="9" end="9"/>
+    <field name="OM" start="10" end="10"/><field name="UM" start="11" end="11"/>
+    <field name="PM" start="12" end="12"/><field name="FZ" start="15" end="15"/>
+  </flags>
+"#;
+
+/// The target description: one `<feature>` per [`Feature`], registers in
+/// table order with explicit numbers.
+fn target_description() -> String {
+    let mut xml = String::from(
+        "<?xml version=\"1.0\"?>\n<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n<target version=\"1.0\">\n  <architecture>i386:x86-64</architecture>\n  <osabi>GNU/Linux</osabi>\n",
+    );
+    let mut current: Option<Feature> = None;
+    for (regnum, desc) in REGISTERS.iter().enumerate() {
+        if current != Some(desc.feature) {
+            if current.is_some() {
+                xml.push_str("</feature>\n");
+            }
+            let _ = writeln!(xml, "<feature name=\"{}\">", desc.feature.name());
+            match desc.feature {
+                Feature::Core => xml.push_str(CORE_TYPES),
+                Feature::Sse => xml.push_str(SSE_TYPES),
+                _ => {}
+            }
+            current = Some(desc.feature);
+        }
+        let _ = write!(
+            xml,
+            "  <reg name=\"{}\" bitsize=\"{}\" type=\"{}\" regnum=\"{regnum}\"",
+            desc.name, desc.bits, desc.ty
+        );
+        if let Some(group) = desc.group {
+            let _ = write!(xml, " group=\"{group}\"");
+        }
+        xml.push_str("/>\n");
+    }
+    xml.push_str("</feature>\n</target>\n");
+    xml
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gdbstub::arch::Registers as _;
+
+    #[test]
+    fn g_packet_round_trips_and_has_gdb_size() {
+        let mut regs = Registers::default();
+        for (i, v) in regs.gpr.iter_mut().enumerate() {
+            *v = 0x1111_0000_0000_0000 * (i as u64 % 7) + i as u64;
+        }
+        for (i, b) in regs.fx.iter_mut().enumerate() {
+            *b = i as u8;
+        }
+        regs.fx[4] = 0xff; // all x87 registers valid, so the tag survives
+        let mut bytes = Vec::new();
+        regs.gdb_serialize(|b| bytes.push(b.unwrap_or(0)));
+        // 16*8 + 8 + 4 + 6*4 + 8*10 + 8*4 + 16*16 + 4 + 8 + 8 + 8
+        assert_eq!(bytes.len(), 560);
+        let mut back = Registers::default();
+        back.gdb_deserialize(&bytes).unwrap();
+        // Fields GDB does not carry are not compared.
+        assert_eq!(back.pc(), regs.pc());
+        assert_eq!(back.gpr[RAX], regs.gpr[RAX]);
+        assert_eq!(back.gpr[FS_BASE], regs.gpr[FS_BASE]);
+        assert_eq!(back.fx[160..416], regs.fx[160..416]);
+    }
+
+    #[test]
+    fn tag_word_marks_empty_and_zero() {
+        let mut regs = Registers::default();
+        regs.fx[4] = 0b0000_0001; // only physical register 0 in use, top = 0, value 0.0
+        assert_eq!(regs.full_tag_word(), 0xfffd);
+        assert_eq!(abridged_tag(0xfffd), 1);
+    }
+
+    #[test]
+    fn description_numbers_every_register() {
+        let xml = target_description();
+        assert!(xml.contains("name=\"rip\" bitsize=\"64\" type=\"code_ptr\" regnum=\"16\""));
+        assert!(xml.contains("name=\"gs_base\" bitsize=\"64\" type=\"int\" regnum=\"59\""));
+        assert_eq!(xml.matches("<feature").count(), 4);
+    }
+}

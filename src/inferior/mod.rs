@@ -1,0 +1,56 @@
+//! The debugging model: a traced process, its threads and their state
+//! machine, all-stop, breakpoints and memory. Knows nothing of the protocol
+//! or of sockets, so it can be driven and tested without a client.
+
+mod breakpoints;
+mod launch;
+mod process;
+mod thread;
+pub mod tracer;
+
+pub use launch::{launch, LaunchSpec};
+pub use process::{Action, Process, Report, ResumePlan};
+pub use thread::{Resume, StopEvent};
+
+use crate::sys::{Errno, Tid};
+use std::fmt;
+
+#[derive(Debug)]
+pub enum Error {
+    /// No such thread: never was, or has exited.
+    NoSuchThread(Tid),
+    /// The thread is running or dying and cannot be inspected now.
+    NotStopped(Tid),
+    /// The request needs every thread stopped, and the process is running.
+    ProcessRunning,
+    /// A memory access at `addr` failed.
+    Memory { addr: u64, errno: Errno },
+    /// A system call on thread `tid` failed.
+    Sys {
+        what: &'static str,
+        tid: Tid,
+        errno: Errno,
+    },
+    /// The program could not be started.
+    Launch(String),
+    /// The process has exited; nothing is left to debug.
+    Gone,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::NoSuchThread(tid) => write!(f, "no thread {tid}"),
+            Error::NotStopped(tid) => write!(f, "thread {tid} is not stopped"),
+            Error::ProcessRunning => write!(f, "the process is running"),
+            Error::Memory { addr, errno } => {
+                write!(f, "cannot access memory at {addr:#x}: {errno}")
+            }
+            Error::Sys { what, tid, errno } => write!(f, "{what} on thread {tid}: {errno}"),
+            Error::Launch(msg) => f.write_str(msg),
+            Error::Gone => write!(f, "the process has exited"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}

@@ -1,0 +1,787 @@
+//! A traced process: its threads, all-stop, breakpoints and memory.
+//!
+//! The process moves between run states ([`RunState`]) as the client
+//! resumes it and as wait statuses come in. The rule of all-stop: when a
+//! thread stops for a reason the client must hear of, every other thread is
+//! stopped before the stop is reported. Stops that arrive meanwhile are kept
+//! as pending and reported, one per resume, before the thread runs again.
+
+use super::breakpoints::{Breakpoints, INT3};
+use super::thread::{Resume, Stop, StopEvent, Thread, ThreadState};
+use super::tracer::Tracer;
+use super::Error;
+use crate::arch::x86_64::Registers;
+use crate::sys::wait::{PtraceEvent, WaitStatus};
+use crate::sys::{Errno, Tid};
+use std::collections::{BTreeMap, BTreeSet};
+use std::marker::PhantomData;
+
+/// What the client asked one thread to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Action {
+    pub resume: Resume,
+    /// Signal to deliver on resume, 0 for none.
+    pub signal: i32,
+}
+
+/// A resume request: actions per thread, and what the other threads do
+/// (`None`: they stay stopped, as with scheduler locking).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResumePlan {
+    pub actions: BTreeMap<Tid, Action>,
+    pub others: Option<Action>,
+}
+
+impl ResumePlan {
+    fn action(&self, tid: Tid) -> Option<Action> {
+        self.actions.get(&tid).copied().or(self.others)
+    }
+}
+
+/// What the client is told when the process stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Report {
+    Thread {
+        tid: Tid,
+        event: StopEvent,
+    },
+    /// Stopped at the client's request (Ctrl-C).
+    Interrupted {
+        tid: Tid,
+    },
+    Exited(i32),
+    Killed(i32),
+}
+
+/// Why the threads are being stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cause {
+    /// A thread has a stop to report.
+    Event,
+    /// The client asked (Ctrl-C).
+    Interrupt,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum RunState {
+    /// Every thread stopped and the client told so.
+    Stopped,
+    /// Threads run as the client asked.
+    Running,
+    /// `tid` single-steps off the breakpoint at `addr` (removed meanwhile)
+    /// while the others wait; then `plan` resumes everyone.
+    SteppingOver {
+        tid: Tid,
+        addr: u64,
+        plan: ResumePlan,
+        stepped: BTreeSet<Tid>,
+        interrupted: bool,
+    },
+    /// Stopping every thread before reporting.
+    Stopping(Cause),
+    /// The process ended; the report is still to be taken.
+    Exited(Report),
+    /// Nothing left: exited and reported, killed or detached.
+    Gone,
+}
+
+/// `si_code` of a SIGTRAP from an `int3` (SI_KERNEL) and from a single-step.
+const SI_KERNEL: i32 = 0x80;
+const TRAP_TRACE: i32 = 2;
+
+pub struct Process<T: Tracer> {
+    pid: Tid,
+    tracer: T,
+    threads: BTreeMap<Tid, Thread>,
+    breakpoints: Breakpoints,
+    state: RunState,
+    /// Round-robin among pending stops, so no thread starves the others.
+    last_reported: Tid,
+    /// ptrace requests must come from the thread that attached: keep the
+    /// process on that thread (`!Send`).
+    _tracer_thread: PhantomData<*const ()>,
+}
+
+impl<T: Tracer> Process<T> {
+    /// A process whose threads `tids` are all in a ptrace stop.
+    pub fn new(pid: Tid, tracer: T, tids: &[Tid]) -> Process<T> {
+        let threads = tids
+            .iter()
+            .map(|&tid| (tid, Thread::new(tid, ThreadState::Stopped(Stop::Quiet))))
+            .collect();
+        Process {
+            pid,
+            tracer,
+            threads,
+            breakpoints: Breakpoints::default(),
+            state: RunState::Stopped,
+            last_reported: pid,
+            _tracer_thread: PhantomData,
+        }
+    }
+
+    pub fn pid(&self) -> Tid {
+        self.pid
+    }
+
+    pub fn tracer(&mut self) -> &mut T {
+        &mut self.tracer
+    }
+
+    /// Threads the client can see: all but those already dying.
+    pub fn thread_ids(&self) -> impl Iterator<Item = Tid> + '_ {
+        self.threads
+            .values()
+            .filter(|t| t.state() != ThreadState::Zombie)
+            .map(|t| t.tid)
+    }
+
+    pub fn thread_state(&self, tid: Tid) -> Option<ThreadState> {
+        self.threads.get(&tid).map(Thread::state)
+    }
+
+    pub fn is_gone(&self) -> bool {
+        matches!(self.state, RunState::Gone)
+    }
+
+    /// Whether every thread is stopped and the client knows it.
+    pub fn is_stopped(&self) -> bool {
+        self.state == RunState::Stopped
+    }
+
+    // ----- inspection: only of stopped threads -----
+
+    fn stopped(&self, tid: Tid) -> Result<StoppedTid, Error> {
+        match self.threads.get(&tid).map(Thread::state) {
+            Some(ThreadState::Stopped(_)) => Ok(StoppedTid(tid)),
+            Some(_) => Err(Error::NotStopped(tid)),
+            None => Err(Error::NoSuchThread(tid)),
+        }
+    }
+
+    pub fn read_registers(&mut self, tid: Tid) -> Result<Registers, Error> {
+        let t = self.stopped(tid)?;
+        self.tracer
+            .registers(t.0)
+            .map_err(|errno| self.sys_error("reading registers", t.0, errno))
+    }
+
+    pub fn write_registers(&mut self, tid: Tid, regs: &Registers) -> Result<(), Error> {
+        let t = self.stopped(tid)?;
+        self.tracer
+            .set_registers(t.0, regs)
+            .map_err(|errno| self.sys_error("writing registers", t.0, errno))
+    }
+
+    /// An error from a request on a thread we believed stopped: ESRCH means
+    /// it died under us (SIGKILL from outside), which is not our bug.
+    fn sys_error(&self, what: &'static str, tid: Tid, errno: Errno) -> Error {
+        if errno == Errno::ESRCH {
+            Error::NoSuchThread(tid)
+        } else {
+            Error::Sys { what, tid, errno }
+        }
+    }
+
+    /// Read program memory, as the program sees it (our `int3`s hidden).
+    /// Returns the number of bytes read: short where memory ends.
+    pub fn read_memory(&mut self, addr: u64, buf: &mut [u8]) -> Result<usize, Error> {
+        if self.state == RunState::Gone {
+            return Err(Error::Gone);
+        }
+        let n = self
+            .tracer
+            .read_memory(addr, buf)
+            .map_err(|errno| Error::Memory { addr, errno })?;
+        self.breakpoints.hide_in(addr, &mut buf[..n]);
+        Ok(n)
+    }
+
+    /// Write program memory; breakpoints inside the range stay inserted.
+    pub fn write_memory(&mut self, addr: u64, data: &[u8]) -> Result<(), Error> {
+        if self.state == RunState::Gone {
+            return Err(Error::Gone);
+        }
+        let mut bytes = data.to_vec();
+        let saved: Vec<(u64, u8)> = self.breakpoints.iter().collect();
+        self.breakpoints.write_through(addr, &mut bytes);
+        let result = self.tracer.write_memory(addr, &bytes);
+        if result.is_err() {
+            // Nothing was written: the old originals still stand.
+            for (a, b) in saved {
+                if self.breakpoints.contains(a) {
+                    self.breakpoints.add(a, b);
+                }
+            }
+        }
+        result.map_err(|errno| Error::Memory { addr, errno })
+    }
+
+    // ----- breakpoints -----
+
+    pub fn insert_breakpoint(&mut self, addr: u64) -> Result<(), Error> {
+        if self.breakpoints.contains(addr) {
+            return Ok(());
+        }
+        let mut original = [0u8];
+        let n = self
+            .tracer
+            .read_memory(addr, &mut original)
+            .map_err(|errno| Error::Memory { addr, errno })?;
+        if n != 1 {
+            return Err(Error::Memory {
+                addr,
+                errno: Errno::EFAULT,
+            });
+        }
+        self.tracer
+            .write_memory(addr, &[INT3])
+            .map_err(|errno| Error::Memory { addr, errno })?;
+        self.breakpoints.add(addr, original[0]);
+        Ok(())
+    }
+
+    /// Remove a breakpoint; `false` if there was none at `addr`.
+    pub fn remove_breakpoint(&mut self, addr: u64) -> Result<bool, Error> {
+        let Some(original) = self.breakpoints.original(addr) else {
+            return Ok(false);
+        };
+        self.tracer
+            .write_memory(addr, &[original])
+            .map_err(|errno| Error::Memory { addr, errno })?;
+        self.breakpoints.remove(addr);
+        Ok(true)
+    }
+
+    fn restore_original(&mut self, addr: u64) {
+        if let Some(original) = self.breakpoints.original(addr) {
+            if let Err(errno) = self.tracer.write_memory(addr, &[original]) {
+                log::warn!("cannot lift breakpoint at {addr:#x}: {errno}");
+            }
+        }
+    }
+
+    fn reinsert(&mut self, addr: u64) {
+        if self.breakpoints.contains(addr) {
+            if let Err(errno) = self.tracer.write_memory(addr, &[INT3]) {
+                log::warn!("cannot reinsert breakpoint at {addr:#x}: {errno}");
+            }
+        }
+    }
+
+    // ----- resuming and stopping -----
+
+    /// Resume the threads as `plan` says. A pending stop of a thread the
+    /// plan resumes is reported at once instead, without running anything.
+    ///
+    /// Actions for threads that are gone are dropped. A plan that resumes
+    /// nothing is answered with an immediate stop, as the client waits for one.
+    pub fn resume(&mut self, mut plan: ResumePlan) -> Result<(), Error> {
+        match self.state {
+            RunState::Stopped => {}
+            RunState::Gone | RunState::Exited(_) => return Err(Error::Gone),
+            _ => return Err(Error::ProcessRunning),
+        }
+        plan.actions.retain(|tid, _| {
+            let known = self.threads.contains_key(tid);
+            if !known {
+                log::debug!("resume: thread {tid} is gone, its action is dropped");
+            }
+            known
+        });
+        if !self.threads.keys().any(|&tid| plan.action(tid).is_some()) {
+            self.state = RunState::Stopping(Cause::Interrupt);
+            return Ok(());
+        }
+        self.discard_stale_breakpoint_stops(&plan);
+        let has_pending = self
+            .threads
+            .values()
+            .any(|t| t.pending().is_some() && plan.action(t.tid).is_some());
+        if has_pending {
+            log::debug!("a pending stop is reported before anything runs");
+            self.state = RunState::Stopping(Cause::Event);
+            return Ok(());
+        }
+        self.start(plan, BTreeSet::new());
+        Ok(())
+    }
+
+    /// A breakpoint hit kept pending is void if the client has since
+    /// removed the breakpoint: the thread simply runs from there.
+    fn discard_stale_breakpoint_stops(&mut self, plan: &ResumePlan) {
+        let stale: Vec<Tid> = self
+            .threads
+            .values()
+            .filter(|t| t.pending() == Some(StopEvent::Breakpoint) && plan.action(t.tid).is_some())
+            .map(|t| t.tid)
+            .collect();
+        for tid in stale {
+            let still_there = match self.tracer.pc(tid) {
+                Ok(pc) => self.breakpoints.contains(pc),
+                Err(_) => true,
+            };
+            if !still_there {
+                self.set_state(tid, ThreadState::Stopped(Stop::Quiet));
+            }
+        }
+    }
+
+    /// Resume every stopped thread the plan names, stepping threads that sit
+    /// on an inserted breakpoint off it first, one at a time.
+    fn start(&mut self, plan: ResumePlan, mut stepped: BTreeSet<Tid>) {
+        let to_run: Vec<(Tid, Action)> = self
+            .threads
+            .values()
+            .filter(|t| t.state() == ThreadState::Stopped(Stop::Quiet))
+            .filter_map(|t| Some((t.tid, plan.action(t.tid)?)))
+            .collect();
+        if !self.breakpoints.is_empty() {
+            for &(tid, action) in &to_run {
+                if stepped.contains(&tid) {
+                    continue;
+                }
+                let Ok(pc) = self.tracer.pc(tid) else {
+                    continue;
+                };
+                if !self.breakpoints.contains(pc) {
+                    continue;
+                }
+                log::debug!("thread {tid}: stepping off the breakpoint at {pc:#x}");
+                stepped.insert(tid);
+                self.restore_original(pc);
+                self.state = RunState::SteppingOver {
+                    tid,
+                    addr: pc,
+                    plan,
+                    stepped,
+                    interrupted: false,
+                };
+                self.run_thread(tid, Resume::Step, action.signal);
+                return;
+            }
+        }
+        self.state = RunState::Running;
+        for (tid, action) in to_run {
+            self.run_thread(tid, action.resume, action.signal);
+        }
+    }
+
+    fn run_thread(&mut self, tid: Tid, resume: Resume, signal: i32) {
+        match self.tracer.resume(tid, resume == Resume::Step, signal) {
+            Ok(()) => self.set_state(tid, ThreadState::Running(resume)),
+            // Killed under us: its exit status is on its way.
+            Err(errno) => {
+                log::debug!("thread {tid}: cannot resume ({errno}), it is dying");
+                self.set_state(tid, ThreadState::Zombie);
+            }
+        }
+    }
+
+    /// Stop every thread at the client's request (Ctrl-C). The stop is
+    /// reported once all threads have stopped.
+    pub fn interrupt(&mut self) {
+        match &mut self.state {
+            RunState::Running => {
+                self.state = RunState::Stopping(Cause::Interrupt);
+                self.stop_running_threads();
+            }
+            RunState::SteppingOver {
+                tid, interrupted, ..
+            } => {
+                *interrupted = true;
+                let tid = *tid;
+                self.stop_thread(tid);
+            }
+            RunState::Stopping(cause) => *cause = Cause::Interrupt,
+            RunState::Stopped | RunState::Exited(_) | RunState::Gone => {}
+        }
+    }
+
+    fn stop_running_threads(&mut self) {
+        let running: Vec<Tid> = self
+            .threads
+            .values()
+            .filter(|t| matches!(t.state(), ThreadState::Running(_)))
+            .map(|t| t.tid)
+            .collect();
+        for tid in running {
+            self.stop_thread(tid);
+        }
+    }
+
+    fn stop_thread(&mut self, tid: Tid) {
+        let Some(ThreadState::Running(resume)) = self.thread_state(tid) else {
+            return;
+        };
+        match self.tracer.interrupt(tid) {
+            Ok(()) => self.set_state(tid, ThreadState::Stopping(resume)),
+            Err(errno) => {
+                log::debug!("thread {tid}: cannot interrupt ({errno}), it is dying");
+                self.set_state(tid, ThreadState::Zombie);
+            }
+        }
+    }
+
+    fn set_state(&mut self, tid: Tid, state: ThreadState) {
+        if let Some(thread) = self.threads.get_mut(&tid) {
+            thread.set_state(state);
+        }
+    }
+
+    // ----- wait statuses -----
+
+    /// Take in every wait status that is pending now, then move the state
+    /// machine on. Returns the stop to report, if one is ready.
+    pub fn poll(&mut self) -> Result<Option<Report>, Error> {
+        loop {
+            match self.tracer.wait(false) {
+                Ok(Some(status)) => self.handle(status),
+                Ok(None) => break,
+                Err(errno) => {
+                    return Err(Error::Sys {
+                        what: "waitpid",
+                        tid: -1,
+                        errno,
+                    })
+                }
+            }
+        }
+        Ok(self.progress())
+    }
+
+    /// Block until the process has a stop to report (used where the client
+    /// waits synchronously: backend tests, kill).
+    pub fn wait_for_report(&mut self) -> Result<Report, Error> {
+        if matches!(self.state, RunState::Stopped | RunState::Gone) {
+            return Err(Error::Gone);
+        }
+        loop {
+            if let Some(report) = self.progress() {
+                return Ok(report);
+            }
+            match self.tracer.wait(true) {
+                Ok(Some(status)) => self.handle(status),
+                Ok(None) => return Err(Error::Gone),
+                Err(errno) => {
+                    return Err(Error::Sys {
+                        what: "waitpid",
+                        tid: -1,
+                        errno,
+                    })
+                }
+            }
+        }
+    }
+
+    /// Take in one wait status.
+    pub fn handle(&mut self, status: WaitStatus) {
+        let tid = status.tid();
+        if !self.threads.contains_key(&tid) {
+            match status {
+                WaitStatus::Exited { .. } | WaitStatus::Killed { .. } => return,
+                // A new thread whose PTRACE_EVENT_CLONE we have not seen yet.
+                _ => {
+                    self.threads
+                        .insert(tid, Thread::new(tid, ThreadState::Starting));
+                }
+            }
+        }
+        match status {
+            WaitStatus::Exited { code, .. } => self.thread_gone(tid, Report::Exited(code)),
+            WaitStatus::Killed { signal, .. } => self.thread_gone(tid, Report::Killed(signal)),
+            WaitStatus::Event { event, .. } => match event {
+                PtraceEvent::Exit => self.thread_exiting(tid),
+                PtraceEvent::Clone => {
+                    match self.tracer.new_thread_id(tid) {
+                        Ok(new) if !self.threads.contains_key(&new) => {
+                            // Its first stop (PTRACE_EVENT_STOP) is still to come.
+                            self.threads
+                                .insert(new, Thread::new(new, ThreadState::Starting));
+                        }
+                        Ok(_) => {}
+                        Err(errno) => log::warn!("thread {tid}: clone event unreadable: {errno}"),
+                    }
+                    self.quiet_stop(tid);
+                }
+                PtraceEvent::Exec => self.exec_stop(tid),
+                PtraceEvent::Stop
+                | PtraceEvent::Fork
+                | PtraceEvent::Vfork
+                | PtraceEvent::VforkDone
+                | PtraceEvent::Seccomp => self.quiet_stop(tid),
+            },
+            WaitStatus::SyscallStop { .. } => self.quiet_stop(tid),
+            WaitStatus::SignalStop { signal, .. } if signal == libc::SIGTRAP => {
+                let event = self.classify_sigtrap(tid);
+                self.event_stop(tid, event);
+            }
+            WaitStatus::SignalStop { signal, .. } => {
+                self.event_stop(tid, StopEvent::Signal(signal))
+            }
+        }
+    }
+
+    /// A SIGTRAP is one of our breakpoints, the end of a single-step, or a
+    /// real SIGTRAP for the program.
+    fn classify_sigtrap(&mut self, tid: Tid) -> StopEvent {
+        let stepping = matches!(
+            self.thread_state(tid),
+            Some(ThreadState::Running(Resume::Step) | ThreadState::Stopping(Resume::Step))
+        );
+        let code = match self.tracer.signal_code(tid) {
+            Ok(code) => code,
+            Err(_) => return StopEvent::Signal(libc::SIGTRAP),
+        };
+        if code == SI_KERNEL {
+            if let Ok(pc) = self.tracer.pc(tid) {
+                let addr = pc.wrapping_sub(1);
+                if self.breakpoints.contains(addr) {
+                    // The pc is one past the int3: put it back on the breakpoint.
+                    if let Err(errno) = self.tracer.set_pc(tid, addr) {
+                        log::warn!("thread {tid}: cannot back up pc: {errno}");
+                    }
+                    return StopEvent::Breakpoint;
+                }
+            }
+        }
+        if code == TRAP_TRACE && stepping {
+            return StopEvent::Stepped;
+        }
+        StopEvent::Signal(libc::SIGTRAP)
+    }
+
+    /// A stop with nothing to report: let the thread go on if its siblings
+    /// are running, else leave it stopped.
+    fn quiet_stop(&mut self, tid: Tid) {
+        let Some(state) = self.thread_state(tid) else {
+            return;
+        };
+        match state {
+            ThreadState::Running(resume) => self.run_thread(tid, resume, 0),
+            // A new thread's first stop: it joins its siblings if they run.
+            ThreadState::Starting if self.state == RunState::Running => {
+                self.run_thread(tid, Resume::Continue, 0)
+            }
+            ThreadState::Starting | ThreadState::Stopping(_) => {
+                self.set_state(tid, ThreadState::Stopped(Stop::Quiet))
+            }
+            ThreadState::Stopped(_) | ThreadState::Zombie => {
+                log::warn!("thread {tid}: unexpected stop in state {state:?}")
+            }
+        }
+    }
+
+    /// A stop the client must hear of: keep it, and stop everyone else.
+    fn event_stop(&mut self, tid: Tid, event: StopEvent) {
+        let event = match (&self.state, event) {
+            // The end of a step-over the client did not ask for as a step.
+            (
+                RunState::SteppingOver {
+                    tid: stepper, plan, ..
+                },
+                StopEvent::Stepped,
+            ) if *stepper == tid && plan.action(tid).map(|a| a.resume) != Some(Resume::Step) => {
+                self.set_state(tid, ThreadState::Stopped(Stop::Quiet));
+                return;
+            }
+            _ => event,
+        };
+        self.set_state(tid, ThreadState::Stopped(Stop::Pending(event)));
+        if self.state == RunState::Running {
+            self.state = RunState::Stopping(Cause::Event);
+            self.stop_running_threads();
+        }
+    }
+
+    /// PTRACE_EVENT_EXIT: the thread is on its way out. It cannot be stopped
+    /// again, so let it finish dying whatever else is going on.
+    fn thread_exiting(&mut self, tid: Tid) {
+        match self.tracer.resume(tid, false, 0) {
+            Ok(()) | Err(Errno::ESRCH) => {}
+            Err(errno) => log::warn!("thread {tid}: cannot release exiting thread: {errno}"),
+        }
+        self.set_state(tid, ThreadState::Zombie);
+    }
+
+    fn thread_gone(&mut self, tid: Tid, status: Report) {
+        self.threads.remove(&tid);
+        if tid == self.pid {
+            log::debug!("process {tid} ended: {status:?}");
+            self.threads.clear();
+            self.state = RunState::Exited(status);
+        }
+    }
+
+    /// The program called execve: a new address space without our
+    /// breakpoints, and only the execing thread left (now with the leader's tid).
+    fn exec_stop(&mut self, tid: Tid) {
+        log::debug!("thread {tid}: exec");
+        self.breakpoints = Breakpoints::default();
+        self.threads.retain(|&t, _| t == tid || t == self.pid);
+        if tid != self.pid {
+            self.threads.remove(&tid);
+            self.threads
+                .insert(self.pid, Thread::new(self.pid, ThreadState::Starting));
+        }
+        self.event_stop(self.pid, StopEvent::Signal(libc::SIGTRAP));
+    }
+
+    /// Move on after events: finish a step-over, or report once all are stopped.
+    fn progress(&mut self) -> Option<Report> {
+        match &self.state {
+            RunState::Exited(report) => {
+                let report = *report;
+                self.state = RunState::Gone;
+                Some(report)
+            }
+            RunState::SteppingOver {
+                tid,
+                addr,
+                plan,
+                stepped,
+                interrupted,
+            } => {
+                let (tid, addr) = (*tid, *addr);
+                if self.thread_state(tid).is_some_and(ThreadState::is_running) {
+                    return None;
+                }
+                let (mut plan, stepped, interrupted) =
+                    (plan.clone(), stepped.clone(), *interrupted);
+                self.reinsert(addr);
+                let pending = self.threads.get(&tid).and_then(Thread::pending).is_some();
+                if interrupted || pending {
+                    let cause = if interrupted {
+                        Cause::Interrupt
+                    } else {
+                        Cause::Event
+                    };
+                    self.state = RunState::Stopping(cause);
+                    return self.progress();
+                }
+                // The signal, if any, went in with the step.
+                if let Some(action) = plan.action(tid) {
+                    plan.actions.insert(
+                        tid,
+                        Action {
+                            signal: 0,
+                            ..action
+                        },
+                    );
+                }
+                self.start(plan, stepped);
+                None
+            }
+            RunState::Stopping(cause) => {
+                let cause = *cause;
+                if self.threads.values().any(|t| t.state().is_running()) {
+                    return None;
+                }
+                let report = match self.pick_pending() {
+                    Some((tid, event)) => {
+                        self.set_state(tid, ThreadState::Stopped(Stop::Quiet));
+                        Report::Thread { tid, event }
+                    }
+                    None => {
+                        let tid = self.report_thread()?;
+                        if cause == Cause::Event {
+                            log::debug!("the stop to report vanished; reporting an interrupt");
+                        }
+                        Report::Interrupted { tid }
+                    }
+                };
+                if let Report::Thread { tid, .. } | Report::Interrupted { tid } = report {
+                    self.last_reported = tid;
+                }
+                self.state = RunState::Stopped;
+                Some(report)
+            }
+            RunState::Stopped | RunState::Running | RunState::Gone => None,
+        }
+    }
+
+    /// The pending stop to report: a finished step first (the client is
+    /// waiting on it), else the next thread after the last one reported.
+    fn pick_pending(&self) -> Option<(Tid, StopEvent)> {
+        let pending = || {
+            self.threads
+                .values()
+                .filter_map(|t| Some((t.tid, t.pending()?)))
+        };
+        pending()
+            .find(|&(_, e)| e == StopEvent::Stepped)
+            .or_else(|| pending().find(|&(tid, _)| tid > self.last_reported))
+            .or_else(|| pending().next())
+    }
+
+    /// The thread to name in a report that has none of its own.
+    fn report_thread(&self) -> Option<Tid> {
+        let live = |tid: &Tid| {
+            self.thread_state(*tid)
+                .is_some_and(|s| matches!(s, ThreadState::Stopped(_)))
+        };
+        [self.last_reported, self.pid]
+            .into_iter()
+            .find(live)
+            .or_else(|| self.thread_ids().find(live))
+    }
+
+    // ----- ending -----
+
+    /// Kill the process and reap every thread. Returns once it is gone.
+    pub fn kill(&mut self) -> Result<(), Error> {
+        if self.state == RunState::Gone {
+            return Ok(());
+        }
+        if let Err(errno) = self.tracer.kill() {
+            if errno != Errno::ESRCH {
+                return Err(Error::Sys {
+                    what: "kill",
+                    tid: self.pid,
+                    errno,
+                });
+            }
+        }
+        while !matches!(self.state, RunState::Exited(_) | RunState::Gone) {
+            match self.tracer.wait(true) {
+                Ok(Some(status)) => self.handle(status),
+                Ok(None) | Err(_) => break,
+            }
+        }
+        self.threads.clear();
+        self.state = RunState::Gone;
+        Ok(())
+    }
+
+    /// Take every breakpoint out and let every thread go, each with the
+    /// signal it stopped with and was not yet told about.
+    pub fn detach(&mut self) -> Result<(), Error> {
+        match self.state {
+            RunState::Stopped => {}
+            RunState::Gone | RunState::Exited(_) => return Err(Error::Gone),
+            _ => return Err(Error::ProcessRunning),
+        }
+        let addrs: Vec<u64> = self.breakpoints.iter().map(|(a, _)| a).collect();
+        for addr in addrs {
+            self.remove_breakpoint(addr)?;
+        }
+        for thread in self.threads.values() {
+            let signal = match thread.pending() {
+                Some(StopEvent::Signal(sig)) => sig,
+                _ => 0,
+            };
+            if thread.state() == ThreadState::Zombie {
+                continue;
+            }
+            if let Err(errno) = self.tracer.detach(thread.tid, signal) {
+                log::debug!("thread {}: detach: {errno}", thread.tid);
+            }
+        }
+        self.threads.clear();
+        self.state = RunState::Gone;
+        Ok(())
+    }
+}
+
+/// Proof that a thread was stopped when we looked: inspection needs one.
+struct StoppedTid(Tid);

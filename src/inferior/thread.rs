@@ -1,0 +1,89 @@
+//! One traced thread and its state machine.
+//!
+//! Every thread is always in exactly one state; the state carries its data
+//! and changes only through [`Thread::set_state`], which logs `tid: old -> new`.
+
+use crate::sys::Tid;
+
+/// Why a stopped thread stopped, as far as the client is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopEvent {
+    /// It executed one of our `int3`s; its pc is already backed up.
+    Breakpoint,
+    /// A single-step the client asked for completed.
+    Stepped,
+    /// A signal is about to be delivered to it.
+    Signal(i32),
+}
+
+/// A stopped thread's stop, and whether the client still has to hear of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// Nothing to tell: stopped by us, already reported, or newly created.
+    Quiet,
+    /// A stop the client has not been told about yet; it is reported before
+    /// this thread runs again.
+    Pending(StopEvent),
+}
+
+/// How a running thread was resumed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resume {
+    Continue,
+    Step,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThreadState {
+    /// Resumed; must be waited on, cannot be inspected.
+    Running(Resume),
+    /// Running, but asked to stop (PTRACE_INTERRUPT); its stop is due.
+    Stopping(Resume),
+    /// Just created; its first stop (PTRACE_EVENT_STOP) is due.
+    Starting,
+    /// In a ptrace stop: can be inspected and resumed.
+    Stopped(Stop),
+    /// Past its exit event and resumed to die: cannot be stopped, awaits reaping.
+    Zombie,
+}
+
+impl ThreadState {
+    /// Whether a wait status is still to come from this thread before it
+    /// can be called stopped.
+    pub fn is_running(self) -> bool {
+        matches!(
+            self,
+            ThreadState::Running(_) | ThreadState::Stopping(_) | ThreadState::Starting
+        )
+    }
+}
+
+#[derive(Debug)]
+pub struct Thread {
+    pub tid: Tid,
+    state: ThreadState,
+}
+
+impl Thread {
+    pub fn new(tid: Tid, state: ThreadState) -> Thread {
+        log::debug!("thread {tid}: new, {state:?}");
+        Thread { tid, state }
+    }
+
+    pub fn state(&self) -> ThreadState {
+        self.state
+    }
+
+    pub fn set_state(&mut self, new: ThreadState) {
+        log::debug!("thread {}: {:?} -> {:?}", self.tid, self.state, new);
+        self.state = new;
+    }
+
+    /// The pending stop event, if the client has yet to hear of one.
+    pub fn pending(&self) -> Option<StopEvent> {
+        match self.state {
+            ThreadState::Stopped(Stop::Pending(event)) => Some(event),
+            _ => None,
+        }
+    }
+}

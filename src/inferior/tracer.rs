@@ -1,0 +1,125 @@
+//! The ptrace operations the process model needs, as a trait, so that the
+//! state machine can be driven by synthetic wait statuses in tests.
+
+use crate::arch::x86_64::Registers;
+use crate::sys::memory::{self, MemFile};
+use crate::sys::wait::{self, WaitStatus};
+use crate::sys::{ptrace, spawn, Errno, Tid};
+
+pub trait Tracer {
+    /// Resume a stopped thread, delivering `signal` (0 for none).
+    fn resume(&mut self, tid: Tid, step: bool, signal: i32) -> Result<(), Errno>;
+    /// Ask a running thread to stop.
+    fn interrupt(&mut self, tid: Tid) -> Result<(), Errno>;
+    fn detach(&mut self, tid: Tid, signal: i32) -> Result<(), Errno>;
+    /// The tid of the thread a PTRACE_EVENT_CLONE stop just created.
+    fn new_thread_id(&mut self, tid: Tid) -> Result<Tid, Errno>;
+    /// The `si_code` of the signal that stopped `tid`.
+    fn signal_code(&mut self, tid: Tid) -> Result<i32, Errno>;
+    fn registers(&mut self, tid: Tid) -> Result<Registers, Errno>;
+    fn set_registers(&mut self, tid: Tid, regs: &Registers) -> Result<(), Errno>;
+    fn pc(&mut self, tid: Tid) -> Result<u64, Errno>;
+    fn set_pc(&mut self, tid: Tid, pc: u64) -> Result<(), Errno>;
+    /// Read what is readable at `addr`; short at the first unreadable byte.
+    fn read_memory(&mut self, addr: u64, buf: &mut [u8]) -> Result<usize, Errno>;
+    /// Write all of `data`, read-only pages included.
+    fn write_memory(&mut self, addr: u64, data: &[u8]) -> Result<(), Errno>;
+    /// The next wait status of any of our threads; `None` if nothing is
+    /// pending (only when `block` is false) or no thread is left.
+    fn wait(&mut self, block: bool) -> Result<Option<WaitStatus>, Errno>;
+    /// SIGKILL the whole process.
+    fn kill(&mut self) -> Result<(), Errno>;
+}
+
+/// The real thing: ptrace on the threads of process `pid`.
+#[derive(Debug)]
+pub struct LiveTracer {
+    pid: Tid,
+    mem: MemFile,
+}
+
+impl LiveTracer {
+    pub fn new(pid: Tid) -> std::io::Result<LiveTracer> {
+        Ok(LiveTracer {
+            pid,
+            mem: MemFile::open(pid)?,
+        })
+    }
+}
+
+fn io_errno(e: std::io::Error) -> Errno {
+    Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))
+}
+
+impl Tracer for LiveTracer {
+    fn resume(&mut self, tid: Tid, step: bool, signal: i32) -> Result<(), Errno> {
+        if step {
+            ptrace::single_step(tid, signal)
+        } else {
+            ptrace::cont(tid, signal)
+        }
+    }
+
+    fn interrupt(&mut self, tid: Tid) -> Result<(), Errno> {
+        ptrace::interrupt(tid)
+    }
+
+    fn detach(&mut self, tid: Tid, signal: i32) -> Result<(), Errno> {
+        ptrace::detach(tid, signal)
+    }
+
+    fn new_thread_id(&mut self, tid: Tid) -> Result<Tid, Errno> {
+        Ok(ptrace::event_message(tid)? as Tid)
+    }
+
+    fn signal_code(&mut self, tid: Tid) -> Result<i32, Errno> {
+        Ok(ptrace::siginfo(tid)?.si_code)
+    }
+
+    fn registers(&mut self, tid: Tid) -> Result<Registers, Errno> {
+        let regs = ptrace::get_regs(tid)?;
+        let fx = ptrace::get_fpregs(tid)?;
+        Ok(Registers::from_kernel(&regs, &fx))
+    }
+
+    fn set_registers(&mut self, tid: Tid, regs: &Registers) -> Result<(), Errno> {
+        let (gpr, fx) = regs.to_kernel();
+        ptrace::set_regs(tid, &gpr)?;
+        ptrace::set_fpregs(tid, &fx)
+    }
+
+    fn pc(&mut self, tid: Tid) -> Result<u64, Errno> {
+        Ok(ptrace::get_regs(tid)?.rip)
+    }
+
+    fn set_pc(&mut self, tid: Tid, pc: u64) -> Result<(), Errno> {
+        let mut regs = ptrace::get_regs(tid)?;
+        regs.rip = pc;
+        ptrace::set_regs(tid, &regs)
+    }
+
+    fn read_memory(&mut self, addr: u64, buf: &mut [u8]) -> Result<usize, Errno> {
+        match memory::read_vm(self.pid, addr, buf) {
+            Ok(n) if n == buf.len() => Ok(n),
+            // Short or failed: /proc/PID/mem also reads pages that
+            // process_vm_readv refuses (e.g. without read permission).
+            _ => self.mem.read(addr, buf).map_err(io_errno),
+        }
+    }
+
+    fn write_memory(&mut self, addr: u64, data: &[u8]) -> Result<(), Errno> {
+        self.mem.write(addr, data).map_err(io_errno)
+    }
+
+    fn wait(&mut self, block: bool) -> Result<Option<WaitStatus>, Errno> {
+        if block {
+            wait::wait_for(-1)
+        } else {
+            wait::poll_any()
+        }
+    }
+
+    fn kill(&mut self) -> Result<(), Errno> {
+        spawn::kill_process(self.pid, libc::SIGKILL)
+    }
+}
