@@ -5,6 +5,8 @@
 mod breakpoints;
 mod launch;
 mod process;
+#[cfg(test)]
+mod tests;
 mod thread;
 pub mod tracer;
 
