@@ -1,12 +1,6 @@
 //! rgdbserver: a gdbserver for Linux. See README.md.
 
-mod arch;
-mod cli;
-mod inferior;
-mod server;
-mod sys;
-mod target;
-
+use rgdbserver::{cli, server};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {

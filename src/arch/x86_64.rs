@@ -271,9 +271,6 @@ static REGISTERS: [RegDesc; 60] = [
     },
 ];
 
-/// GDB register number of the program counter.
-pub const PC_REGNUM: usize = 16;
-
 /// All registers of one thread, in the kernel's own formats.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Registers {

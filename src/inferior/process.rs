@@ -477,15 +477,15 @@ impl<T: Tracer> Process<T> {
     /// Take in one wait status.
     pub fn handle(&mut self, status: WaitStatus) {
         let tid = status.tid();
-        if !self.threads.contains_key(&tid) {
-            match status {
-                WaitStatus::Exited { .. } | WaitStatus::Killed { .. } => return,
-                // A new thread whose PTRACE_EVENT_CLONE we have not seen yet.
-                _ => {
-                    self.threads
-                        .insert(tid, Thread::new(tid, ThreadState::Starting));
-                }
+        if let std::collections::btree_map::Entry::Vacant(entry) = self.threads.entry(tid) {
+            if matches!(
+                status,
+                WaitStatus::Exited { .. } | WaitStatus::Killed { .. }
+            ) {
+                return;
             }
+            // A new thread whose PTRACE_EVENT_CLONE we have not seen yet.
+            entry.insert(Thread::new(tid, ThreadState::Starting));
         }
         match status {
             WaitStatus::Exited { code, .. } => self.thread_gone(tid, Report::Exited(code)),

@@ -1,15 +1,26 @@
 //! The client connection as gdbstub sees it: writes are gathered and sent
-//! in one go on flush (gdbstub writes a byte at a time), reads are done by
+//! in one go on flush (gdbstub writes a byte at a time); reads are done by
 //! the event loop when the socket is readable.
+//!
+//! The connection is a shared handle: gdbstub owns one copy and drops it
+//! when it fails on a packet, and the session keeps another, so the client
+//! is still there when the session rebuilds gdbstub.
 
 use gdbstub::conn::Connection;
+use std::cell::RefCell;
 use std::io::{self, Read};
 use std::net::TcpStream;
 use std::os::fd::{AsFd, AsRawFd, RawFd};
+use std::rc::Rc;
 
-pub struct ClientConn {
+#[derive(Clone)]
+pub struct ClientConn(Rc<RefCell<Inner>>);
+
+struct Inner {
     stream: TcpStream,
     out: Vec<u8>,
+    /// While set, replies are thrown away (replaying a handshake).
+    muted: bool,
 }
 
 impl ClientConn {
@@ -17,30 +28,54 @@ impl ClientConn {
         stream.set_nonblocking(true)?;
         // Replies are small and latency-bound: never wait to coalesce them.
         stream.set_nodelay(true)?;
-        Ok(ClientConn {
+        Ok(ClientConn(Rc::new(RefCell::new(Inner {
             stream,
             out: Vec::with_capacity(64 * 1024),
-        })
+            muted: false,
+        }))))
     }
 
     pub fn raw_fd(&self) -> RawFd {
-        self.stream.as_raw_fd()
+        self.0.borrow().stream.as_raw_fd()
     }
 
     /// Read what is available into `buf`. `Ok(0)` means the client closed
     /// the connection; `WouldBlock` means nothing more is there for now.
-    pub fn read_available(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+    pub fn read_available(&self, buf: &mut [u8]) -> io::Result<usize> {
+        let mut inner = self.0.borrow_mut();
         loop {
-            match self.stream.read(buf) {
+            match inner.stream.read(buf) {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 other => return other,
             }
         }
     }
 
+    /// Send bytes of our own (not gdbstub's) right away.
+    pub fn send(&self, bytes: &[u8]) -> io::Result<()> {
+        let mut inner = self.0.borrow_mut();
+        inner.out.extend_from_slice(bytes);
+        inner.send_all()
+    }
+
+    pub fn set_muted(&self, muted: bool) {
+        self.0.borrow_mut().muted = muted;
+    }
+
+    /// Drop what gdbstub wrote but did not flush (a reply it abandoned).
+    pub fn discard_unsent(&self) {
+        self.0.borrow_mut().out.clear();
+    }
+}
+
+impl Inner {
     /// Send everything gathered, waiting for the socket when its buffer is
-    /// full (a reply is never dropped or reordered).
+    /// full: a reply is never dropped or reordered.
     fn send_all(&mut self) -> io::Result<()> {
+        if self.muted {
+            self.out.clear();
+            return Ok(());
+        }
         let mut sent = 0;
         while sent < self.out.len() {
             match io::Write::write(&mut self.stream, &self.out[sent..]) {
@@ -48,7 +83,10 @@ impl ClientConn {
                 Ok(n) => sent += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => wait_writable(&self.stream)?,
-                Err(e) => return Err(e),
+                Err(e) => {
+                    self.out.clear();
+                    return Err(e);
+                }
             }
         }
         self.out.clear();
@@ -69,17 +107,16 @@ impl Connection for ClientConn {
     type Error = io::Error;
 
     fn write(&mut self, byte: u8) -> io::Result<()> {
-        self.out.push(byte);
+        self.0.borrow_mut().out.push(byte);
         Ok(())
     }
 
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        self.out.extend_from_slice(buf);
+        self.0.borrow_mut().out.extend_from_slice(buf);
         Ok(())
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.send_all()?;
-        io::Write::flush(&mut self.stream)
+        self.0.borrow_mut().send_all()
     }
 }

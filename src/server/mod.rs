@@ -3,6 +3,7 @@
 //! The only module that names mio.
 
 mod conn;
+mod framing;
 mod session;
 
 use crate::cli::Config;

@@ -1,12 +1,19 @@
 //! One debugging session: the event loop of the tracer thread.
 //!
 //! The loop sleeps in `mio::Poll` on the client socket and on a signalfd
-//! for SIGCHLD, and moves only when one of them is ready: client bytes go
-//! to gdbstub's state machine; SIGCHLD means wait statuses to collect.
+//! for SIGCHLD, and moves only when one of them is ready: client bytes are
+//! framed into packets and handed to gdbstub's state machine; SIGCHLD means
+//! wait statuses to collect.
+//!
+//! gdbstub gives up its state machine on a packet it cannot parse. So we
+//! check checksums ourselves, and if gdbstub still fails on a packet we
+//! answer `E01`, rebuild it and replay the handshake the client negotiated
+//! (qSupported, no-ack mode, selected threads): bad input never ends a session.
 
 use super::conn::ClientConn;
+use super::framing::{frame, Framer, Input};
 use crate::inferior::Report;
-use crate::target::{stop_reason, DebugTarget};
+use crate::target::{front, signals, stop_reason, DebugTarget};
 use gdbstub::stub::state_machine::GdbStubStateMachine;
 use gdbstub::stub::{DisconnectReason, GdbStub, MultiThreadStopReason};
 use mio::unix::SourceFd;
@@ -17,6 +24,9 @@ use std::os::fd::AsRawFd;
 
 const CLIENT: Token = Token(0);
 const SIGNALS: Token = Token(1);
+
+/// gdbstub's packet buffer, and so the PacketSize offered to the client.
+const PACKET_SIZE: usize = 64 * 1024;
 
 /// How a session ended.
 #[derive(Debug)]
@@ -37,29 +47,69 @@ fn protocol_error(e: impl std::fmt::Display) -> io::Error {
     io::Error::other(format!("protocol error: {e}"))
 }
 
-pub fn run(
+/// The packets that set up the client's session with gdbstub, kept to
+/// replay into a rebuilt one.
+#[derive(Default)]
+struct Handshake {
+    supported: Option<Vec<u8>>,
+    no_ack: bool,
+    select_general: Option<Vec<u8>>,
+    select_continue: Option<Vec<u8>>,
+}
+
+impl Handshake {
+    fn note(&mut self, raw: &[u8]) {
+        let body = Input::body(raw);
+        if body.starts_with(b"qSupported") {
+            self.supported = Some(raw.to_vec());
+        } else if body == b"QStartNoAckMode" {
+            self.no_ack = true;
+        } else if body.starts_with(b"Hg") {
+            self.select_general = Some(raw.to_vec());
+        } else if body.starts_with(b"Hc") {
+            self.select_continue = Some(raw.to_vec());
+        }
+    }
+
+    fn packets(&self) -> Vec<Vec<u8>> {
+        let no_ack = self.no_ack.then(|| frame(b"QStartNoAckMode"));
+        [
+            self.supported.clone(),
+            no_ack,
+            self.select_general.clone(),
+            self.select_continue.clone(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+struct Session<'a> {
     conn: ClientConn,
-    target: &mut DebugTarget,
-    signals: &SignalFd,
-) -> io::Result<SessionEnd> {
-    let mut poll = Poll::new()?;
-    let mut events = Events::with_capacity(16);
-    let client_fd = conn.raw_fd();
-    poll.registry()
-        .register(&mut SourceFd(&client_fd), CLIENT, Interest::READABLE)?;
-    let signal_fd = signals.as_raw_fd();
-    poll.registry()
-        .register(&mut SourceFd(&signal_fd), SIGNALS, Interest::READABLE)?;
+    /// Always `Some` between calls; taken while gdbstub moves it.
+    stub: Option<Stub<'a>>,
+    framer: Framer,
+    handshake: Handshake,
+}
 
-    let mut stub: Stub<'_> = GdbStub::new(conn)
+fn new_stub<'a>(conn: ClientConn, target: &mut DebugTarget) -> io::Result<Stub<'a>> {
+    GdbStub::builder(conn)
+        .packet_buffer_size(PACKET_SIZE)
+        .build()
+        .map_err(protocol_error)?
         .run_state_machine(target)
-        .map_err(protocol_error)?;
-    let mut input = vec![0u8; 64 * 1024];
-    let (mut start, mut end) = (0usize, 0usize);
+        .map_err(protocol_error)
+}
 
-    loop {
-        // First move as far as possible without waiting.
-        stub = match stub {
+impl<'a> Session<'a> {
+    fn stub(&mut self) -> Stub<'a> {
+        self.stub.take().expect("the stub is always put back")
+    }
+
+    /// Move on without waiting: report a stop, act on a Ctrl-C, or end.
+    fn advance(&mut self, target: &mut DebugTarget) -> io::Result<Option<SessionEnd>> {
+        let next = match self.stub() {
             GdbStubStateMachine::Running(running) => match target.process.poll() {
                 Ok(Some(report)) => {
                     announce(report);
@@ -81,34 +131,174 @@ pub fn run(
                     .map_err(protocol_error)?
             }
             GdbStubStateMachine::Disconnected(gone) => {
-                return Ok(match gone.get_reason() {
+                return Ok(Some(match gone.get_reason() {
                     DisconnectReason::TargetExited(code) => {
                         SessionEnd::ProcessEnded(Report::Exited(i32::from(code)))
                     }
-                    DisconnectReason::TargetTerminated(sig) => SessionEnd::ProcessEnded(
-                        Report::Killed(crate::target::signals::from_gdb(sig)),
-                    ),
+                    DisconnectReason::TargetTerminated(sig) => {
+                        SessionEnd::ProcessEnded(Report::Killed(signals::from_gdb(sig)))
+                    }
                     DisconnectReason::Disconnect => SessionEnd::Detached,
                     DisconnectReason::Kill => SessionEnd::Killed,
-                });
+                }));
             }
             idle @ GdbStubStateMachine::Idle(_) => idle,
         };
+        self.stub = Some(next);
+        Ok(None)
+    }
+
+    fn handle_input(&mut self, target: &mut DebugTarget, input: Input) -> io::Result<()> {
+        match input {
+            Input::Byte(byte @ (0x03 | b'+' | b'-')) => self.feed(target, &[byte]),
+            Input::Byte(byte) => {
+                log::debug!("ignoring stray byte {byte:#04x} between packets");
+                Ok(())
+            }
+            Input::Packet { raw, checksum_ok } => {
+                let raw = if checksum_ok {
+                    raw
+                } else if !self.handshake.no_ack {
+                    log::warn!(
+                        "bad checksum on {:?}: asking for it again",
+                        String::from_utf8_lossy(&raw)
+                    );
+                    return self.conn.send(b"-");
+                } else {
+                    // Without acks the client will not resend: take it, as gdbserver does.
+                    log::warn!(
+                        "bad checksum on {:?} (no-ack mode): accepted",
+                        String::from_utf8_lossy(&raw)
+                    );
+                    frame(Input::body(&raw))
+                };
+                if matches!(self.stub, Some(GdbStubStateMachine::Running(_))) {
+                    // An all-stop client sends nothing but Ctrl-C while the program runs.
+                    log::warn!(
+                        "ignoring packet {:?} sent while the program runs",
+                        String::from_utf8_lossy(&raw)
+                    );
+                    return Ok(());
+                }
+                if let Some(reply) = front::answer(target, Input::body(&raw)) {
+                    let mut out = if self.handshake.no_ack {
+                        Vec::new()
+                    } else {
+                        b"+".to_vec()
+                    };
+                    out.extend_from_slice(&frame(&reply));
+                    return self.conn.send(&out);
+                }
+                self.handshake.note(&raw);
+                self.feed(target, &raw)
+            }
+        }
+    }
+
+    /// Hand bytes to gdbstub; if it fails on them, reply `E01` and rebuild it.
+    fn feed(&mut self, target: &mut DebugTarget, bytes: &[u8]) -> io::Result<()> {
+        for &byte in bytes {
+            let result = match self.stub() {
+                GdbStubStateMachine::Idle(idle) => idle.incoming_data(target, byte),
+                GdbStubStateMachine::Running(running) => running.incoming_data(target, byte),
+                other => Ok(other),
+            };
+            match result {
+                Ok(next) => self.stub = Some(next),
+                Err(e) if e.is_connection_error() => return Err(protocol_error(e)),
+                Err(e) => {
+                    log::warn!(
+                        "packet {:?} failed: {e}; replying E01",
+                        String::from_utf8_lossy(bytes)
+                    );
+                    self.rebuild(target)?;
+                    let mut reply = if self.handshake.no_ack {
+                        Vec::new()
+                    } else {
+                        b"+".to_vec()
+                    };
+                    reply.extend_from_slice(&frame(b"E01"));
+                    return self.conn.send(&reply);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn rebuild(&mut self, target: &mut DebugTarget) -> io::Result<()> {
+        self.conn.discard_unsent();
+        self.stub = Some(new_stub(self.conn.clone(), target)?);
+        self.conn.set_muted(true);
+        let mut replayed = Ok(());
+        for packet in self.handshake.packets() {
+            for &byte in &packet {
+                let result = match self.stub() {
+                    GdbStubStateMachine::Idle(idle) => idle.incoming_data(target, byte),
+                    other => Ok(other),
+                };
+                match result {
+                    Ok(next) => self.stub = Some(next),
+                    Err(e) => {
+                        replayed = Err(protocol_error(e));
+                        break;
+                    }
+                }
+            }
+        }
+        self.conn.set_muted(false);
+        replayed
+    }
+}
+
+pub fn run(
+    conn: ClientConn,
+    target: &mut DebugTarget,
+    signals: &SignalFd,
+) -> io::Result<SessionEnd> {
+    let mut poll = Poll::new()?;
+    let mut events = Events::with_capacity(16);
+    let client_fd = conn.raw_fd();
+    poll.registry()
+        .register(&mut SourceFd(&client_fd), CLIENT, Interest::READABLE)?;
+    let signal_fd = signals.as_raw_fd();
+    poll.registry()
+        .register(&mut SourceFd(&signal_fd), SIGNALS, Interest::READABLE)?;
+
+    let mut session = Session {
+        conn: conn.clone(),
+        stub: Some(new_stub(conn, target)?),
+        framer: Framer::default(),
+        handshake: Handshake::default(),
+    };
+    let mut input = vec![0u8; 64 * 1024];
+    let (mut start, mut end) = (0usize, 0usize);
+    // Set at end of stream; what came before it is still handled first
+    // (a `D` just before the client hangs up must detach, not kill).
+    let mut client_closed = false;
+
+    loop {
+        if let Some(ended) = session.advance(target)? {
+            return Ok(ended);
+        }
         if start < end {
             let byte = input[start];
             start += 1;
-            stub = feed(stub, target, byte)?;
+            if let Some(unit) = session.framer.push(byte) {
+                session.handle_input(target, unit)?;
+            }
             continue;
+        }
+        if client_closed {
+            return Ok(SessionEnd::ConnectionClosed);
         }
 
         // Nothing to do without the kernel: sleep until it has something.
-        poll.poll(&mut events, None).or_else(|e| {
+        if let Err(e) = poll.poll(&mut events, None) {
             if e.kind() == io::ErrorKind::Interrupted {
-                Ok(())
-            } else {
-                Err(e)
+                continue;
             }
-        })?;
+            return Err(e);
+        }
         for event in events.iter() {
             match event.token() {
                 SIGNALS => {
@@ -116,20 +306,22 @@ pub fn run(
                 }
                 CLIENT => {
                     // Edge-triggered: read until the socket is empty.
-                    if start == end {
-                        start = 0;
-                        end = 0;
-                    }
+                    start = 0;
+                    end = 0;
                     loop {
                         if end == input.len() {
                             input.resize(input.len() * 2, 0);
                         }
-                        match borrow_conn(&mut stub).read_available(&mut input[end..]) {
-                            Ok(0) => return Ok(SessionEnd::ConnectionClosed),
+                        match session.conn.read_available(&mut input[end..]) {
+                            Ok(0) => {
+                                client_closed = true;
+                                break;
+                            }
                             Ok(n) => end += n,
                             Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                             Err(e) if e.kind() == io::ErrorKind::ConnectionReset => {
-                                return Ok(SessionEnd::ConnectionClosed)
+                                client_closed = true;
+                                break;
                             }
                             Err(e) => return Err(e),
                         }
@@ -139,24 +331,6 @@ pub fn run(
             }
         }
     }
-}
-
-fn borrow_conn<'s, 'a>(stub: &'s mut Stub<'a>) -> &'s mut ClientConn {
-    match stub {
-        GdbStubStateMachine::Idle(s) => s.borrow_conn(),
-        GdbStubStateMachine::Running(s) => s.borrow_conn(),
-        GdbStubStateMachine::CtrlCInterrupt(s) => s.borrow_conn(),
-        GdbStubStateMachine::Disconnected(s) => s.borrow_conn(),
-    }
-}
-
-fn feed<'a>(stub: Stub<'a>, target: &mut DebugTarget, byte: u8) -> io::Result<Stub<'a>> {
-    let next = match stub {
-        GdbStubStateMachine::Idle(idle) => idle.incoming_data(target, byte),
-        GdbStubStateMachine::Running(running) => running.incoming_data(target, byte),
-        other => return Ok(other),
-    };
-    next.map_err(protocol_error)
 }
 
 /// The lines gdbserver prints when the program ends; IDEs wait for them.

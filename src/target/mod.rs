@@ -6,6 +6,7 @@ mod auxv;
 mod base;
 mod breakpoints;
 mod extended_mode;
+pub mod front;
 mod resume;
 pub mod signals;
 

@@ -1,0 +1,63 @@
+//! Packets we answer ourselves, in front of gdbstub: the ones it lacks or
+//! gets wrong for a debugger of real processes. The session offers every
+//! packet here first; `None` lets it through to gdbstub.
+
+use super::DebugTarget;
+
+/// The reply body for a packet we own, or `None` to let gdbstub have it.
+pub fn answer(target: &mut DebugTarget, body: &[u8]) -> Option<Vec<u8>> {
+    match body {
+        [b'H', b'g' | b'c', thread @ ..] => select_thread(target, thread),
+        _ => None,
+    }
+}
+
+/// `Hg`/`Hc` naming a thread that does not exist: gdbstub would accept it
+/// and fail every later request; refuse it now, as gdbserver does.
+fn select_thread(target: &mut DebugTarget, thread: &[u8]) -> Option<Vec<u8>> {
+    let tid = parse_thread_id(thread)?;
+    match tid {
+        // -1 (all) and 0 (any) are always valid.
+        ThreadId::All | ThreadId::Any => None,
+        ThreadId::Id(tid) if target.process.thread_state(tid).is_some() => None,
+        ThreadId::Id(_) => Some(b"E01".to_vec()),
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum ThreadId {
+    All,
+    Any,
+    Id(i32),
+}
+
+/// A thread id as the protocol writes it: `TID`, `pPID.TID`, `-1` or `0`
+/// (hex). `None` if it is malformed (gdbstub then rejects it).
+fn parse_thread_id(text: &[u8]) -> Option<ThreadId> {
+    let text = std::str::from_utf8(text).ok()?;
+    let tid = match text.strip_prefix('p') {
+        Some(rest) => rest.split_once('.').map_or("-1", |(_, tid)| tid),
+        None => text,
+    };
+    match tid {
+        "-1" => Some(ThreadId::All),
+        "0" => Some(ThreadId::Any),
+        hex => i32::from_str_radix(hex, 16).ok().map(ThreadId::Id),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thread_ids_in_every_form() {
+        assert_eq!(parse_thread_id(b"-1"), Some(ThreadId::All));
+        assert_eq!(parse_thread_id(b"0"), Some(ThreadId::Any));
+        assert_eq!(parse_thread_id(b"1f"), Some(ThreadId::Id(31)));
+        assert_eq!(parse_thread_id(b"p1f.20"), Some(ThreadId::Id(32)));
+        assert_eq!(parse_thread_id(b"p1f.-1"), Some(ThreadId::All));
+        assert_eq!(parse_thread_id(b"p1f"), Some(ThreadId::All));
+        assert_eq!(parse_thread_id(b"zz"), None);
+    }
+}
