@@ -375,6 +375,26 @@ impl Registers {
         self.gpr[RIP]
     }
 
+    /// Take from `current` the state no GDB register carries (mxcsr_mask,
+    /// the upper half of the x87 instruction and data pointers, reserved
+    /// FXSAVE bytes), so writing a whole register set leaves it alone.
+    pub fn keep_hidden_state(&mut self, current: &Registers) {
+        let mut covered = [false; 512];
+        for desc in &REGISTERS {
+            if let Slot::Fx { offset, len } = desc.slot {
+                covered[offset..offset + len]
+                    .iter_mut()
+                    .for_each(|c| *c = true);
+            }
+        }
+        covered[4] = true; // the tag, via FullTag
+        for (i, byte) in self.fx.iter_mut().enumerate() {
+            if !covered[i] {
+                *byte = current.fx[i];
+            }
+        }
+    }
+
     pub fn set_pc(&mut self, pc: u64) {
         self.gpr[RIP] = pc;
     }
@@ -440,18 +460,24 @@ impl gdbstub::arch::Registers for Registers {
     }
 
     fn gdb_deserialize(&mut self, bytes: &[u8]) -> Result<(), ()> {
+        // A block of the wrong size is refused whole: guessing which
+        // registers it meant would put garbage in the others.
+        if bytes.len() != g_packet_size() {
+            return Err(());
+        }
         let mut rest = bytes;
         for (regnum, desc) in REGISTERS.iter().enumerate() {
-            let len = desc.bits / 8;
-            // A short `G` updates the registers it covers, like gdbserver.
-            if rest.len() < len {
-                break;
-            }
-            self.write(regnum, &rest[..len]).ok_or(())?;
-            rest = &rest[len..];
+            let (value, tail) = rest.split_at(desc.bits / 8);
+            self.write(regnum, value).ok_or(())?;
+            rest = tail;
         }
         Ok(())
     }
+}
+
+/// Bytes in a `g` reply.
+fn g_packet_size() -> usize {
+    REGISTERS.iter().map(|d| d.bits / 8).sum()
 }
 
 /// A GDB register number, as used by `p` and `P`.

@@ -166,10 +166,17 @@ impl<T: Tracer> Process<T> {
             .map_err(|errno| self.sys_error("reading registers", t.0, errno))
     }
 
+    /// Write a whole register set; state no GDB register shows is kept.
     pub fn write_registers(&mut self, tid: Tid, regs: &Registers) -> Result<(), Error> {
         let t = self.stopped(tid)?;
+        let mut regs = regs.clone();
+        let current = self
+            .tracer
+            .registers(t.0)
+            .map_err(|errno| self.sys_error("reading registers", t.0, errno))?;
+        regs.keep_hidden_state(&current);
         self.tracer
-            .set_registers(t.0, regs)
+            .set_registers(t.0, &regs)
             .map_err(|errno| self.sys_error("writing registers", t.0, errno))
     }
 

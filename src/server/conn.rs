@@ -58,6 +58,17 @@ impl ClientConn {
         inner.send_all()
     }
 
+    /// Send what gdbstub wrote without flushing: it leaves the ack of a
+    /// resume packet unsent until the stop reply, and an acking client
+    /// would not wait that long.
+    pub fn send_pending(&self) -> io::Result<()> {
+        let mut inner = self.0.borrow_mut();
+        if inner.out.is_empty() {
+            return Ok(());
+        }
+        inner.send_all()
+    }
+
     pub fn set_muted(&self, muted: bool) {
         self.0.borrow_mut().muted = muted;
     }

@@ -7,14 +7,25 @@ mod framing;
 mod session;
 
 use crate::cli::Config;
-use crate::inferior::{self, LaunchSpec, Report};
+use crate::inferior::{self, LaunchSpec};
 use crate::sys::signals;
 use crate::target::DebugTarget;
 use conn::ClientConn;
 use session::SessionEnd;
 use std::net::{TcpListener, ToSocketAddrs};
 
-/// Run the server as configured; returns the process exit code.
+/// Print one of the status lines IDEs and scripts wait for, whole, in one
+/// write (Rust's stderr is unbuffered and would write a formatted line in
+/// pieces, which a reader can catch half-written).
+pub fn say(line: &str) {
+    use std::io::Write;
+    let mut text = String::with_capacity(line.len() + 1);
+    text.push_str(line);
+    text.push('\n');
+    let _ = std::io::stderr().write_all(text.as_bytes());
+}
+
+/// Run the server as configured; returns the server's exit code.
 pub fn run(config: &Config) -> Result<i32, String> {
     // SIGCHLD must be blocked before any thread exists (threads inherit the
     // mask), or a signalfd would miss it.
@@ -30,39 +41,37 @@ pub fn run(config: &Config) -> Result<i32, String> {
         args: config.args.clone(),
     };
     let process = inferior::launch(&spec).map_err(|e| e.to_string())?;
-    eprintln!(
+    say(&format!(
         "Process {} created; pid = {}",
         config.program.to_string_lossy(),
         process.pid()
-    );
+    ));
     let port = listener
         .local_addr()
         .map(|a| a.port())
         .unwrap_or(config.port);
-    eprintln!("Listening on port {port}");
+    say(&format!("Listening on port {port}"));
     let mut target = DebugTarget::new(process);
 
     let (stream, peer) = listener
         .accept()
         .map_err(|e| format!("cannot accept a connection: {e}"))?;
     drop(listener);
-    eprintln!(
+    say(&format!(
         "Remote debugging from host {}, port {}",
         peer.ip(),
         peer.port()
-    );
+    ));
     let conn = ClientConn::new(stream).map_err(|e| format!("cannot set up the connection: {e}"))?;
 
     let end = session::run(conn, &mut target, &signal_fd);
     log::debug!("session ended: {end:?}");
     let process = &mut target.process;
     match end {
-        Ok(SessionEnd::ProcessEnded(report)) => Ok(match report {
-            Report::Exited(code) => code,
-            _ => 0,
-        }),
+        // Like gdbserver, the server's own status says nothing of the program's.
+        Ok(SessionEnd::ProcessEnded) => Ok(0),
         Ok(SessionEnd::Detached) => {
-            eprintln!("Detaching from process {}", process.pid());
+            say(&format!("Detaching from process {}", process.pid()));
             if let Err(e) = process.detach() {
                 eprintln!(
                     "rgdbserver: detach failed ({e}); killing process {}",

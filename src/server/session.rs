@@ -13,7 +13,7 @@
 use super::conn::ClientConn;
 use super::framing::{frame, Framer, Input};
 use crate::inferior::Report;
-use crate::target::{front, signals, stop_reason, DebugTarget};
+use crate::target::{front, stop_reason, DebugTarget};
 use gdbstub::stub::state_machine::GdbStubStateMachine;
 use gdbstub::stub::{DisconnectReason, GdbStub, MultiThreadStopReason};
 use mio::unix::SourceFd;
@@ -32,7 +32,7 @@ const PACKET_SIZE: usize = 64 * 1024;
 #[derive(Debug)]
 pub enum SessionEnd {
     /// The process exited or was killed by a signal (already reported).
-    ProcessEnded(Report),
+    ProcessEnded,
     /// The client detached (`D`).
     Detached,
     /// The client killed the process (`k`).
@@ -49,8 +49,11 @@ fn protocol_error(e: impl std::fmt::Display) -> io::Error {
 
 /// The packets that set up the client's session with gdbstub, kept to
 /// replay into a rebuilt one.
-#[derive(Default)]
 struct Handshake {
+    /// The thread register and memory requests go to until the client
+    /// picks one: the main thread, as with gdbserver (gdbstub's default is
+    /// a made-up thread 1).
+    main_thread: i32,
     supported: Option<Vec<u8>>,
     no_ack: bool,
     select_general: Option<Vec<u8>>,
@@ -71,12 +74,23 @@ impl Handshake {
         }
     }
 
+    fn new(main_thread: i32) -> Handshake {
+        Handshake {
+            main_thread,
+            supported: None,
+            no_ack: false,
+            select_general: None,
+            select_continue: None,
+        }
+    }
+
     fn packets(&self) -> Vec<Vec<u8>> {
         let no_ack = self.no_ack.then(|| frame(b"QStartNoAckMode"));
+        let default_thread = frame(format!("Hg{:x}", self.main_thread).as_bytes());
         [
             self.supported.clone(),
             no_ack,
-            self.select_general.clone(),
+            Some(self.select_general.clone().unwrap_or(default_thread)),
             self.select_continue.clone(),
         ]
         .into_iter()
@@ -132,11 +146,8 @@ impl<'a> Session<'a> {
             }
             GdbStubStateMachine::Disconnected(gone) => {
                 return Ok(Some(match gone.get_reason() {
-                    DisconnectReason::TargetExited(code) => {
-                        SessionEnd::ProcessEnded(Report::Exited(i32::from(code)))
-                    }
-                    DisconnectReason::TargetTerminated(sig) => {
-                        SessionEnd::ProcessEnded(Report::Killed(signals::from_gdb(sig)))
+                    DisconnectReason::TargetExited(_) | DisconnectReason::TargetTerminated(_) => {
+                        SessionEnd::ProcessEnded
                     }
                     DisconnectReason::Disconnect => SessionEnd::Detached,
                     DisconnectReason::Kill => SessionEnd::Killed,
@@ -222,9 +233,10 @@ impl<'a> Session<'a> {
                 }
             }
         }
-        Ok(())
+        self.conn.send_pending()
     }
 
+    /// A fresh gdbstub, brought to where the client left the old one.
     fn rebuild(&mut self, target: &mut DebugTarget) -> io::Result<()> {
         self.conn.discard_unsent();
         self.stub = Some(new_stub(self.conn.clone(), target)?);
@@ -266,10 +278,11 @@ pub fn run(
 
     let mut session = Session {
         conn: conn.clone(),
-        stub: Some(new_stub(conn, target)?),
+        stub: None,
         framer: Framer::default(),
-        handshake: Handshake::default(),
+        handshake: Handshake::new(target.process.pid()),
     };
+    session.rebuild(target)?;
     let mut input = vec![0u8; 64 * 1024];
     let (mut start, mut end) = (0usize, 0usize);
     // Set at end of stream; what came before it is still handled first
@@ -336,8 +349,8 @@ pub fn run(
 /// The lines gdbserver prints when the program ends; IDEs wait for them.
 fn announce(report: Report) {
     match report {
-        Report::Exited(code) => eprintln!("\nChild exited with status {code}"),
-        Report::Killed(sig) => eprintln!("\nChild terminated with signal = {sig}"),
+        Report::Exited(code) => super::say(&format!("\nChild exited with status {code}")),
+        Report::Killed(sig) => super::say(&format!("\nChild terminated with signal = {sig}")),
         _ => {}
     }
 }
