@@ -102,22 +102,6 @@ impl Forked {
 
 /// Send a signal to a whole process.
 pub fn kill_process(pid: Tid, signal: i32) -> Result<(), Errno> {
-    // SAFETY: kill(2) takes plain integers.
-    let ret = unsafe { libc::kill(pid, signal) };
-    if ret == -1 {
-        Err(Errno::last())
-    } else {
-        Ok(())
-    }
-}
-
-/// Send a signal to one thread of a process (tgkill).
-pub fn kill_thread(pid: Tid, tid: Tid, signal: i32) -> Result<(), Errno> {
-    // SAFETY: tgkill takes plain integers.
-    let ret = unsafe { libc::syscall(libc::SYS_tgkill, pid, tid, signal) };
-    if ret == -1 {
-        Err(Errno::last())
-    } else {
-        Ok(())
-    }
+    let signal = nix::sys::signal::Signal::try_from(signal)?;
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), signal)
 }
