@@ -1,34 +1,82 @@
 //! The command line, compatible with gdbserver's:
-//! `rgdbserver [OPTIONS] [HOST]:PORT PROG [ARGS...]`.
+//!
+//! ```text
+//! rgdbserver [OPTIONS] COMM PROG [ARGS...]
+//! rgdbserver [OPTIONS] --attach COMM PID
+//! rgdbserver [OPTIONS] --multi COMM [PROG [ARGS...]]
+//! ```
 
 use std::ffi::OsString;
+use std::path::PathBuf;
 
 pub const USAGE: &str = "\
-Usage: rgdbserver [OPTIONS] [HOST]:PORT PROG [ARGS...]
+Usage: rgdbserver [OPTIONS] COMM PROG [ARGS...]
+       rgdbserver [OPTIONS] --attach COMM PID
+       rgdbserver [OPTIONS] --multi COMM [PROG [ARGS...]]
 
-Start PROG under the debugger, stopped at its first instruction, and wait
-for a GDB (target remote HOST:PORT) or LLDB (gdb-remote HOST:PORT) client.
-PORT 0 picks a free port; the port is printed as 'Listening on port N'.
+Debug PROG (started stopped at its first instruction) or the running
+process PID with GDB (target remote / target extended-remote COMM) or LLDB
+(gdb-remote COMM).
+
+COMM is where the client connects:
+  [HOST]:PORT   TCP; PORT 0 picks a free port, printed as 'Listening on port N'
+  unix:PATH     a Unix domain socket, created mode 0600 and removed on exit
+                (gdb: target remote unix::PATH)
+  - or stdio    the server's stdin and stdout (gdb: target remote | rgdbserver - PROG)
+
+Modes:
+  --attach      attach to the running process PID
+  --multi       extended-remote: the client may `run` and `attach`, and the
+                server outlives the programs until `monitor exit`
 
 Options:
-  --once            exit after the first connection closes (the default
-                    in this version: the server serves one session)
-  --debug           log the server's events to stderr
-  --remote-debug    log every protocol packet to stderr
-  --help            print this help and exit
-  --version         print the version and exit
+  --once        exit when the first connection closes (otherwise the server
+                keeps the program stopped and waits for the next client)
+  --wrapper WRAPPER... --
+                run PROG through WRAPPER (which must exec it)
+  --startup-with-shell, --no-startup-with-shell
+                start PROG through $SHELL -c 'exec PROG ARGS' (default: on)
+  --disable-randomization, --no-disable-randomization
+                turn off address space randomization for PROG (default: on)
+  --debug       log the server's events to stderr
+  --remote-debug
+                log every protocol packet to stderr
+  --help        print this help and exit
+  --version     print the version and exit
 
 Logging can also be set with RUST_LOG (e.g. RUST_LOG=rgdbserver=trace).";
 
+/// Where clients connect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transport {
+    Tcp { host: String, port: u16 },
+    Unix(PathBuf),
+    Stdio,
+}
+
+/// What the server debugs from the start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Start {
+    Launch {
+        program: OsString,
+        args: Vec<OsString>,
+    },
+    Attach(i32),
+    /// Nothing yet (`--multi` without a program).
+    Nothing,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
-    pub host: String,
-    pub port: u16,
-    pub program: OsString,
-    pub args: Vec<OsString>,
+    pub transport: Transport,
+    pub start: Start,
+    pub multi: bool,
     pub once: bool,
     pub debug: bool,
     pub remote_debug: bool,
+    pub startup_with_shell: bool,
+    pub disable_randomization: bool,
+    pub wrapper: Vec<OsString>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -38,87 +86,189 @@ pub enum Command {
     Version,
 }
 
-/// Parse the arguments after the program name. Options come before
-/// `[HOST]:PORT`; everything after PROG belongs to PROG, dashes included.
+/// Parse the arguments after the program name. Options come before COMM;
+/// everything after PROG belongs to PROG, dashes included.
 pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, String> {
     let mut args = args.into_iter();
-    let (mut once, mut debug, mut remote_debug) = (false, false, false);
+    let mut config = Config {
+        transport: Transport::Stdio,
+        start: Start::Nothing,
+        multi: false,
+        once: false,
+        debug: false,
+        remote_debug: false,
+        startup_with_shell: true,
+        disable_randomization: true,
+        wrapper: Vec::new(),
+    };
+    let mut attach = false;
     let comm = loop {
         let Some(arg) = args.next() else {
-            return Err("missing [HOST]:PORT and PROG".into());
+            return Err("missing COMM ([HOST]:PORT, unix:PATH or -)".into());
         };
         match arg.to_str() {
             Some("--help" | "-h") => return Ok(Command::Help),
             Some("--version" | "-V") => return Ok(Command::Version),
-            Some("--once") => once = true,
-            Some("--debug") => debug = true,
-            Some("--remote-debug") => remote_debug = true,
+            Some("--once") => config.once = true,
+            Some("--multi") => config.multi = true,
+            Some("--attach") => attach = true,
+            Some("--debug") => config.debug = true,
+            Some("--remote-debug") => config.remote_debug = true,
+            Some("--startup-with-shell") => config.startup_with_shell = true,
+            Some("--no-startup-with-shell") => config.startup_with_shell = false,
+            Some("--disable-randomization") => config.disable_randomization = true,
+            Some("--no-disable-randomization") => config.disable_randomization = false,
+            Some("--wrapper") => {
+                for word in args.by_ref() {
+                    if word == "--" {
+                        break;
+                    }
+                    config.wrapper.push(word);
+                }
+                if config.wrapper.is_empty() {
+                    return Err("--wrapper needs a command, ended by --".into());
+                }
+            }
             Some(opt) if opt.starts_with("--") => return Err(format!("unknown option {opt}")),
             Some(comm) => break comm.to_string(),
+            None => return Err(format!("{}: not a valid COMM", arg.to_string_lossy())),
+        }
+    };
+    if attach && config.multi {
+        return Err("--attach and --multi do not go together (attach from gdb instead)".into());
+    }
+    config.transport = parse_transport(&comm)?;
+    config.start = if attach {
+        let pid = args.next().ok_or("--attach needs a PID")?;
+        let pid = pid
+            .to_str()
+            .and_then(|p| p.parse::<i32>().ok())
+            .filter(|&p| p > 0)
+            .ok_or_else(|| format!("{}: not a process id", pid.to_string_lossy()))?;
+        if let Some(extra) = args.next() {
+            return Err(format!(
+                "unexpected {} after the PID",
+                extra.to_string_lossy()
+            ));
+        }
+        Start::Attach(pid)
+    } else {
+        match args.next() {
+            Some(program) => Start::Launch {
+                program,
+                args: args.collect(),
+            },
+            None if config.multi => Start::Nothing,
             None => {
-                return Err(format!(
-                    "{}: not a valid [HOST]:PORT",
-                    arg.to_string_lossy()
-                ))
+                return Err(
+                    "missing PROG: the program to debug (or --attach PID, or --multi)".into(),
+                )
             }
         }
     };
-    let (host, port) = parse_address(&comm)?;
-    let program = args.next().ok_or("missing PROG: the program to debug")?;
-    Ok(Command::Run(Config {
-        host,
-        port,
-        program,
-        args: args.collect(),
-        once,
-        debug,
-        remote_debug,
-    }))
+    Ok(Command::Run(config))
 }
 
-/// `[HOST]:PORT`, where HOST may be a name, an IPv4 address or `[IPv6]`.
-fn parse_address(comm: &str) -> Result<(String, u16), String> {
-    let bad = || format!("{comm}: not a valid [HOST]:PORT (e.g. :1234 or localhost:1234)");
+fn parse_transport(comm: &str) -> Result<Transport, String> {
+    if comm == "-" || comm == "stdio" {
+        return Ok(Transport::Stdio);
+    }
+    if let Some(path) = comm.strip_prefix("unix:") {
+        if path.is_empty() {
+            return Err("unix: needs a socket path (unix:/tmp/rgdb.sock)".into());
+        }
+        return Ok(Transport::Unix(path.into()));
+    }
+    let bad = || format!("{comm}: not a valid COMM (e.g. :1234, localhost:1234, unix:/tmp/s or -)");
     let (host, port) = comm.rsplit_once(':').ok_or_else(bad)?;
     let port: u16 = port.parse().map_err(|_| bad())?;
     let host = host.trim_start_matches('[').trim_end_matches(']');
-    Ok((host.to_string(), port))
+    Ok(Transport::Tcp {
+        host: host.to_string(),
+        port,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn run(args: &[&str]) -> Result<Command, String> {
-        parse(args.iter().map(OsString::from))
+    fn run(args: &[&str]) -> Result<Config, String> {
+        match parse(args.iter().map(OsString::from))? {
+            Command::Run(config) => Ok(config),
+            other => panic!("expected a run, got {other:?}"),
+        }
     }
 
     #[test]
     fn program_arguments_are_kept_verbatim() {
-        let Ok(Command::Run(config)) = run(&["--once", ":1234", "./prog", "--debug", "x"]) else {
-            panic!("should parse");
-        };
-        assert_eq!(config.port, 1234);
-        assert_eq!(config.host, "");
+        let config = run(&["--once", ":1234", "./prog", "--debug", "x"]).unwrap();
+        assert_eq!(
+            config.transport,
+            Transport::Tcp {
+                host: String::new(),
+                port: 1234
+            }
+        );
         assert!(config.once && !config.debug);
         assert_eq!(
-            config.args,
-            vec![OsString::from("--debug"), OsString::from("x")]
+            config.start,
+            Start::Launch {
+                program: "./prog".into(),
+                args: vec!["--debug".into(), "x".into()]
+            }
         );
     }
 
     #[test]
-    fn hosts_and_errors() {
-        let Ok(Command::Run(c)) = run(&["[::1]:0", "p"]) else {
-            panic!()
-        };
-        assert_eq!((c.host.as_str(), c.port), ("::1", 0));
+    fn modes_and_transports() {
+        assert_eq!(
+            run(&["--attach", ":1", "42"]).unwrap().start,
+            Start::Attach(42)
+        );
+        let multi = run(&["--multi", "unix:/tmp/s"]).unwrap();
+        assert!(multi.multi);
+        assert_eq!(multi.start, Start::Nothing);
+        assert_eq!(multi.transport, Transport::Unix("/tmp/s".into()));
+        assert_eq!(run(&["-", "p"]).unwrap().transport, Transport::Stdio);
+        let c = run(&["[::1]:0", "p"]).unwrap();
+        assert_eq!(
+            c.transport,
+            Transport::Tcp {
+                host: "::1".into(),
+                port: 0
+            }
+        );
+        let w = run(&[
+            "--wrapper",
+            "env",
+            "A=1",
+            "--",
+            "--no-startup-with-shell",
+            ":1",
+            "p",
+        ])
+        .unwrap();
+        assert_eq!(
+            w.wrapper,
+            vec![OsString::from("env"), OsString::from("A=1")]
+        );
+        assert!(!w.startup_with_shell && w.disable_randomization);
+    }
+
+    #[test]
+    fn errors_say_what_is_wrong() {
         assert!(run(&["1234", "p"]).is_err());
         assert!(run(&[":99999", "p"]).is_err());
         assert!(run(&[":1"]).unwrap_err().contains("PROG"));
         assert!(run(&["--bogus", ":1", "p"])
             .unwrap_err()
             .contains("--bogus"));
-        assert_eq!(run(&["--help"]), Ok(Command::Help));
+        assert!(run(&["--attach", ":1", "x"])
+            .unwrap_err()
+            .contains("process id"));
+        assert!(run(&["--attach", ":1"]).unwrap_err().contains("PID"));
+        assert!(run(&["--attach", "--multi", ":1", "3"]).is_err());
+        assert_eq!(parse(["--help"].map(OsString::from)), Ok(Command::Help));
     }
 }

@@ -33,10 +33,10 @@ fn with_timeout(body: impl FnOnce() + Send + 'static) {
 }
 
 fn launch(fixture: &support::Fixture) -> Process<LiveTracer> {
-    inferior::launch(&LaunchSpec {
-        program: fixture.exe.clone().into_os_string(),
-        args: vec![],
-    })
+    inferior::launch(&LaunchSpec::new(
+        fixture.exe.clone().into_os_string(),
+        vec![],
+    ))
     .expect("launch the fixture")
 }
 
@@ -179,12 +179,9 @@ fn memory_reads_hide_breakpoints_and_unmapped_reads_fail() {
 
 #[test]
 fn a_missing_program_is_a_clear_launch_error() {
-    let err = inferior::launch(&LaunchSpec {
-        program: "/nonexistent/prog".into(),
-        args: vec![],
-    })
-    .err()
-    .expect("launch must fail");
+    let err = inferior::launch(&LaunchSpec::new("/nonexistent/prog".into(), vec![]))
+        .err()
+        .expect("launch must fail");
     let msg = err.to_string();
     assert!(
         msg.contains("/nonexistent/prog") && msg.contains("no such file"),

@@ -1,21 +1,55 @@
 //! Starting a program under the debugger, stopped at its first instruction
-//! (the exec stop: the dynamic loader's entry point, where gdbserver stops).
+//! (the exec stop of the program itself: the dynamic loader's entry, where
+//! gdbserver stops), optionally through a shell and a wrapper.
 
 use super::process::Process;
 use super::tracer::LiveTracer;
 use super::Error;
 use crate::sys::spawn::{self, ExecSpec};
 use crate::sys::wait::{self, PtraceEvent, WaitStatus};
-use crate::sys::{ptrace, Errno};
+use crate::sys::{ptrace, Errno, Tid};
 use std::ffi::{CString, OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
+/// How to start a program.
 #[derive(Debug, Clone)]
 pub struct LaunchSpec {
     pub program: OsString,
     pub args: Vec<OsString>,
+    /// The whole environment of the program, `NAME=value` pairs.
+    pub env: Vec<(OsString, OsString)>,
+    pub cwd: Option<PathBuf>,
+    /// Start it as `$SHELL -c 'exec PROG ARGS'`, like gdbserver by default.
+    pub startup_with_shell: bool,
+    /// Quote the arguments for the shell (arguments already split by the
+    /// user's shell); off for arguments gdb sends, where redirections are meant.
+    pub quote_args: bool,
+    pub disable_randomization: bool,
+    /// A command that runs first and execs the program (`--wrapper`).
+    pub wrapper: Vec<OsString>,
+    /// Give the program /dev/null for stdin and our stderr for stdout (when
+    /// the protocol runs over our stdin/stdout, as gdbserver does).
+    pub program_output_to_stderr: bool,
+}
+
+impl LaunchSpec {
+    /// A program run directly, with the server's environment and settings
+    /// as gdbserver's defaults (shell on, randomization off).
+    pub fn new(program: OsString, args: Vec<OsString>) -> LaunchSpec {
+        LaunchSpec {
+            program,
+            args,
+            env: std::env::vars_os().collect(),
+            cwd: None,
+            startup_with_shell: true,
+            quote_args: true,
+            disable_randomization: true,
+            wrapper: Vec::new(),
+            program_output_to_stderr: false,
+        }
+    }
 }
 
 fn cstring(s: &OsStr) -> Result<CString, Error> {
@@ -25,10 +59,13 @@ fn cstring(s: &OsStr) -> Result<CString, Error> {
 
 /// Find the program as a shell would: a name with a slash is a path, a bare
 /// name is looked up in PATH, then in the current directory (as gdbserver does).
-fn resolve(program: &OsStr) -> Result<PathBuf, Error> {
+fn resolve(program: &OsStr, cwd: Option<&Path>) -> Result<PathBuf, Error> {
     let name = Path::new(program);
     let candidates: Vec<PathBuf> = if program.as_bytes().contains(&b'/') {
-        vec![name.to_path_buf()]
+        match cwd {
+            Some(dir) if name.is_relative() => vec![dir.join(name)],
+            _ => vec![name.to_path_buf()],
+        }
     } else {
         std::env::var_os("PATH")
             .map(|paths| {
@@ -38,7 +75,7 @@ fn resolve(program: &OsStr) -> Result<PathBuf, Error> {
             })
             .unwrap_or_default()
             .into_iter()
-            .chain(std::iter::once(name.to_path_buf()))
+            .chain(std::iter::once(cwd.unwrap_or(Path::new(".")).join(name)))
             .collect()
     };
     let shown = name.display();
@@ -62,16 +99,88 @@ fn resolve(program: &OsStr) -> Result<PathBuf, Error> {
     })))
 }
 
-/// Fork and exec the program, traced from its first instruction.
-pub fn launch(spec: &LaunchSpec) -> Result<Process<LiveTracer>, Error> {
-    let path = resolve(&spec.program)?;
-    let mut argv = vec![cstring(&spec.program)?];
+/// Quote a word for a POSIX shell.
+fn shell_quote(word: &OsStr) -> Vec<u8> {
+    let bytes = word.as_bytes();
+    let plain = |b: &u8| b.is_ascii_alphanumeric() || b"/._-+=:,@%".contains(b);
+    if !bytes.is_empty() && bytes.iter().all(plain) {
+        return bytes.to_vec();
+    }
+    let mut quoted = b"'".to_vec();
+    for &b in bytes {
+        if b == b'\'' {
+            quoted.extend_from_slice(b"'\\''");
+        } else {
+            quoted.push(b);
+        }
+    }
+    quoted.push(b'\'');
+    quoted
+}
+
+/// The path to exec and its argv, and how many execs come before the
+/// program's own (the shell's, the wrapper's).
+fn command_line(
+    spec: &LaunchSpec,
+    program: &Path,
+) -> Result<(PathBuf, Vec<CString>, usize), Error> {
+    let mut words: Vec<OsString> = spec.wrapper.clone();
+    words.push(program.as_os_str().to_owned());
+    let execs_before = usize::from(!spec.wrapper.is_empty());
+    if spec.startup_with_shell {
+        let shell = std::env::var_os("SHELL")
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "/bin/sh".into());
+        let mut script = b"exec".to_vec();
+        for word in &words {
+            script.push(b' ');
+            script.extend_from_slice(&shell_quote(word));
+        }
+        for arg in &spec.args {
+            script.push(b' ');
+            if spec.quote_args {
+                script.extend_from_slice(&shell_quote(arg));
+            } else {
+                script.extend_from_slice(arg.as_bytes());
+            }
+        }
+        let argv = vec![
+            cstring(&shell)?,
+            cstring(OsStr::new("-c"))?,
+            cstring(OsStr::from_bytes(&script))?,
+        ];
+        let shell_path = resolve(&shell, None)?;
+        return Ok((shell_path, argv, execs_before + 1));
+    }
+    let first = match spec.wrapper.first() {
+        Some(wrapper) => resolve(wrapper, spec.cwd.as_deref())?,
+        None => program.to_path_buf(),
+    };
+    let mut argv: Vec<CString> = Vec::new();
+    for (i, word) in words.iter().enumerate() {
+        // The program's argv[0] is the name the user gave.
+        let word = if i == words.len() - 1 {
+            &spec.program
+        } else {
+            word
+        };
+        argv.push(cstring(word)?);
+    }
     for arg in &spec.args {
         argv.push(cstring(arg)?);
     }
-    let envp = std::env::vars_os()
+    Ok((first, argv, execs_before))
+}
+
+/// Fork and exec the program, traced from its first instruction.
+pub fn launch(spec: &LaunchSpec) -> Result<Process<LiveTracer>, Error> {
+    let program = resolve(&spec.program, spec.cwd.as_deref())?;
+    let (path, argv, mut execs_before) = command_line(spec, &program)?;
+    let envp = spec
+        .env
+        .iter()
         .map(|(k, v)| {
-            let mut kv = k;
+            let mut kv = k.clone();
             kv.push("=");
             kv.push(v);
             cstring(&kv)
@@ -81,11 +190,18 @@ pub fn launch(spec: &LaunchSpec) -> Result<Process<LiveTracer>, Error> {
         path: cstring(path.as_os_str())?,
         argv,
         envp,
+        cwd: spec
+            .cwd
+            .as_ref()
+            .map(|d| cstring(d.as_os_str()))
+            .transpose()?,
+        disable_randomization: spec.disable_randomization,
+        stdio_to_stderr: spec.program_output_to_stderr,
     };
     let sys_err = |what| move |errno: Errno| Error::Launch(format!("{what}: {errno}"));
     let forked = spawn::fork_blocked(&exec).map_err(sys_err("fork"))?;
     let pid = forked.pid;
-    if let Err(errno) = ptrace::seize(pid, ptrace::default_options()) {
+    if let Err(errno) = ptrace::seize(pid, ptrace::startup_options()) {
         let _ = spawn::kill_process(pid, libc::SIGKILL);
         let _ = wait::wait_for(pid);
         return Err(Error::Launch(format!(
@@ -93,48 +209,82 @@ pub fn launch(spec: &LaunchSpec) -> Result<Process<LiveTracer>, Error> {
         )));
     }
     if let Err(errno) = forked.release() {
-        // The child reports its exec failure, then exits: reap it.
-        while let Ok(Some(status)) = wait::wait_for(pid) {
-            if matches!(
-                status,
-                WaitStatus::Exited { .. } | WaitStatus::Killed { .. }
-            ) {
-                break;
+        reap(pid);
+        let what = match &spec.cwd {
+            Some(dir) if errno == Errno::ENOENT && !dir.is_dir() => {
+                format!("cannot run in {}: no such directory", dir.display())
             }
-            let _ = ptrace::cont(pid, 0);
-        }
-        return Err(Error::Launch(format!(
-            "cannot execute {}: {}",
-            path.display(),
-            errno.desc()
-        )));
+            _ => format!("cannot execute {}: {}", path.display(), errno.desc()),
+        };
+        return Err(Error::Launch(what));
     }
+    // Let the shell and the wrapper exec their way to the program.
     loop {
         match wait::wait_for(pid).map_err(sys_err("waitpid"))? {
             Some(WaitStatus::Event {
                 event: PtraceEvent::Exec,
                 ..
-            }) => break,
-            // Anything before the exec (a signal sent to the child early) is
-            // passed on: it is not the program's yet.
+            }) if execs_before == 0 => break,
+            Some(WaitStatus::Event {
+                event: PtraceEvent::Exec,
+                ..
+            }) => {
+                execs_before -= 1;
+                ptrace::cont(pid, 0).map_err(sys_err("resume before exec"))?;
+            }
+            // Signals before the program runs (one sent to the shell) are passed on.
             Some(WaitStatus::SignalStop { signal, .. }) => {
                 ptrace::cont(pid, signal).map_err(sys_err("resume before exec"))?
             }
             Some(WaitStatus::Exited { code, .. }) => {
                 return Err(Error::Launch(format!(
-                    "the program exited with status {code} before it started"
+                    "{} exited with status {code} before the program started",
+                    path.display()
                 )))
             }
             Some(WaitStatus::Killed { signal, .. }) => {
                 return Err(Error::Launch(format!(
-                    "the program was killed by signal {signal} before it started"
+                    "{} was killed by signal {signal} before the program started",
+                    path.display()
                 )))
             }
             Some(_) => ptrace::cont(pid, 0).map_err(sys_err("resume before exec"))?,
             None => return Err(Error::Launch("the new process vanished".into())),
         }
     }
+    // From here on it is the program: follow its threads, forks and exits.
+    if let Err(errno) = ptrace::set_options(pid, ptrace::default_options()) {
+        let _ = spawn::kill_process(pid, libc::SIGKILL);
+        reap(pid);
+        return Err(Error::Launch(format!("cannot set ptrace options: {errno}")));
+    }
     let tracer = LiveTracer::new(pid)
         .map_err(|e| Error::Launch(format!("cannot open /proc/{pid}/mem: {e}")))?;
     Ok(Process::new(pid, tracer, &[pid]))
+}
+
+/// Collect a failed child's exit.
+fn reap(pid: Tid) {
+    while let Ok(Some(status)) = wait::wait_for(pid) {
+        if matches!(
+            status,
+            WaitStatus::Exited { .. } | WaitStatus::Killed { .. }
+        ) {
+            break;
+        }
+        let _ = ptrace::cont(pid, 0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_quoting() {
+        assert_eq!(shell_quote(OsStr::new("a/b.c")), b"a/b.c");
+        assert_eq!(shell_quote(OsStr::new("a b")), b"'a b'");
+        assert_eq!(shell_quote(OsStr::new("it's")), b"'it'\\''s'");
+        assert_eq!(shell_quote(OsStr::new("")), b"''");
+    }
 }

@@ -2,6 +2,7 @@
 //! machine, all-stop, breakpoints and memory. Knows nothing of the protocol
 //! or of sockets, so it can be driven and tested without a client.
 
+mod attach;
 mod breakpoints;
 mod launch;
 mod process;
@@ -10,6 +11,7 @@ mod tests;
 mod thread;
 pub mod tracer;
 
+pub use attach::attach;
 pub use launch::{launch, LaunchSpec};
 pub use process::{Action, Process, Report, ResumePlan};
 pub use thread::{Resume, StopEvent};
@@ -25,6 +27,8 @@ pub enum Error {
     NotStopped(Tid),
     /// The request needs every thread stopped, and the process is running.
     ProcessRunning,
+    /// The request needs the process running, and it is stopped.
+    NotRunning,
     /// A memory access at `addr` failed.
     Memory { addr: u64, errno: Errno },
     /// A system call on thread `tid` failed.
@@ -45,6 +49,7 @@ impl fmt::Display for Error {
             Error::NoSuchThread(tid) => write!(f, "no thread {tid}"),
             Error::NotStopped(tid) => write!(f, "thread {tid} is not stopped"),
             Error::ProcessRunning => write!(f, "the process is running"),
+            Error::NotRunning => write!(f, "the process is not running"),
             Error::Memory { addr, errno } => {
                 write!(f, "cannot access memory at {addr:#x}: {errno}")
             }

@@ -120,6 +120,26 @@ impl<T: Tracer> Process<T> {
         }
     }
 
+    /// A process whose threads `tids` were just seized and interrupted: it
+    /// is stopping, and `wait_for_report` says when every thread has stopped.
+    pub fn attaching(pid: Tid, tracer: T, tids: &[Tid]) -> Process<T> {
+        let mut process = Process::new(pid, tracer, &[]);
+        for &tid in tids {
+            let thread = Thread::new(tid, ThreadState::Stopping(Resume::Continue));
+            process.threads.insert(tid, thread);
+        }
+        process.state = RunState::Stopping(Cause::Interrupt);
+        process
+    }
+
+    /// A stop that nobody was told of (the client is not there yet, or has
+    /// gone): keep it pending, to be reported on the next resume.
+    pub fn keep_unreported(&mut self, report: Report) {
+        if let Report::Thread { tid, event } = report {
+            self.set_state(tid, ThreadState::Stopped(Stop::Pending(event)));
+        }
+    }
+
     pub fn pid(&self) -> Tid {
         self.pid
     }
@@ -340,7 +360,7 @@ impl<T: Tracer> Process<T> {
         let to_run: Vec<(Tid, Action)> = self
             .threads
             .values()
-            .filter(|t| t.state() == ThreadState::Stopped(Stop::Quiet))
+            .filter(|t| t.is_resumable())
             .filter_map(|t| Some((t.tid, plan.action(t.tid)?)))
             .collect();
         if !self.breakpoints.is_empty() {
@@ -460,8 +480,10 @@ impl<T: Tracer> Process<T> {
     /// Block until the process has a stop to report (used where the client
     /// waits synchronously: backend tests, kill).
     pub fn wait_for_report(&mut self) -> Result<Report, Error> {
-        if matches!(self.state, RunState::Stopped | RunState::Gone) {
-            return Err(Error::Gone);
+        match self.state {
+            RunState::Gone => return Err(Error::Gone),
+            RunState::Stopped => return Err(Error::NotRunning),
+            _ => {}
         }
         loop {
             if let Some(report) = self.progress() {
@@ -686,7 +708,7 @@ impl<T: Tracer> Process<T> {
                 }
                 let report = match self.pick_pending() {
                     Some((tid, event)) => {
-                        self.set_state(tid, ThreadState::Stopped(Stop::Quiet));
+                        self.set_state(tid, ThreadState::Stopped(Stop::Reported(event)));
                         Report::Thread { tid, event }
                     }
                     None => {
@@ -733,6 +755,25 @@ impl<T: Tracer> Process<T> {
             .or_else(|| self.thread_ids().find(live))
     }
 
+    /// Stop every thread now and wait until they have, whatever the run
+    /// state: for leaving a running program (detach, a client gone). A stop
+    /// that would have been reported stays pending for the next client.
+    pub fn stop_all_now(&mut self) -> Result<(), Error> {
+        match self.state {
+            RunState::Stopped => return Ok(()),
+            RunState::Gone | RunState::Exited(_) => return Err(Error::Gone),
+            _ => {}
+        }
+        self.interrupt();
+        match self.wait_for_report()? {
+            Report::Exited(_) | Report::Killed(_) => Err(Error::Gone),
+            report => {
+                self.keep_unreported(report);
+                Ok(())
+            }
+        }
+    }
+
     // ----- ending -----
 
     /// Kill the process and reap every thread. Returns once it is gone.
@@ -773,13 +814,10 @@ impl<T: Tracer> Process<T> {
             self.remove_breakpoint(addr)?;
         }
         for thread in self.threads.values() {
-            let signal = match thread.pending() {
-                Some(StopEvent::Signal(sig)) => sig,
-                _ => 0,
+            let signal = match thread.state() {
+                ThreadState::Stopped(stop) => stop.signal().unwrap_or(0),
+                _ => continue,
             };
-            if thread.state() == ThreadState::Zombie {
-                continue;
-            }
             if let Err(errno) = self.tracer.detach(thread.tid, signal) {
                 log::debug!("thread {}: detach: {errno}", thread.tid);
             }

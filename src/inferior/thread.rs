@@ -19,11 +19,31 @@ pub enum StopEvent {
 /// A stopped thread's stop, and whether the client still has to hear of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stop {
-    /// Nothing to tell: stopped by us, already reported, or newly created.
+    /// Nothing to tell: stopped by us, or newly created.
     Quiet,
     /// A stop the client has not been told about yet; it is reported before
     /// this thread runs again.
     Pending(StopEvent),
+    /// The stop the client was last told about for this thread. On resume
+    /// the client says which signal to deliver; on detach without a resume,
+    /// a real signal is handed back to the program.
+    Reported(StopEvent),
+}
+
+impl Stop {
+    /// The program's own signal this stop holds back, if any.
+    pub fn signal(self) -> Option<i32> {
+        match self {
+            Stop::Pending(StopEvent::Signal(sig)) => Some(sig),
+            // Traps and our interrupts are the debugger's, not the program's.
+            Stop::Reported(StopEvent::Signal(sig))
+                if ![libc::SIGTRAP, libc::SIGINT, libc::SIGSTOP].contains(&sig) =>
+            {
+                Some(sig)
+            }
+            _ => None,
+        }
+    }
 }
 
 /// How a running thread was resumed.
@@ -85,5 +105,13 @@ impl Thread {
             ThreadState::Stopped(Stop::Pending(event)) => Some(event),
             _ => None,
         }
+    }
+
+    /// Stopped with nothing left to report: free to run.
+    pub fn is_resumable(&self) -> bool {
+        matches!(
+            self.state,
+            ThreadState::Stopped(Stop::Quiet | Stop::Reported(_))
+        )
     }
 }

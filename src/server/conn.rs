@@ -6,10 +6,12 @@
 //! when it fails on a packet, and the session keeps another, so the client
 //! is still there when the session rebuilds gdbstub.
 
+use super::transport::Stream;
 use gdbstub::conn::Connection;
+use nix::fcntl::{fcntl, FcntlArg, OFlag};
 use std::cell::RefCell;
-use std::io::{self, Read};
-use std::net::TcpStream;
+use std::fs::File;
+use std::io::{self, Read, Write};
 use std::os::fd::{AsFd, AsRawFd, RawFd};
 use std::rc::Rc;
 
@@ -17,26 +19,29 @@ use std::rc::Rc;
 pub struct ClientConn(Rc<RefCell<Inner>>);
 
 struct Inner {
-    stream: TcpStream,
+    input: File,
+    output: File,
     out: Vec<u8>,
     /// While set, replies are thrown away (replaying a handshake).
     muted: bool,
 }
 
 impl ClientConn {
-    pub fn new(stream: TcpStream) -> io::Result<ClientConn> {
-        stream.set_nonblocking(true)?;
-        // Replies are small and latency-bound: never wait to coalesce them.
-        stream.set_nodelay(true)?;
+    pub fn new(stream: Stream) -> io::Result<ClientConn> {
+        // The event loop reads until EAGAIN (mio is edge-triggered).
+        set_nonblocking(&stream.input)?;
+        set_nonblocking(&stream.output)?;
         Ok(ClientConn(Rc::new(RefCell::new(Inner {
-            stream,
+            input: stream.input,
+            output: stream.output,
             out: Vec::with_capacity(64 * 1024),
             muted: false,
         }))))
     }
 
+    /// The fd to watch for client input.
     pub fn raw_fd(&self) -> RawFd {
-        self.0.borrow().stream.as_raw_fd()
+        self.0.borrow().input.as_raw_fd()
     }
 
     /// Read what is available into `buf`. `Ok(0)` means the client closed
@@ -44,7 +49,7 @@ impl ClientConn {
     pub fn read_available(&self, buf: &mut [u8]) -> io::Result<usize> {
         let mut inner = self.0.borrow_mut();
         loop {
-            match inner.stream.read(buf) {
+            match inner.input.read(buf) {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 other => return other,
             }
@@ -89,11 +94,11 @@ impl Inner {
         }
         let mut sent = 0;
         while sent < self.out.len() {
-            match io::Write::write(&mut self.stream, &self.out[sent..]) {
+            match self.output.write(&self.out[sent..]) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                 Ok(n) => sent += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => wait_writable(&self.stream)?,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => wait_writable(&self.output)?,
                 Err(e) => {
                     self.out.clear();
                     return Err(e);
@@ -105,9 +110,18 @@ impl Inner {
     }
 }
 
-fn wait_writable(stream: &TcpStream) -> io::Result<()> {
+fn set_nonblocking(file: &File) -> io::Result<()> {
+    let flags = OFlag::from_bits_truncate(fcntl(file.as_raw_fd(), FcntlArg::F_GETFL)?);
+    fcntl(
+        file.as_raw_fd(),
+        FcntlArg::F_SETFL(flags | OFlag::O_NONBLOCK),
+    )?;
+    Ok(())
+}
+
+fn wait_writable(output: &File) -> io::Result<()> {
     use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-    let mut fds = [PollFd::new(stream.as_fd(), PollFlags::POLLOUT)];
+    let mut fds = [PollFd::new(output.as_fd(), PollFlags::POLLOUT)];
     match poll(&mut fds, PollTimeout::NONE) {
         Ok(_) | Err(nix::errno::Errno::EINTR) => Ok(()),
         Err(e) => Err(e.into()),

@@ -1,18 +1,23 @@
-//! Transports and sessions: listen, accept a client, run the session's
-//! event loop, and end the program the way the session ended.
-//! The only module that names mio.
+//! Transports and sessions: wait for a client, run its session, and when
+//! it ends decide what becomes of the program and of the server. The only
+//! module that names mio.
 
 mod conn;
 mod framing;
 mod session;
+mod transport;
 
-use crate::cli::Config;
-use crate::inferior::{self, LaunchSpec};
+use crate::cli::{Config, Start};
+use crate::inferior;
 use crate::sys::signals;
-use crate::target::DebugTarget;
+use crate::target::{DebugTarget, Inferior, LaunchSettings, Origin};
 use conn::ClientConn;
+use mio::unix::SourceFd;
+use mio::{Events, Interest, Poll, Token};
+use nix::sys::signalfd::SignalFd;
 use session::SessionEnd;
-use std::net::{TcpListener, ToSocketAddrs};
+use std::os::fd::AsRawFd;
+use transport::{Listener, Stream};
 
 /// Print one of the status lines IDEs and scripts wait for, whole, in one
 /// write (Rust's stderr is unbuffered and would write a formatted line in
@@ -27,86 +32,140 @@ pub fn say(line: &str) {
 
 /// Run the server as configured; returns the server's exit code.
 pub fn run(config: &Config) -> Result<i32, String> {
-    // SIGCHLD must be blocked before any thread exists (threads inherit the
-    // mask), or a signalfd would miss it.
+    // These signals must be blocked before any thread exists (threads
+    // inherit the mask), or the signalfd would miss them.
     let handled = signals::handled_signals();
-    signals::block_in_this_thread(&handled).map_err(|e| format!("cannot block SIGCHLD: {e}"))?;
+    signals::block_in_this_thread(&handled).map_err(|e| format!("cannot block signals: {e}"))?;
     let signal_fd =
         signals::signal_fd(&handled).map_err(|e| format!("cannot create a signalfd: {e}"))?;
 
-    // Bind before launching, so a busy port leaves nothing half-started.
-    let listener = listen(&config.host, config.port)?;
-    let spec = LaunchSpec {
-        program: config.program.clone(),
-        args: config.args.clone(),
+    // Bind before launching, so a busy address leaves nothing half-started.
+    let listener = Listener::open(&config.transport)?;
+    let settings = LaunchSettings {
+        env: std::env::vars_os().collect(),
+        cwd: None,
+        startup_with_shell: config.startup_with_shell,
+        disable_randomization: config.disable_randomization,
+        wrapper: config.wrapper.clone(),
+        program_output_to_stderr: listener.is_stdio(),
     };
-    let process = inferior::launch(&spec).map_err(|e| e.to_string())?;
-    say(&format!(
-        "Process {} created; pid = {}",
-        config.program.to_string_lossy(),
-        process.pid()
-    ));
-    let port = listener
-        .local_addr()
-        .map(|a| a.port())
-        .unwrap_or(config.port);
-    say(&format!("Listening on port {port}"));
-    let mut target = DebugTarget::new(process);
+    let inferior = match &config.start {
+        Start::Launch { program, args } => {
+            let process = inferior::launch(&settings.spec(program.clone(), args.clone()))
+                .map_err(|e| e.to_string())?;
+            say(&format!(
+                "Process {} created; pid = {}",
+                program.to_string_lossy(),
+                process.pid()
+            ));
+            Some(Inferior {
+                process,
+                origin: Origin::Launched,
+            })
+        }
+        Start::Attach(pid) => {
+            let process = inferior::attach(*pid).map_err(|e| e.to_string())?;
+            say(&format!("Attached; pid = {pid}"));
+            Some(Inferior {
+                process,
+                origin: Origin::Attached,
+            })
+        }
+        Start::Nothing => None,
+    };
+    let mut target = DebugTarget::new(inferior, config.multi, settings);
+    let result = serve(config, &listener, &mut target, &signal_fd);
+    // However the server ends: kill what it launched, detach from the rest.
+    target.leave();
+    result
+}
 
-    let (stream, peer) = listener
-        .accept()
-        .map_err(|e| format!("cannot accept a connection: {e}"))?;
-    drop(listener);
-    say(&format!(
-        "Remote debugging from host {}, port {}",
-        peer.ip(),
-        peer.port()
-    ));
-    let conn = ClientConn::new(stream).map_err(|e| format!("cannot set up the connection: {e}"))?;
-
-    let end = session::run(conn, &mut target, &signal_fd);
-    log::debug!("session ended: {end:?}");
-    let process = &mut target.process;
-    match end {
-        // Like gdbserver, the server's own status says nothing of the program's.
-        Ok(SessionEnd::ProcessEnded) => Ok(0),
-        Ok(SessionEnd::Detached) => {
-            say(&format!("Detaching from process {}", process.pid()));
-            if let Err(e) = process.detach() {
-                eprintln!(
-                    "rgdbserver: detach failed ({e}); killing process {}",
-                    process.pid()
-                );
-                let _ = process.kill();
+/// Serve clients one after the other until there is no reason to go on.
+fn serve(
+    config: &Config,
+    listener: &Listener,
+    target: &mut DebugTarget,
+    signals: &SignalFd,
+) -> Result<i32, String> {
+    loop {
+        listener.announce();
+        let Some(stream) = wait_for_client(listener, signals)? else {
+            return Ok(0);
+        };
+        let conn =
+            ClientConn::new(stream).map_err(|e| format!("cannot set up the connection: {e}"))?;
+        let end =
+            session::run(conn, target, signals).map_err(|e| format!("session failed: {e}"))?;
+        log::debug!("session ended: {end:?}");
+        match end {
+            SessionEnd::ProgramGone | SessionEnd::ExitRequested => return Ok(0),
+            SessionEnd::Signal(sig) => {
+                say(&format!("rgdbserver: got signal {sig}, exiting"));
+                return Ok(0);
             }
-            Ok(0)
-        }
-        Ok(SessionEnd::Killed) | Ok(SessionEnd::ConnectionClosed) => {
-            kill(process);
-            Ok(0)
-        }
-        Err(e) => {
-            kill(process);
-            Err(format!("session failed: {e}"))
+            SessionEnd::ConnectionClosed => {
+                if config.once || listener.is_stdio() {
+                    return Ok(0);
+                }
+                // Keep the program, stopped, for the next client.
+                if let Some(inferior) = target.inferior() {
+                    if let Err(e) = inferior.process.stop_all_now() {
+                        log::debug!("stopping for the next client: {e}");
+                    }
+                }
+                target.drop_finished();
+                if !config.multi && target.inferior().is_none() {
+                    return Ok(0);
+                }
+                say("Remote side has terminated connection.  rgdbserver will reopen the connection.");
+            }
         }
     }
 }
 
-fn kill(process: &mut inferior::Process<inferior::tracer::LiveTracer>) {
-    if process.is_gone() {
-        return;
-    }
-    if let Err(e) = process.kill() {
-        eprintln!("rgdbserver: cannot kill process {}: {e}", process.pid());
-    }
-}
+const LISTENER: Token = Token(0);
+const SIGNALS: Token = Token(1);
 
-fn listen(host: &str, port: u16) -> Result<TcpListener, String> {
-    // An empty host means every interface, as with gdbserver.
-    let host = if host.is_empty() { "0.0.0.0" } else { host };
-    let addrs: Vec<_> = (host, port)
-        .to_socket_addrs()
-        .map_err(|e| format!("{host}:{port}: cannot resolve the address: {e}"))?
-        .collect();
-    TcpListener::bind(&addrs[..]).map_err(|e| format!("cannot listen on {host}:{port}: {e}"))
+/// Block until a client connects, or a signal says to stop (`None`).
+fn wait_for_client(listener: &Listener, signals: &SignalFd) -> Result<Option<Stream>, String> {
+    let Some(listen_fd) = listener.raw_fd() else {
+        return listener
+            .accept()
+            .map(Some)
+            .map_err(|e| format!("cannot use stdio: {e}"));
+    };
+    let io_err = |e: std::io::Error| format!("waiting for a client: {e}");
+    let mut poll = Poll::new().map_err(io_err)?;
+    poll.registry()
+        .register(&mut SourceFd(&listen_fd), LISTENER, Interest::READABLE)
+        .map_err(io_err)?;
+    let signal_fd = signals.as_raw_fd();
+    poll.registry()
+        .register(&mut SourceFd(&signal_fd), SIGNALS, Interest::READABLE)
+        .map_err(io_err)?;
+    let mut events = Events::with_capacity(4);
+    loop {
+        match poll.poll(&mut events, None) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            other => other.map_err(io_err)?,
+        }
+        for event in events.iter() {
+            match event.token() {
+                SIGNALS => {
+                    if let Some(sig) = signals::drain(signals)
+                        .into_iter()
+                        .find(|&s| s != libc::SIGCHLD)
+                    {
+                        say(&format!("rgdbserver: got signal {sig}, exiting"));
+                        return Ok(None);
+                    }
+                }
+                _ => match listener.accept() {
+                    Ok(stream) => return Ok(Some(stream)),
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                    Err(e) => return Err(format!("cannot accept a connection: {e}")),
+                },
+            }
+        }
+    }
 }

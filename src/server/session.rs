@@ -31,14 +31,15 @@ const PACKET_SIZE: usize = 64 * 1024;
 /// How a session ended.
 #[derive(Debug)]
 pub enum SessionEnd {
-    /// The process exited or was killed by a signal (already reported).
-    ProcessEnded,
-    /// The client detached (`D`).
-    Detached,
-    /// The client killed the process (`k`).
-    Killed,
-    /// The client went away without a word.
+    /// Plain remote: the program exited, was killed, or was detached: the
+    /// session is over with it.
+    ProgramGone,
+    /// The client went away without a word (gdb's `disconnect`, or gdb died).
     ConnectionClosed,
+    /// `monitor exit`.
+    ExitRequested,
+    /// The server got SIGTERM, SIGINT or SIGHUP.
+    Signal(i32),
 }
 
 type Stub<'a> = GdbStubStateMachine<'a, DebugTarget, ClientConn>;
@@ -53,7 +54,7 @@ struct Handshake {
     /// The thread register and memory requests go to until the client
     /// picks one: the main thread, as with gdbserver (gdbstub's default is
     /// a made-up thread 1).
-    main_thread: i32,
+    main_thread: Option<i32>,
     supported: Option<Vec<u8>>,
     no_ack: bool,
     select_general: Option<Vec<u8>>,
@@ -74,7 +75,7 @@ impl Handshake {
         }
     }
 
-    fn new(main_thread: i32) -> Handshake {
+    fn new(main_thread: Option<i32>) -> Handshake {
         Handshake {
             main_thread,
             supported: None,
@@ -86,11 +87,13 @@ impl Handshake {
 
     fn packets(&self) -> Vec<Vec<u8>> {
         let no_ack = self.no_ack.then(|| frame(b"QStartNoAckMode"));
-        let default_thread = frame(format!("Hg{:x}", self.main_thread).as_bytes());
+        let default_thread = self
+            .main_thread
+            .map(|tid| frame(format!("Hg{tid:x}").as_bytes()));
         [
             self.supported.clone(),
             no_ack,
-            Some(self.select_general.clone().unwrap_or(default_thread)),
+            self.select_general.clone().or(default_thread),
             self.select_continue.clone(),
         ]
         .into_iter()
@@ -124,34 +127,47 @@ impl<'a> Session<'a> {
     /// Move on without waiting: report a stop, act on a Ctrl-C, or end.
     fn advance(&mut self, target: &mut DebugTarget) -> io::Result<Option<SessionEnd>> {
         let next = match self.stub() {
-            GdbStubStateMachine::Running(running) => match target.process.poll() {
-                Ok(Some(report)) => {
-                    announce(report);
-                    match stop_reason(report) {
-                        Some(reason) => running
-                            .report_stop(target, reason)
-                            .map_err(protocol_error)?,
-                        None => GdbStubStateMachine::Running(running),
+            GdbStubStateMachine::Running(running) => {
+                let polled = match target.inferior() {
+                    Some(inferior) => inferior.process.poll(),
+                    None => Ok(None),
+                };
+                match polled {
+                    Ok(Some(report)) => {
+                        announce(report);
+                        match stop_reason(report) {
+                            Some(reason) => running
+                                .report_stop(target, reason)
+                                .map_err(protocol_error)?,
+                            None => GdbStubStateMachine::Running(running),
+                        }
                     }
+                    Ok(None) => GdbStubStateMachine::Running(running),
+                    Err(e) => return Err(io::Error::other(e.to_string())),
                 }
-                Ok(None) => GdbStubStateMachine::Running(running),
-                Err(e) => return Err(io::Error::other(e.to_string())),
-            },
+            }
             GdbStubStateMachine::CtrlCInterrupt(interrupt) => {
-                target.process.interrupt();
+                if let Some(inferior) = target.inferior() {
+                    inferior.process.interrupt();
+                }
                 // The stop is reported once every thread has stopped.
                 interrupt
                     .interrupt_handled(target, None::<MultiThreadStopReason<u64>>)
                     .map_err(protocol_error)?
             }
             GdbStubStateMachine::Disconnected(gone) => {
-                return Ok(Some(match gone.get_reason() {
-                    DisconnectReason::TargetExited(_) | DisconnectReason::TargetTerminated(_) => {
-                        SessionEnd::ProcessEnded
-                    }
-                    DisconnectReason::Disconnect => SessionEnd::Detached,
-                    DisconnectReason::Kill => SessionEnd::Killed,
-                }));
+                match gone.get_reason() {
+                    DisconnectReason::Disconnect => detach(target),
+                    DisconnectReason::Kill
+                    | DisconnectReason::TargetExited(_)
+                    | DisconnectReason::TargetTerminated(_) => {}
+                }
+                target.drop_finished();
+                if !target.multi {
+                    return Ok(Some(SessionEnd::ProgramGone));
+                }
+                // Extended remote: the session outlives the program.
+                gone.return_to_idle()
             }
             idle @ GdbStubStateMachine::Idle(_) => idle,
         };
@@ -280,7 +296,7 @@ pub fn run(
         conn: conn.clone(),
         stub: None,
         framer: Framer::default(),
-        handshake: Handshake::new(target.process.pid()),
+        handshake: Handshake::new(target.inferior().map(|i| i.process.pid())),
     };
     session.rebuild(target)?;
     let mut input = vec![0u8; 64 * 1024];
@@ -298,6 +314,9 @@ pub fn run(
             start += 1;
             if let Some(unit) = session.framer.push(byte) {
                 session.handle_input(target, unit)?;
+                if target.exit_requested {
+                    return Ok(SessionEnd::ExitRequested);
+                }
             }
             continue;
         }
@@ -315,7 +334,12 @@ pub fn run(
         for event in events.iter() {
             match event.token() {
                 SIGNALS => {
-                    crate::sys::signals::drain(signals);
+                    if let Some(sig) = crate::sys::signals::drain(signals)
+                        .into_iter()
+                        .find(|&sig| sig != libc::SIGCHLD)
+                    {
+                        return Ok(SessionEnd::Signal(sig));
+                    }
                 }
                 CLIENT => {
                     // Edge-triggered: read until the socket is empty.
@@ -350,7 +374,27 @@ pub fn run(
 fn announce(report: Report) {
     match report {
         Report::Exited(code) => super::say(&format!("\nChild exited with status {code}")),
-        Report::Killed(sig) => super::say(&format!("\nChild terminated with signal = {sig}")),
+        Report::Killed(sig) => {
+            let name = nix::sys::signal::Signal::try_from(sig).map_or("?", |s| s.as_str());
+            super::say(&format!(
+                "\nChild terminated with signal = {sig:#x} ({name})"
+            ))
+        }
         _ => {}
+    }
+}
+
+/// The client's `D`: let the program go on without us.
+fn detach(target: &mut DebugTarget) {
+    let Some(inferior) = target.inferior() else {
+        return;
+    };
+    let pid = inferior.process.pid();
+    super::say(&format!("Detaching from process {pid}"));
+    if let Err(e) = inferior.process.detach() {
+        super::say(&format!(
+            "rgdbserver: detach from {pid} failed ({e}); letting go of it"
+        ));
+        inferior.leave();
     }
 }

@@ -27,3 +27,30 @@ pub fn thread_name(pid: Tid, tid: Tid) -> io::Result<String> {
 pub fn exe_path(pid: Tid) -> io::Result<std::path::PathBuf> {
     std::fs::read_link(format!("/proc/{pid}/exe"))
 }
+
+/// A field of /proc/PID/status, e.g. `TracerPid`.
+pub fn status_field(pid: Tid, field: &str) -> io::Result<Option<String>> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    Ok(status.lines().find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        (name == field).then(|| value.trim().to_string())
+    }))
+}
+
+/// Whether thread `tid` of `pid` has exited but is not yet reaped.
+pub fn is_zombie(pid: Tid, tid: Tid) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/stat")) else {
+        return true; // gone altogether
+    };
+    // The state follows the parenthesised command name, which may hold spaces.
+    stat.rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().next())
+        .is_some_and(|state| state == "Z" || state == "X")
+}
+
+/// The process's command name.
+pub fn command_name(pid: Tid) -> Option<String> {
+    std::fs::read_to_string(format!("/proc/{pid}/comm"))
+        .ok()
+        .map(|s| s.trim_end().to_string())
+}

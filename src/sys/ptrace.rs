@@ -38,6 +38,12 @@ pub fn default_options() -> libc::c_int {
         | libc::PTRACE_O_TRACESYSGOOD
 }
 
+/// The options while a program starts (through a shell or a wrapper): we
+/// follow its execs, but not yet the forks a shell may make.
+pub fn startup_options() -> libc::c_int {
+    libc::PTRACE_O_EXITKILL | libc::PTRACE_O_TRACEEXEC | libc::PTRACE_O_TRACESYSGOOD
+}
+
 fn name(req: libc::c_uint) -> &'static str {
     match req {
         libc::PTRACE_SEIZE => "SEIZE",
@@ -52,6 +58,7 @@ fn name(req: libc::c_uint) -> &'static str {
         libc::PTRACE_GETEVENTMSG => "GETEVENTMSG",
         libc::PTRACE_GETSIGINFO => "GETSIGINFO",
         libc::PTRACE_PEEKUSER => "PEEKUSER",
+        libc::PTRACE_SETOPTIONS => "SETOPTIONS",
         libc::PTRACE_POKEUSER => "POKEUSER",
         _ => "?",
     }
@@ -80,6 +87,10 @@ fn request(req: libc::c_uint, tid: Tid, addr: usize, data: usize) -> Result<libc
 
 pub fn seize(tid: Tid, options: libc::c_int) -> Result<(), Errno> {
     request(libc::PTRACE_SEIZE, tid, 0, options as usize).map(drop)
+}
+
+pub fn set_options(tid: Tid, options: libc::c_int) -> Result<(), Errno> {
+    request(libc::PTRACE_SETOPTIONS, tid, 0, options as usize).map(drop)
 }
 
 /// Ask a running seized thread to stop; it reports a PTRACE_EVENT_STOP,

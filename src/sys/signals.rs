@@ -1,4 +1,5 @@
-//! Signal plumbing for the event loop: SIGCHLD arrives as a readable fd.
+//! Signal plumbing for the event loop: SIGCHLD (and the signals that end
+//! the server) arrive as a readable fd.
 //!
 //! A signalfd sees a signal only while it is blocked in *every* thread, so
 //! [`block_in_this_thread`] must run in `main` before any thread is spawned
@@ -8,10 +9,18 @@ use super::Errno;
 use nix::sys::signal::{SigSet, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 
-/// The signals the server handles through its event loop.
+/// The signals the server handles through its event loop: SIGCHLD for
+/// tracee events, and the ones that ask it to clean up and exit.
 pub fn handled_signals() -> SigSet {
     let mut set = SigSet::empty();
-    set.add(Signal::SIGCHLD);
+    for signal in [
+        Signal::SIGCHLD,
+        Signal::SIGTERM,
+        Signal::SIGINT,
+        Signal::SIGHUP,
+    ] {
+        set.add(signal);
+    }
     set
 }
 

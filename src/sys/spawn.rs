@@ -15,6 +15,14 @@ pub struct ExecSpec {
     pub path: CString,
     pub argv: Vec<CString>,
     pub envp: Vec<CString>,
+    /// Directory to run in; `None` keeps the server's.
+    pub cwd: Option<CString>,
+    /// Turn off address space randomization (personality ADDR_NO_RANDOMIZE),
+    /// so addresses are the same from run to run.
+    pub disable_randomization: bool,
+    /// stdin from /dev/null and stdout to stderr: our stdin and stdout carry
+    /// the protocol.
+    pub stdio_to_stderr: bool,
 }
 
 /// A forked child, blocked before exec until [`Forked::release`].
@@ -36,6 +44,7 @@ pub fn fork_blocked(spec: &ExecSpec) -> Result<Forked, Errno> {
     argv.push(std::ptr::null());
     let mut envp: Vec<*const libc::c_char> = spec.envp.iter().map(|e| e.as_ptr()).collect();
     envp.push(std::ptr::null());
+    let dev_null = c"/dev/null";
 
     // SAFETY: fork in a process that may have other threads: the child only
     // makes async-signal-safe libc calls on memory prepared before the fork,
@@ -54,11 +63,31 @@ pub fn fork_blocked(spec: &ExecSpec) -> Result<Forked, Errno> {
             libc::sigemptyset(&mut empty);
             libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
             libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+            if spec.stdio_to_stderr {
+                let null = libc::open(dev_null.as_ptr(), libc::O_RDONLY);
+                if null >= 0 {
+                    libc::dup2(null, 0);
+                    libc::close(null);
+                }
+                libc::dup2(2, 1);
+            }
+            if spec.disable_randomization {
+                let current = libc::personality(0xffff_ffff);
+                if current != -1 {
+                    libc::personality((current | libc::ADDR_NO_RANDOMIZE) as libc::c_ulong);
+                }
+            }
             let mut byte = 0u8;
             while libc::read(gate_read.as_raw_fd(), &mut byte as *mut u8 as *mut _, 1) < 0
                 && *libc::__errno_location() == libc::EINTR
             {}
-            libc::execve(spec.path.as_ptr(), argv.as_ptr(), envp.as_ptr());
+            let in_dir = match &spec.cwd {
+                Some(dir) => libc::chdir(dir.as_ptr()) == 0,
+                None => true,
+            };
+            if in_dir {
+                libc::execve(spec.path.as_ptr(), argv.as_ptr(), envp.as_ptr());
+            }
             let errno = *libc::__errno_location();
             libc::write(
                 err_write.as_raw_fd(),

@@ -7,7 +7,12 @@ use gdbstub::target::{TargetError, TargetResult};
 
 impl Auxv for DebugTarget {
     fn get_auxv(&self, offset: u64, length: usize, buf: &mut [u8]) -> TargetResult<usize, Self> {
-        let auxv = procfs::auxv(self.process.pid()).map_err(|_| TargetError::NonFatal)?;
+        let pid = self
+            .inferior
+            .as_ref()
+            .map(|i| i.process.pid())
+            .ok_or(TargetError::NonFatal)?;
+        let auxv = procfs::auxv(pid).map_err(|_| TargetError::NonFatal)?;
         let start = (offset as usize).min(auxv.len());
         let n = (auxv.len() - start).min(length).min(buf.len());
         buf[..n].copy_from_slice(&auxv[start..start + n]);

@@ -12,14 +12,14 @@ use gdbstub::target::{TargetError, TargetResult};
 impl MultiThreadBase for DebugTarget {
     fn read_registers(&mut self, regs: &mut Registers, tid: Tid) -> TargetResult<(), Self> {
         *regs = self
-            .process
+            .process()?
             .read_registers(os_tid(tid))
             .map_err(map_error)?;
         Ok(())
     }
 
     fn write_registers(&mut self, regs: &Registers, tid: Tid) -> TargetResult<(), Self> {
-        self.process
+        self.process()?
             .write_registers(os_tid(tid), regs)
             .map_err(map_error)
     }
@@ -31,7 +31,7 @@ impl MultiThreadBase for DebugTarget {
         _tid: Tid,
     ) -> TargetResult<usize, Self> {
         match self
-            .process
+            .process()?
             .read_memory(start_addr, data)
             .map_err(map_error)?
         {
@@ -41,7 +41,7 @@ impl MultiThreadBase for DebugTarget {
     }
 
     fn write_addrs(&mut self, start_addr: u64, data: &[u8], _tid: Tid) -> TargetResult<(), Self> {
-        self.process
+        self.process()?
             .write_memory(start_addr, data)
             .map_err(map_error)
     }
@@ -50,14 +50,19 @@ impl MultiThreadBase for DebugTarget {
         &mut self,
         thread_is_active: &mut dyn FnMut(Tid),
     ) -> Result<(), Self::Error> {
-        for tid in self.process.thread_ids().filter_map(gdb_tid) {
-            thread_is_active(tid);
+        if let Some(inferior) = self.inferior() {
+            for tid in inferior.process.thread_ids().filter_map(gdb_tid) {
+                thread_is_active(tid);
+            }
         }
         Ok(())
     }
 
     fn is_thread_alive(&mut self, tid: Tid) -> Result<bool, Self::Error> {
-        Ok(self.process.thread_state(os_tid(tid)).is_some())
+        let tid = os_tid(tid);
+        Ok(self
+            .inferior()
+            .is_some_and(|i| i.process.thread_state(tid).is_some()))
     }
 
     #[inline(always)]
@@ -79,7 +84,7 @@ impl SingleRegisterAccess<Tid> for DebugTarget {
         buf: &mut [u8],
     ) -> TargetResult<usize, Self> {
         let regs = self
-            .process
+            .process()?
             .read_registers(os_tid(tid))
             .map_err(map_error)?;
         let mut bytes = Vec::with_capacity(16);
@@ -91,8 +96,10 @@ impl SingleRegisterAccess<Tid> for DebugTarget {
 
     fn write_register(&mut self, tid: Tid, reg: RegNum, val: &[u8]) -> TargetResult<(), Self> {
         let tid = os_tid(tid);
-        let mut regs = self.process.read_registers(tid).map_err(map_error)?;
+        let mut regs = self.process()?.read_registers(tid).map_err(map_error)?;
         regs.write(reg.0, val).ok_or(TargetError::NonFatal)?;
-        self.process.write_registers(tid, &regs).map_err(map_error)
+        self.process()?
+            .write_registers(tid, &regs)
+            .map_err(map_error)
     }
 }

@@ -13,11 +13,11 @@ impl Breakpoints for DebugTarget {
 
 impl SwBreakpoint for DebugTarget {
     fn add_sw_breakpoint(&mut self, addr: u64, _kind: usize) -> TargetResult<bool, Self> {
-        self.process.insert_breakpoint(addr).map_err(map_error)?;
+        self.process()?.insert_breakpoint(addr).map_err(map_error)?;
         Ok(true)
     }
 
     fn remove_sw_breakpoint(&mut self, addr: u64, _kind: usize) -> TargetResult<bool, Self> {
-        self.process.remove_breakpoint(addr).map_err(map_error)
+        self.process()?.remove_breakpoint(addr).map_err(map_error)
     }
 }

@@ -1,37 +1,98 @@
-//! The extended-remote hooks gdbstub routes some plain-remote packets
-//! through too: the real process id (instead of a fake one), whether the
-//! process was launched or attached (`qAttached`: gdb kills a launched
-//! program when it quits, and detaches from an attached one), and `vKill`.
+//! Extended remote (`--multi`): `run`, `attach`, `kill` and the settings of
+//! the next `run`. gdbstub also routes some plain-remote packets through
+//! here: the real process id (instead of a made-up one), and `qAttached`
+//! (gdb kills a launched program when it quits, and detaches from an
+//! attached one).
 
-use super::{map_error, DebugTarget};
+use super::{map_error, DebugTarget, Inferior, Origin};
+use crate::inferior;
+use crate::server::say;
 use gdbstub::common::Pid;
 use gdbstub::target::ext::extended_mode::{
-    Args, AttachKind, CurrentActivePid, CurrentActivePidOps, ExtendedMode, ShouldTerminate,
+    Args, AttachKind, ConfigureAslr, ConfigureAslrOps, ConfigureEnv, ConfigureEnvOps,
+    ConfigureStartupShell, ConfigureStartupShellOps, ConfigureWorkingDir, ConfigureWorkingDirOps,
+    CurrentActivePid, CurrentActivePidOps, ExtendedMode, ShouldTerminate,
 };
 use gdbstub::target::{TargetError, TargetResult};
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
+
+fn os(bytes: &[u8]) -> OsString {
+    OsStr::from_bytes(bytes).to_owned()
+}
+
+impl DebugTarget {
+    fn refuse_unless_multi(&self, what: &str) -> TargetResult<(), Self> {
+        if self.multi {
+            Ok(())
+        } else {
+            say(&format!(
+                "rgdbserver: {what} needs extended-remote: start the server with --multi"
+            ));
+            Err(TargetError::NonFatal)
+        }
+    }
+}
 
 impl ExtendedMode for DebugTarget {
-    fn run(&mut self, _filename: Option<&[u8]>, _args: Args<'_, '_>) -> TargetResult<Pid, Self> {
-        log::warn!("vRun refused: this server debugs the one program it started");
-        Err(TargetError::NonFatal)
+    fn run(&mut self, filename: Option<&[u8]>, args: Args<'_, '_>) -> TargetResult<Pid, Self> {
+        self.refuse_unless_multi("run")?;
+        let Some(program) = filename.map(os) else {
+            say("rgdbserver: run: no program given (use `set remote exec-file` in gdb)");
+            return Err(TargetError::NonFatal);
+        };
+        let mut spec = self.settings.spec(program.clone(), args.map(os).collect());
+        // gdb splits `run` arguments itself and means redirections for the shell.
+        spec.quote_args = false;
+        let process = inferior::launch(&spec).map_err(map_error)?;
+        let pid = process.pid();
+        say(&format!(
+            "Process {} created; pid = {pid}",
+            program.to_string_lossy()
+        ));
+        self.replace(Inferior {
+            process,
+            origin: Origin::Launched,
+        });
+        Pid::new(pid as usize).ok_or(TargetError::NonFatal)
     }
 
-    fn attach(&mut self, _pid: Pid) -> TargetResult<(), Self> {
-        log::warn!("vAttach refused: this server debugs the one program it started");
-        Err(TargetError::NonFatal)
+    fn attach(&mut self, pid: Pid) -> TargetResult<(), Self> {
+        self.refuse_unless_multi("attach")?;
+        let process = inferior::attach(pid.get() as i32).map_err(map_error)?;
+        say(&format!("Attached; pid = {pid}"));
+        self.replace(Inferior {
+            process,
+            origin: Origin::Attached,
+        });
+        Ok(())
     }
 
     fn query_if_attached(&mut self, _pid: Pid) -> TargetResult<AttachKind, Self> {
-        Ok(AttachKind::Run)
+        match self.inferior() {
+            Some(Inferior {
+                origin: Origin::Attached,
+                ..
+            }) => Ok(AttachKind::Attach),
+            _ => Ok(AttachKind::Run),
+        }
     }
 
     fn kill(&mut self, _pid: Option<Pid>) -> TargetResult<ShouldTerminate, Self> {
-        self.process.kill().map_err(map_error)?;
-        Ok(ShouldTerminate::Yes)
+        if let Some(inferior) = self.inferior() {
+            inferior.process.kill().map_err(map_error)?;
+        }
+        self.drop_finished();
+        // Plain remote ends the session with the program; extended remote goes on.
+        Ok(if self.multi {
+            ShouldTerminate::No
+        } else {
+            ShouldTerminate::Yes
+        })
     }
 
     fn restart(&mut self) -> Result<(), Self::Error> {
-        log::warn!("restart (R) is not supported; ignored");
+        log::warn!("restart (R) is not supported; use `run`");
         Ok(())
     }
 
@@ -39,10 +100,76 @@ impl ExtendedMode for DebugTarget {
     fn support_current_active_pid(&mut self) -> Option<CurrentActivePidOps<'_, Self>> {
         Some(self)
     }
+
+    #[inline(always)]
+    fn support_configure_env(&mut self) -> Option<ConfigureEnvOps<'_, Self>> {
+        Some(self)
+    }
+
+    #[inline(always)]
+    fn support_configure_working_dir(&mut self) -> Option<ConfigureWorkingDirOps<'_, Self>> {
+        Some(self)
+    }
+
+    #[inline(always)]
+    fn support_configure_startup_shell(&mut self) -> Option<ConfigureStartupShellOps<'_, Self>> {
+        Some(self)
+    }
+
+    #[inline(always)]
+    fn support_configure_aslr(&mut self) -> Option<ConfigureAslrOps<'_, Self>> {
+        Some(self)
+    }
 }
 
 impl CurrentActivePid for DebugTarget {
     fn current_active_pid(&mut self) -> Result<Pid, Self::Error> {
-        Pid::new(self.process.pid() as usize).ok_or(crate::inferior::Error::Gone)
+        let pid = self.inferior().map_or(0, |i| i.process.pid());
+        // With no process, any valid id will do (gdbstub needs one).
+        Ok(Pid::new(pid as usize).unwrap_or(Pid::MIN))
+    }
+}
+
+impl ConfigureEnv for DebugTarget {
+    fn set_env(&mut self, key: &[u8], val: Option<&[u8]>) -> TargetResult<(), Self> {
+        let key = os(key);
+        let val = os(val.unwrap_or_default());
+        self.settings.env.retain(|(k, _)| *k != key);
+        self.settings.env.push((key, val));
+        Ok(())
+    }
+
+    fn remove_env(&mut self, key: &[u8]) -> TargetResult<(), Self> {
+        let key = os(key);
+        self.settings.env.retain(|(k, _)| *k != key);
+        Ok(())
+    }
+
+    fn reset_env(&mut self) -> TargetResult<(), Self> {
+        self.settings.env = std::env::vars_os().collect();
+        Ok(())
+    }
+}
+
+impl ConfigureWorkingDir for DebugTarget {
+    fn cfg_working_dir(&mut self, dir: Option<&[u8]>) -> TargetResult<(), Self> {
+        self.settings.cwd = dir.map(|d| os(d).into());
+        Ok(())
+    }
+}
+
+impl ConfigureStartupShell for DebugTarget {
+    fn cfg_startup_with_shell(&mut self, enabled: bool) -> TargetResult<(), Self> {
+        self.settings.startup_with_shell = enabled;
+        Ok(())
+    }
+}
+
+impl ConfigureAslr for DebugTarget {
+    fn cfg_aslr(&mut self, enabled: bool) -> TargetResult<(), Self> {
+        // QDisableRandomization:1 arrives as `enabled == true`: it is the
+        // *disabling* that is enabled.
+        self.settings.disable_randomization = enabled;
+        Ok(())
     }
 }

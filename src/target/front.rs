@@ -19,7 +19,13 @@ fn select_thread(target: &mut DebugTarget, thread: &[u8]) -> Option<Vec<u8>> {
     match tid {
         // -1 (all) and 0 (any) are always valid.
         ThreadId::All | ThreadId::Any => None,
-        ThreadId::Id(tid) if target.process.thread_state(tid).is_some() => None,
+        ThreadId::Id(tid)
+            if target
+                .inferior()
+                .is_some_and(|i| i.process.thread_state(tid).is_some()) =>
+        {
+            None
+        }
         ThreadId::Id(_) => Some(b"E01".to_vec()),
     }
 }

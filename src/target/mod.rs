@@ -7,31 +7,143 @@ mod base;
 mod breakpoints;
 mod extended_mode;
 pub mod front;
+mod monitor;
 mod resume;
 pub mod signals;
 
 use crate::arch::x86_64::X86_64Linux;
 use crate::inferior::tracer::LiveTracer;
-use crate::inferior::{self, Process, Report, ResumePlan, StopEvent};
+use crate::inferior::{self, LaunchSpec, Process, Report, ResumePlan, StopEvent};
 use crate::sys::Tid as OsTid;
 use gdbstub::common::Tid;
 use gdbstub::stub::MultiThreadStopReason;
 use gdbstub::target::ext::base::BaseOps;
-use gdbstub::target::{Target, TargetError};
+use gdbstub::target::{Target, TargetError, TargetResult};
+use std::ffi::OsString;
+use std::path::PathBuf;
 
-/// A debugging session's view of its process.
-pub struct DebugTarget {
+/// How we came to debug a process, which decides how we leave it: a
+/// program we launched is killed, one we attached to is detached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Launched,
+    Attached,
+}
+
+pub struct Inferior {
     pub process: Process<LiveTracer>,
+    pub origin: Origin,
+}
+
+impl Inferior {
+    /// Let go of the process the way its origin says, from any state.
+    pub fn leave(&mut self) {
+        let pid = self.process.pid();
+        match self.origin {
+            Origin::Launched => {
+                if let Err(e) = self.process.kill() {
+                    crate::server::say(&format!("rgdbserver: cannot kill process {pid}: {e}"));
+                }
+            }
+            Origin::Attached => {
+                let detached = self
+                    .process
+                    .stop_all_now()
+                    .and_then(|()| self.process.detach());
+                match detached {
+                    Ok(()) => crate::server::say(&format!("Detached from process {pid}")),
+                    Err(inferior::Error::Gone) => {}
+                    Err(e) => crate::server::say(&format!(
+                        "rgdbserver: cannot detach from process {pid}: {e}"
+                    )),
+                }
+            }
+        }
+    }
+}
+
+/// How `run` (vRun) starts programs: gdb's `set environment`, `set cwd`,
+/// `set startup-with-shell`, `set disable-randomization`, and `--wrapper`.
+#[derive(Debug, Clone)]
+pub struct LaunchSettings {
+    pub env: Vec<(OsString, OsString)>,
+    pub cwd: Option<PathBuf>,
+    pub startup_with_shell: bool,
+    pub disable_randomization: bool,
+    pub wrapper: Vec<OsString>,
+    /// The protocol runs over our stdin/stdout: the program must not touch them.
+    pub program_output_to_stderr: bool,
+}
+
+impl LaunchSettings {
+    pub fn spec(&self, program: OsString, args: Vec<OsString>) -> LaunchSpec {
+        LaunchSpec {
+            program,
+            args,
+            env: self.env.clone(),
+            cwd: self.cwd.clone(),
+            startup_with_shell: self.startup_with_shell,
+            quote_args: true,
+            disable_randomization: self.disable_randomization,
+            wrapper: self.wrapper.clone(),
+            program_output_to_stderr: self.program_output_to_stderr,
+        }
+    }
+}
+
+/// A debugging server's view of its process, if it has one.
+pub struct DebugTarget {
+    inferior: Option<Inferior>,
+    /// Extended remote (`--multi`): programs can be run and attached to,
+    /// and the server outlives them.
+    pub multi: bool,
+    pub settings: LaunchSettings,
     /// The resume request gdbstub is assembling (vCont actions).
     plan: ResumePlan,
+    /// `monitor exit` was asked for.
+    pub exit_requested: bool,
 }
 
 impl DebugTarget {
-    pub fn new(process: Process<LiveTracer>) -> DebugTarget {
+    pub fn new(inferior: Option<Inferior>, multi: bool, settings: LaunchSettings) -> DebugTarget {
         DebugTarget {
-            process,
+            inferior,
+            multi,
+            settings,
             plan: ResumePlan::default(),
+            exit_requested: false,
         }
+    }
+
+    pub fn inferior(&mut self) -> Option<&mut Inferior> {
+        self.inferior.as_mut()
+    }
+
+    /// The process, or the error a request about no process gets.
+    pub fn process(&mut self) -> TargetResult<&mut Process<LiveTracer>, Self> {
+        match &mut self.inferior {
+            Some(inferior) => Ok(&mut inferior.process),
+            None => Err(TargetError::NonFatal),
+        }
+    }
+
+    /// Forget a process that is gone (exited, killed, detached).
+    pub fn drop_finished(&mut self) {
+        if self.inferior.as_ref().is_some_and(|i| i.process.is_gone()) {
+            self.inferior = None;
+        }
+    }
+
+    /// Let go of the process, if any, the way its origin says.
+    pub fn leave(&mut self) {
+        if let Some(mut inferior) = self.inferior.take() {
+            inferior.leave();
+        }
+    }
+
+    fn replace(&mut self, inferior: Inferior) {
+        self.leave();
+        self.inferior = Some(inferior);
     }
 }
 
@@ -41,11 +153,14 @@ fn map_error(e: inferior::Error) -> TargetError<inferior::Error> {
     use inferior::Error as E;
     match e {
         E::Memory { errno, .. } | E::Sys { errno, .. } => TargetError::Errno(errno as u8),
-        E::NoSuchThread(_) | E::NotStopped(_) | E::ProcessRunning | E::Gone => {
+        E::NoSuchThread(_) | E::NotStopped(_) | E::ProcessRunning | E::NotRunning | E::Gone => {
             log::debug!("request refused: {e}");
             TargetError::NonFatal
         }
-        E::Launch(_) => TargetError::Fatal(e),
+        E::Launch(msg) => {
+            crate::server::say(&format!("rgdbserver: {msg}"));
+            TargetError::NonFatal
+        }
     }
 }
 
@@ -104,6 +219,13 @@ impl Target for DebugTarget {
     fn support_extended_mode(
         &mut self,
     ) -> Option<gdbstub::target::ext::extended_mode::ExtendedModeOps<'_, Self>> {
+        Some(self)
+    }
+
+    #[inline(always)]
+    fn support_monitor_cmd(
+        &mut self,
+    ) -> Option<gdbstub::target::ext::monitor_cmd::MonitorCmdOps<'_, Self>> {
         Some(self)
     }
 

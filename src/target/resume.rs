@@ -1,6 +1,6 @@
 //! vCont: per-thread continue and step, with signals, and scheduler locking.
 
-use super::{map_error, os_tid, signals, DebugTarget};
+use super::{os_tid, signals, DebugTarget};
 use crate::inferior::{Action, Resume, ResumePlan};
 use gdbstub::common::{Signal, Tid};
 use gdbstub::target::ext::base::multithread::{
@@ -18,11 +18,14 @@ fn action(resume: Resume, signal: Option<Signal>) -> Action {
 impl MultiThreadResume for DebugTarget {
     fn resume(&mut self) -> Result<(), Self::Error> {
         let plan = std::mem::take(&mut self.plan);
-        // A refused resume (a thread id that is gone) leaves the process
-        // stopped; gdbstub has no error reply for vCont, so log it.
-        if let Err(e) = self.process.resume(plan) {
-            log::warn!("resume refused: {e}");
-            let _ = map_error(e);
+        // gdbstub has no error reply for vCont: a refused resume is logged.
+        match self.inferior() {
+            Some(inferior) => {
+                if let Err(e) = inferior.process.resume(plan) {
+                    log::warn!("resume refused: {e}");
+                }
+            }
+            None => log::warn!("resume refused: no process"),
         }
         Ok(())
     }

@@ -1,0 +1,272 @@
+//! A small, strict GDB Remote Serial Protocol client for protocol tests.
+//!
+//! It frames packets (`$payload#cs`), handles `+`/`-` acknowledgements
+//! (and their absence after `QStartNoAckMode`), reads replies with a
+//! timeout and verifies their checksums. It is deliberately strict: any
+//! unexpected byte where a packet or an ack should start is an error, so
+//! protocol bugs in the server show up as test failures.
+
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+/// Default time to wait for any single reply or ack.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Modulo-256 sum of the bytes, as used in `#cs`.
+pub fn checksum(payload: &[u8]) -> u8 {
+    payload.iter().fold(0u8, |acc, b| acc.wrapping_add(*b))
+}
+
+/// `$payload#cs` with a correct checksum. The payload is sent as is: the
+/// caller escapes `$`, `#`, `}` and `*` when they must appear literally.
+pub fn frame(payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(payload.len() + 4);
+    out.push(b'$');
+    out.extend_from_slice(payload);
+    out.extend_from_slice(format!("#{:02x}", checksum(payload)).as_bytes());
+    out
+}
+
+/// Expands run-length encoding (`X*n` repeats X `n - 29` more times).
+pub fn decode_rle(payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(payload.len());
+    let mut i = 0;
+    while i < payload.len() {
+        let b = payload[i];
+        if b == b'*' && i + 1 < payload.len() {
+            if let Some(&prev) = out.last() {
+                let count = usize::from(payload[i + 1]).saturating_sub(29);
+                out.extend(std::iter::repeat_n(prev, count));
+                i += 2;
+                continue;
+            }
+        }
+        out.push(b);
+        i += 1;
+    }
+    out
+}
+
+/// Lower-case hex encoding of bytes (as in `M`, `qRcmd`, ...).
+pub fn hex_encode(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Decodes an even-length hex string; `None` if it is not one.
+pub fn hex_decode(hex: &str) -> Option<Vec<u8>> {
+    if !hex.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// True for an error reply: `E` followed by two hex digits (`E01`), or the
+/// textual form `E.message` that newer stubs may send.
+pub fn is_error_reply(reply: &str) -> bool {
+    let b = reply.as_bytes();
+    (b.len() == 3 && b[0] == b'E' && b[1].is_ascii_hexdigit() && b[2].is_ascii_hexdigit())
+        || reply.starts_with("E.")
+}
+
+/// True for a stop reply (`S`, `T`, `W`, `X` packets).
+pub fn is_stop_reply(reply: &str) -> bool {
+    matches!(reply.as_bytes().first(), Some(b'S' | b'T' | b'W' | b'X'))
+}
+
+/// A connection to a stub.
+pub struct RspClient {
+    stream: TcpStream,
+    no_ack: bool,
+    /// Every byte received, for failure messages.
+    transcript: Vec<u8>,
+}
+
+impl RspClient {
+    /// Connects to `127.0.0.1:port` with [`DEFAULT_TIMEOUT`] (scaled by
+    /// `RGDB_TEST_TIMEOUT_SCALE`) on reads and writes.
+    pub fn connect(port: u16) -> io::Result<RspClient> {
+        let stream = TcpStream::connect(("127.0.0.1", port))?;
+        stream.set_nodelay(true)?;
+        let timeout = super::scaled(DEFAULT_TIMEOUT);
+        stream.set_read_timeout(Some(timeout))?;
+        stream.set_write_timeout(Some(timeout))?;
+        Ok(RspClient {
+            stream,
+            no_ack: false,
+            transcript: Vec::new(),
+        })
+    }
+
+    /// Changes the time to wait for each reply.
+    pub fn set_timeout(&mut self, timeout: Duration) -> io::Result<()> {
+        self.stream.set_read_timeout(Some(timeout))
+    }
+
+    /// Whether `QStartNoAckMode` was accepted.
+    pub fn no_ack(&self) -> bool {
+        self.no_ack
+    }
+
+    /// Everything received so far (lossy UTF-8), for failure messages.
+    pub fn transcript(&self) -> String {
+        String::from_utf8_lossy(&self.transcript).into_owned()
+    }
+
+    /// Writes bytes exactly as given (malformed packets, `\x03`, ...).
+    pub fn send_raw(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.stream.write_all(bytes)?;
+        self.stream.flush()
+    }
+
+    /// Reads one byte, failing with `TimedOut` after the read timeout.
+    pub fn read_byte(&mut self) -> io::Result<u8> {
+        let mut b = [0u8; 1];
+        loop {
+            match self.stream.read(&mut b) {
+                Ok(0) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "connection closed by the server",
+                    ))
+                }
+                Ok(_) => {
+                    self.transcript.push(b[0]);
+                    return Ok(b[0]);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e)
+                    if e.kind() == io::ErrorKind::WouldBlock
+                        || e.kind() == io::ErrorKind::TimedOut =>
+                {
+                    return Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        format!(
+                            "timed out waiting for the server; received so far: {:?}",
+                            self.transcript()
+                        ),
+                    ))
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Reads one acknowledgement byte, which must be `+` or `-`.
+    pub fn read_ack(&mut self) -> io::Result<u8> {
+        let b = self.read_byte()?;
+        match b {
+            b'+' | b'-' => Ok(b),
+            other => Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "expected an ack ('+' or '-'), got {:?}; received so far: {:?}",
+                    char::from(other),
+                    self.transcript()
+                ),
+            )),
+        }
+    }
+
+    /// Sends `$payload#cs`. Outside no-ack mode, waits for the ack and
+    /// resends on `-` (up to 3 times).
+    pub fn send_packet(&mut self, payload: &[u8]) -> io::Result<()> {
+        let framed = frame(payload);
+        for _ in 0..3 {
+            self.send_raw(&framed)?;
+            if self.no_ack {
+                return Ok(());
+            }
+            if self.read_ack()? == b'+' {
+                return Ok(());
+            }
+        }
+        Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "server refused packet {:?} three times",
+                String::from_utf8_lossy(payload)
+            ),
+        ))
+    }
+
+    /// Reads one packet `$...#cs`, checks its checksum, acks it (outside
+    /// no-ack mode) and returns the payload as received (still escaped and
+    /// run-length encoded).
+    pub fn read_packet(&mut self) -> io::Result<Vec<u8>> {
+        let start = self.read_byte()?;
+        if start != b'$' {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "expected '$' to start a packet, got {:?}; received so far: {:?}",
+                    char::from(start),
+                    self.transcript()
+                ),
+            ));
+        }
+        let mut payload = Vec::new();
+        loop {
+            let b = self.read_byte()?;
+            if b == b'#' {
+                break;
+            }
+            payload.push(b);
+        }
+        let hi = self.read_byte()?;
+        let lo = self.read_byte()?;
+        let sent = std::str::from_utf8(&[hi, lo])
+            .ok()
+            .and_then(|s| u8::from_str_radix(s, 16).ok());
+        let ok = sent == Some(checksum(&payload));
+        if !self.no_ack {
+            self.send_raw(if ok { b"+" } else { b"-" })?;
+        }
+        if !ok {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "bad checksum from server: packet {:?} with #{}{}",
+                    String::from_utf8_lossy(&payload),
+                    char::from(hi),
+                    char::from(lo)
+                ),
+            ));
+        }
+        Ok(payload)
+    }
+
+    /// Reads one packet and returns it run-length decoded, as text.
+    pub fn read_reply(&mut self) -> io::Result<String> {
+        let raw = self.read_packet()?;
+        Ok(String::from_utf8_lossy(&decode_rle(&raw)).into_owned())
+    }
+
+    /// Sends a packet and returns its (decoded) reply.
+    pub fn request(&mut self, payload: &str) -> io::Result<String> {
+        self.send_packet(payload.as_bytes())?;
+        self.read_reply()
+    }
+
+    /// Like [`request`](Self::request) but panics with a useful message on
+    /// I/O errors (timeouts, closed connection, bad framing).
+    pub fn req(&mut self, payload: &str) -> String {
+        match self.request(payload) {
+            Ok(reply) => reply,
+            Err(e) => panic!("RSP request {payload:?} failed: {e}"),
+        }
+    }
+
+    /// Sends `QStartNoAckMode`; on `OK`, stops sending and expecting acks.
+    /// Returns the reply.
+    pub fn start_no_ack_mode(&mut self) -> io::Result<String> {
+        let reply = self.request("QStartNoAckMode")?;
+        if reply == "OK" {
+            self.no_ack = true;
+        }
+        Ok(reply)
+    }
+}
