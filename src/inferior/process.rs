@@ -97,6 +97,10 @@ pub struct Process<T: Tracer> {
     state: RunState,
     /// Round-robin among pending stops, so no thread starves the others.
     last_reported: Tid,
+    /// Forked children seen stopped before their parent's fork event.
+    early_children: BTreeSet<Tid>,
+    /// vfork children running in our memory, with our breakpoints lifted.
+    lifted_for_vfork: usize,
     /// ptrace requests must come from the thread that attached: keep the
     /// process on that thread (`!Send`).
     _tracer_thread: PhantomData<*const ()>,
@@ -116,6 +120,8 @@ impl<T: Tracer> Process<T> {
             breakpoints: Breakpoints::default(),
             state: RunState::Stopped,
             last_reported: pid,
+            early_children: BTreeSet::new(),
+            lifted_for_vfork: 0,
             _tracer_thread: PhantomData,
         }
     }
@@ -261,9 +267,13 @@ impl<T: Tracer> Process<T> {
                 errno: Errno::EFAULT,
             });
         }
-        self.tracer
-            .write_memory(addr, &[INT3])
-            .map_err(|errno| Error::Memory { addr, errno })?;
+        // While a vfork child runs in our memory, breakpoints wait in the
+        // table and go in when it is done.
+        if self.lifted_for_vfork == 0 {
+            self.tracer
+                .write_memory(addr, &[INT3])
+                .map_err(|errno| Error::Memory { addr, errno })?;
+        }
         self.breakpoints.add(addr, original[0]);
         Ok(())
     }
@@ -273,9 +283,11 @@ impl<T: Tracer> Process<T> {
         let Some(original) = self.breakpoints.original(addr) else {
             return Ok(false);
         };
-        self.tracer
-            .write_memory(addr, &[original])
-            .map_err(|errno| Error::Memory { addr, errno })?;
+        if self.lifted_for_vfork == 0 {
+            self.tracer
+                .write_memory(addr, &[original])
+                .map_err(|errno| Error::Memory { addr, errno })?;
+        }
         self.breakpoints.remove(addr);
         Ok(true)
     }
@@ -506,15 +518,8 @@ impl<T: Tracer> Process<T> {
     /// Take in one wait status.
     pub fn handle(&mut self, status: WaitStatus) {
         let tid = status.tid();
-        if let std::collections::btree_map::Entry::Vacant(entry) = self.threads.entry(tid) {
-            if matches!(
-                status,
-                WaitStatus::Exited { .. } | WaitStatus::Killed { .. }
-            ) {
-                return;
-            }
-            // A new thread whose PTRACE_EVENT_CLONE we have not seen yet.
-            entry.insert(Thread::new(tid, ThreadState::Starting));
+        if !self.threads.contains_key(&tid) && !self.adopt_unknown(status) {
+            return;
         }
         match status {
             WaitStatus::Exited { code, .. } => self.thread_gone(tid, Report::Exited(code)),
@@ -534,11 +539,18 @@ impl<T: Tracer> Process<T> {
                     self.quiet_stop(tid);
                 }
                 PtraceEvent::Exec => self.exec_stop(tid),
-                PtraceEvent::Stop
-                | PtraceEvent::Fork
-                | PtraceEvent::Vfork
-                | PtraceEvent::VforkDone
-                | PtraceEvent::Seccomp => self.quiet_stop(tid),
+                PtraceEvent::Fork | PtraceEvent::Vfork => {
+                    match self.tracer.new_thread_id(tid) {
+                        Ok(child) => self.release_child(child, event == PtraceEvent::Vfork),
+                        Err(errno) => log::warn!("thread {tid}: fork event unreadable: {errno}"),
+                    }
+                    self.quiet_stop(tid);
+                }
+                PtraceEvent::VforkDone => {
+                    self.vfork_done();
+                    self.quiet_stop(tid);
+                }
+                PtraceEvent::Stop | PtraceEvent::Seccomp => self.quiet_stop(tid),
             },
             WaitStatus::SyscallStop { .. } => self.quiet_stop(tid),
             WaitStatus::SignalStop { signal, .. } if signal == libc::SIGTRAP => {
@@ -549,6 +561,27 @@ impl<T: Tracer> Process<T> {
                 self.event_stop(tid, StopEvent::Signal(signal))
             }
         }
+    }
+
+    /// A status from a tid we do not know: a new thread (its clone event
+    /// still to come) is adopted; a forked child is set aside for its
+    /// parent's fork event. Returns whether `status` is now ours to handle.
+    fn adopt_unknown(&mut self, status: WaitStatus) -> bool {
+        let tid = status.tid();
+        if matches!(
+            status,
+            WaitStatus::Exited { .. } | WaitStatus::Killed { .. }
+        ) {
+            return false;
+        }
+        if self.tracer.is_other_process(tid) {
+            log::debug!("child {tid}: stopped before its parent's fork event");
+            self.early_children.insert(tid);
+            return false;
+        }
+        self.threads
+            .insert(tid, Thread::new(tid, ThreadState::Starting));
+        true
     }
 
     /// A SIGTRAP is one of our breakpoints, the end of a single-step, or a
@@ -643,17 +676,71 @@ impl<T: Tracer> Process<T> {
     }
 
     /// The program called execve: a new address space without our
-    /// breakpoints, and only the execing thread left (now with the leader's tid).
+    /// breakpoints, and only the execing thread left, now with the leader's tid.
     fn exec_stop(&mut self, tid: Tid) {
         log::debug!("thread {tid}: exec");
-        self.breakpoints = Breakpoints::default();
-        self.threads.retain(|&t, _| t == tid || t == self.pid);
-        if tid != self.pid {
-            self.threads.remove(&tid);
-            self.threads
-                .insert(self.pid, Thread::new(self.pid, ThreadState::Starting));
+        if let Err(errno) = self.tracer.exec_happened() {
+            log::warn!("after exec: {errno}");
         }
-        self.event_stop(self.pid, StopEvent::Signal(libc::SIGTRAP));
+        self.breakpoints = Breakpoints::default();
+        self.lifted_for_vfork = 0;
+        // The other threads are gone; their last statuses, if any, are ignored.
+        self.threads.clear();
+        self.threads
+            .insert(self.pid, Thread::new(self.pid, ThreadState::Starting));
+        self.event_stop(self.pid, StopEvent::Exec);
+    }
+
+    /// A child was forked: take our breakpoints out of its memory and let it
+    /// go (the client follows the parent). A vfork child shares our memory,
+    /// so there they are lifted until the parent's VFORK_DONE.
+    fn release_child(&mut self, child: Tid, vfork: bool) {
+        if !self.early_children.remove(&child) {
+            // Its first stop is due at once: the child is created stopped.
+            match self.tracer.wait_for(child) {
+                Ok(Some(WaitStatus::Event { .. } | WaitStatus::SignalStop { .. })) => {}
+                other => {
+                    log::debug!("child {child}: gone before release ({other:?})");
+                    return;
+                }
+            }
+        }
+        let originals: Vec<(u64, u8)> = self.breakpoints.iter().collect();
+        if vfork {
+            if self.lifted_for_vfork == 0 {
+                for &(addr, _) in &originals {
+                    self.restore_original(addr);
+                }
+            }
+            self.lifted_for_vfork += 1;
+        } else {
+            for (addr, original) in originals {
+                if let Err(errno) = self.tracer.write_child_memory(child, addr, &[original]) {
+                    log::warn!("child {child}: cannot take out breakpoint at {addr:#x}: {errno}");
+                }
+            }
+        }
+        if let Err(errno) = self.tracer.detach(child, 0) {
+            log::warn!("child {child}: detach: {errno}");
+        }
+        log::debug!(
+            "child {child}: released ({})",
+            if vfork { "vfork" } else { "fork" }
+        );
+    }
+
+    /// A vfork child has exec'd or exited: our memory is ours again.
+    fn vfork_done(&mut self) {
+        if self.lifted_for_vfork == 0 {
+            return;
+        }
+        self.lifted_for_vfork -= 1;
+        if self.lifted_for_vfork == 0 {
+            let addrs: Vec<u64> = self.breakpoints.iter().map(|(a, _)| a).collect();
+            for addr in addrs {
+                self.reinsert(addr);
+            }
+        }
     }
 
     /// Move on after events: finish a step-over, or report once all are stopped.

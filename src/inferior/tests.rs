@@ -12,10 +12,22 @@ use std::collections::{BTreeMap, VecDeque};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Op {
-    Resume { tid: Tid, step: bool, signal: i32 },
+    Resume {
+        tid: Tid,
+        step: bool,
+        signal: i32,
+    },
     Interrupt(Tid),
-    Detach { tid: Tid, signal: i32 },
+    Detach {
+        tid: Tid,
+        signal: i32,
+    },
     Kill,
+    ChildWrite {
+        child: Tid,
+        addr: u64,
+        data: Vec<u8>,
+    },
 }
 
 /// A tracer with no process behind it: it records requests and answers
@@ -31,6 +43,8 @@ struct FakeTracer {
     statuses: VecDeque<WaitStatus>,
     /// Threads that have died: requests on them fail with ESRCH.
     dead: Vec<Tid>,
+    /// Forked children (other processes).
+    children: Vec<Tid>,
 }
 
 impl FakeTracer {
@@ -97,6 +111,24 @@ impl Tracer for FakeTracer {
     }
     fn kill(&mut self) -> Result<(), Errno> {
         self.ops.push(Op::Kill);
+        Ok(())
+    }
+    fn is_other_process(&mut self, tid: Tid) -> bool {
+        self.children.contains(&tid)
+    }
+    fn wait_for(&mut self, tid: Tid) -> Result<Option<WaitStatus>, Errno> {
+        let at = self.statuses.iter().position(|s| s.tid() == tid);
+        Ok(at.and_then(|i| self.statuses.remove(i)))
+    }
+    fn write_child_memory(&mut self, child: Tid, addr: u64, data: &[u8]) -> Result<(), Errno> {
+        self.ops.push(Op::ChildWrite {
+            child,
+            addr,
+            data: data.to_vec(),
+        });
+        Ok(())
+    }
+    fn exec_happened(&mut self) -> Result<(), Errno> {
         Ok(())
     }
 }
@@ -478,4 +510,103 @@ fn memory_reads_never_show_our_int3() {
     p.read_memory(BP - 1, &mut buf).unwrap();
     assert_eq!(buf, [0x90; 4]);
     assert_eq!(p.tracer().memory[&BP], 0xcc);
+}
+
+fn fork_event(tid: Tid, vfork: bool) -> WaitStatus {
+    WaitStatus::Event {
+        tid,
+        event: if vfork {
+            PtraceEvent::Vfork
+        } else {
+            PtraceEvent::Fork
+        },
+        signal: libc::SIGTRAP,
+    }
+}
+
+#[test]
+fn a_forked_child_loses_our_breakpoints_and_is_let_go() {
+    for child_stops_first in [false, true] {
+        let mut p = running_process();
+        let child: Tid = 200;
+        p.tracer().children.push(child);
+        p.tracer().new_threads.insert(A, child);
+        let events = if child_stops_first {
+            [interrupt_stop(child), fork_event(A, false)]
+        } else {
+            [fork_event(A, false), interrupt_stop(child)]
+        };
+        assert_eq!(feed(&mut p, &events), None);
+        let ops = &p.tracer().ops;
+        assert!(
+            ops.contains(&Op::ChildWrite {
+                child,
+                addr: BP,
+                data: vec![0x90]
+            }),
+            "child stopped first: {child_stops_first}: {ops:?}"
+        );
+        assert!(ops.contains(&Op::Detach {
+            tid: child,
+            signal: 0
+        }));
+        assert_eq!(
+            p.tracer().memory[&BP],
+            0xcc,
+            "the parent keeps its breakpoint"
+        );
+        assert_eq!(
+            p.thread_state(A),
+            Some(ThreadState::Running(Resume::Continue))
+        );
+        assert_eq!(p.thread_ids().count(), 3, "the child is no thread of ours");
+    }
+}
+
+#[test]
+fn a_vfork_lifts_breakpoints_until_the_child_is_done() {
+    let mut p = running_process();
+    let child: Tid = 200;
+    p.tracer().children.push(child);
+    p.tracer().new_threads.insert(A, child);
+    feed(&mut p, &[fork_event(A, true), interrupt_stop(child)]);
+    assert_eq!(
+        p.tracer().memory[&BP],
+        0x90,
+        "lifted from the shared memory"
+    );
+    assert!(p.tracer().ops.contains(&Op::Detach {
+        tid: child,
+        signal: 0
+    }));
+    let done = WaitStatus::Event {
+        tid: A,
+        event: PtraceEvent::VforkDone,
+        signal: libc::SIGTRAP,
+    };
+    feed(&mut p, &[done]);
+    assert_eq!(p.tracer().memory[&BP], 0xcc, "back once the child is done");
+}
+
+#[test]
+fn exec_forgets_breakpoints_and_threads_and_is_reported() {
+    let mut p = running_process();
+    let exec = WaitStatus::Event {
+        tid: PID,
+        event: PtraceEvent::Exec,
+        signal: libc::SIGTRAP,
+    };
+    let report = feed(&mut p, &[exec]);
+    assert_eq!(
+        report,
+        Some(Report::Thread {
+            tid: PID,
+            event: StopEvent::Exec
+        })
+    );
+    assert_eq!(p.thread_ids().collect::<Vec<_>>(), vec![PID]);
+    // Removing a breakpoint of the old program touches nothing.
+    p.tracer().memory.insert(BP, 0x55);
+    assert!(!p.remove_breakpoint(BP).unwrap());
+    assert_eq!(p.tracer().memory[&BP], 0x55);
 }

@@ -14,6 +14,8 @@ pub enum StopEvent {
     Stepped,
     /// A signal is about to be delivered to it.
     Signal(i32),
+    /// It called execve: a new program, with its own address space.
+    Exec,
 }
 
 /// A stopped thread's stop, and whether the client still has to hear of it.

@@ -4,7 +4,7 @@
 use crate::arch::x86_64::Registers;
 use crate::sys::memory::{self, MemFile};
 use crate::sys::wait::{self, WaitStatus};
-use crate::sys::{ptrace, spawn, Errno, Tid};
+use crate::sys::{procfs, ptrace, spawn, Errno, Tid};
 
 pub trait Tracer {
     /// Resume a stopped thread, delivering `signal` (0 for none).
@@ -29,6 +29,14 @@ pub trait Tracer {
     fn wait(&mut self, block: bool) -> Result<Option<WaitStatus>, Errno>;
     /// SIGKILL the whole process.
     fn kill(&mut self) -> Result<(), Errno>;
+    /// Whether `tid` belongs to another process (a forked child).
+    fn is_other_process(&mut self, tid: Tid) -> bool;
+    /// Block until `tid` (a new child) reports a status.
+    fn wait_for(&mut self, tid: Tid) -> Result<Option<WaitStatus>, Errno>;
+    /// Write into the memory of a forked child.
+    fn write_child_memory(&mut self, child: Tid, addr: u64, data: &[u8]) -> Result<(), Errno>;
+    /// The process has a new address space (exec): reopen what refers to the old.
+    fn exec_happened(&mut self) -> Result<(), Errno>;
 }
 
 /// The real thing: ptrace on the threads of process `pid`.
@@ -121,5 +129,28 @@ impl Tracer for LiveTracer {
 
     fn kill(&mut self) -> Result<(), Errno> {
         spawn::kill_process(self.pid, libc::SIGKILL)
+    }
+
+    fn is_other_process(&mut self, tid: Tid) -> bool {
+        // /proc/TID resolves for any thread; its Tgid names the process.
+        match procfs::status_field(tid, "Tgid") {
+            Ok(Some(tgid)) => tgid != self.pid.to_string(),
+            _ => false,
+        }
+    }
+
+    fn wait_for(&mut self, tid: Tid) -> Result<Option<WaitStatus>, Errno> {
+        wait::wait_for(tid)
+    }
+
+    fn write_child_memory(&mut self, child: Tid, addr: u64, data: &[u8]) -> Result<(), Errno> {
+        MemFile::open(child)
+            .and_then(|mem| mem.write(addr, data))
+            .map_err(io_errno)
+    }
+
+    fn exec_happened(&mut self) -> Result<(), Errno> {
+        self.mem = MemFile::open(self.pid).map_err(io_errno)?;
+        Ok(())
     }
 }

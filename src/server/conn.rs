@@ -24,6 +24,8 @@ struct Inner {
     out: Vec<u8>,
     /// While set, replies are thrown away (replaying a handshake).
     muted: bool,
+    /// While set, replies are kept here instead of sent (to amend them).
+    captured: Option<Vec<u8>>,
 }
 
 impl ClientConn {
@@ -36,6 +38,7 @@ impl ClientConn {
             output: stream.output,
             out: Vec::with_capacity(64 * 1024),
             muted: false,
+            captured: None,
         }))))
     }
 
@@ -74,6 +77,20 @@ impl ClientConn {
         inner.send_all()
     }
 
+    /// Keep what is sent from now on, until [`ClientConn::end_capture`].
+    pub fn start_capture(&self) {
+        self.0.borrow_mut().captured = Some(Vec::new());
+    }
+
+    /// Stop capturing; returns what would have been sent.
+    pub fn end_capture(&self) -> Vec<u8> {
+        let mut inner = self.0.borrow_mut();
+        let pending = std::mem::take(&mut inner.out);
+        let mut captured = inner.captured.take().unwrap_or_default();
+        captured.extend_from_slice(&pending);
+        captured
+    }
+
     pub fn set_muted(&self, muted: bool) {
         self.0.borrow_mut().muted = muted;
     }
@@ -90,6 +107,10 @@ impl Inner {
     fn send_all(&mut self) -> io::Result<()> {
         if self.muted {
             self.out.clear();
+            return Ok(());
+        }
+        if let Some(captured) = &mut self.captured {
+            captured.append(&mut self.out);
             return Ok(());
         }
         let mut sent = 0;

@@ -13,7 +13,9 @@
 use super::conn::ClientConn;
 use super::framing::{frame, Framer, Input};
 use crate::inferior::Report;
-use crate::target::{front, stop_reason, DebugTarget};
+use crate::inferior::StopEvent;
+use crate::target::front::{self, ClientFeatures};
+use crate::target::{stop_reason, DebugTarget};
 use gdbstub::stub::state_machine::GdbStubStateMachine;
 use gdbstub::stub::{DisconnectReason, GdbStub, MultiThreadStopReason};
 use mio::unix::SourceFd;
@@ -51,6 +53,7 @@ fn protocol_error(e: impl std::fmt::Display) -> io::Error {
 /// The packets that set up the client's session with gdbstub, kept to
 /// replay into a rebuilt one.
 struct Handshake {
+    client: ClientFeatures,
     /// The thread register and memory requests go to until the client
     /// picks one: the main thread, as with gdbserver (gdbstub's default is
     /// a made-up thread 1).
@@ -65,6 +68,7 @@ impl Handshake {
     fn note(&mut self, raw: &[u8]) {
         let body = Input::body(raw);
         if body.starts_with(b"qSupported") {
+            self.client = ClientFeatures::from_q_supported(body);
             self.supported = Some(raw.to_vec());
         } else if body == b"QStartNoAckMode" {
             self.no_ack = true;
@@ -77,6 +81,7 @@ impl Handshake {
 
     fn new(main_thread: Option<i32>) -> Handshake {
         Handshake {
+            client: ClientFeatures::default(),
             main_thread,
             supported: None,
             no_ack: false,
@@ -136,9 +141,28 @@ impl<'a> Session<'a> {
                     Ok(Some(report)) => {
                         announce(report);
                         match stop_reason(report) {
-                            Some(reason) => running
-                                .report_stop(target, reason)
-                                .map_err(protocol_error)?,
+                            Some(reason) => {
+                                // An exec stop gdbstub cannot word: it moves
+                                // its state machine, muted, and we answer.
+                                let exec = match report {
+                                    Report::Thread {
+                                        tid,
+                                        event: StopEvent::Exec,
+                                    } if self.handshake.client.exec_events => Some(tid),
+                                    _ => None,
+                                };
+                                self.conn.set_muted(exec.is_some());
+                                let next = running.report_stop(target, reason);
+                                self.conn.set_muted(false);
+                                let next = next.map_err(protocol_error)?;
+                                if let (Some(tid), Some(inferior)) = (exec, target.inferior()) {
+                                    let pid = inferior.process.pid();
+                                    let reply =
+                                        front::exec_stop_reply(pid, tid, self.handshake.client);
+                                    self.conn.send(&frame(&reply))?;
+                                }
+                                next
+                            }
                             None => GdbStubStateMachine::Running(running),
                         }
                     }
@@ -217,6 +241,9 @@ impl<'a> Session<'a> {
                     return self.conn.send(&out);
                 }
                 self.handshake.note(&raw);
+                if Input::body(&raw).starts_with(b"qSupported") {
+                    return self.feed_q_supported(target, &raw);
+                }
                 self.feed(target, &raw)
             }
         }
@@ -250,6 +277,23 @@ impl<'a> Session<'a> {
             }
         }
         self.conn.send_pending()
+    }
+
+    /// gdbstub answers `qSupported`; we add this layer's features to it.
+    fn feed_q_supported(&mut self, target: &mut DebugTarget, raw: &[u8]) -> io::Result<()> {
+        self.conn.start_capture();
+        let fed = self.feed(target, raw);
+        let reply = self.conn.end_capture();
+        fed?;
+        // The capture is the ack, if any, then `$features#xx`.
+        let start = reply.iter().position(|&b| b == b'$');
+        let (ack, packet) = reply.split_at(start.unwrap_or(reply.len()));
+        let mut out = ack.to_vec();
+        if packet.len() >= 4 {
+            let body = Input::body(packet);
+            out.extend_from_slice(&frame(&front::amend_supported(body, self.handshake.client)));
+        }
+        self.conn.send(&out)
     }
 
     /// A fresh gdbstub, brought to where the client left the old one.

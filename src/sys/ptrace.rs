@@ -34,6 +34,13 @@ pub fn default_options() -> libc::c_int {
         | libc::PTRACE_O_TRACEEXIT
         // exec replaces the address space (and our breakpoints): we must know.
         | libc::PTRACE_O_TRACEEXEC
+        // A forked child inherits our int3 bytes: catch it at birth to take
+        // them out and let it go (gdb's detach-on-fork).
+        | libc::PTRACE_O_TRACEFORK
+        | libc::PTRACE_O_TRACEVFORK
+        // A vfork child shares our memory until it execs or exits: this
+        // says when the breakpoints lifted for it can go back.
+        | libc::PTRACE_O_TRACEVFORKDONE
         // Tell syscall stops apart from SIGTRAP signals.
         | libc::PTRACE_O_TRACESYSGOOD
 }

@@ -188,6 +188,11 @@ pub fn stop_reason(report: Report) -> Option<MultiThreadStopReason<u64>> {
                     tid,
                     signal: signals::to_gdb(sig),
                 },
+                // For a client without exec events: a trap in the new program.
+                StopEvent::Exec => R::SignalWithThread {
+                    tid,
+                    signal: gdbstub::common::Signal::SIGTRAP,
+                },
             }
         }
         Report::Interrupted { tid } => R::SignalWithThread {
@@ -242,6 +247,20 @@ impl Target for DebugTarget {
 
     // Memory and register dumps are not repetitive: RLE only costs time.
     fn use_rle(&self) -> bool {
+        false
+    }
+
+    // Forked children are released by the server (gdb's default follow-fork
+    // parent, detach-on-fork), so gdb is never told of forks.
+    fn use_fork_stop_reason(&self) -> bool {
+        false
+    }
+
+    fn use_vfork_stop_reason(&self) -> bool {
+        false
+    }
+
+    fn use_vforkdone_stop_reason(&self) -> bool {
         false
     }
 }
