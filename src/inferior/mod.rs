@@ -5,6 +5,7 @@
 mod attach;
 mod breakpoints;
 mod launch;
+pub mod libraries;
 mod process;
 #[cfg(test)]
 mod tests;

@@ -7,7 +7,9 @@ mod base;
 mod breakpoints;
 mod extended_mode;
 pub mod front;
+mod host_io;
 mod monitor;
+mod program_files;
 mod resume;
 pub mod signals;
 
@@ -102,6 +104,8 @@ pub struct DebugTarget {
     plan: ResumePlan,
     /// `monitor exit` was asked for.
     pub exit_requested: bool,
+    /// Files opened through host I/O.
+    files: host_io::HostFiles,
 }
 
 impl DebugTarget {
@@ -112,6 +116,7 @@ impl DebugTarget {
             settings,
             plan: ResumePlan::default(),
             exit_requested: false,
+            files: host_io::HostFiles::default(),
         }
     }
 
@@ -231,6 +236,25 @@ impl Target for DebugTarget {
     fn support_monitor_cmd(
         &mut self,
     ) -> Option<gdbstub::target::ext::monitor_cmd::MonitorCmdOps<'_, Self>> {
+        Some(self)
+    }
+
+    #[inline(always)]
+    fn support_exec_file(
+        &mut self,
+    ) -> Option<gdbstub::target::ext::exec_file::ExecFileOps<'_, Self>> {
+        Some(self)
+    }
+
+    #[inline(always)]
+    fn support_libraries_svr4(
+        &mut self,
+    ) -> Option<gdbstub::target::ext::libraries::LibrariesSvr4Ops<'_, Self>> {
+        Some(self)
+    }
+
+    #[inline(always)]
+    fn support_host_io(&mut self) -> Option<gdbstub::target::ext::host_io::HostIoOps<'_, Self>> {
         Some(self)
     }
 

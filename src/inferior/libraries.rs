@@ -1,0 +1,201 @@
+//! The shared libraries a process has loaded, from the dynamic linker's own
+//! list: `r_debug` (found through the program's DT_DEBUG entry) and its chain
+//! of `link_map`s, read from the program's memory.
+
+use crate::sys::{memory, procfs, Tid};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Library {
+    pub name: String,
+    /// Address of its `link_map`.
+    pub lm: u64,
+    /// Load bias.
+    pub l_addr: u64,
+    /// Address of its dynamic section.
+    pub l_ld: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LinkMaps {
+    /// The main program's `link_map` (first in the chain).
+    pub main_lm: Option<u64>,
+    pub libraries: Vec<Library>,
+}
+
+const AT_PHDR: u64 = 3;
+const AT_PHNUM: u64 = 5;
+const PT_DYNAMIC: u32 = 2;
+const PT_PHDR: u32 = 6;
+const DT_NULL: u64 = 0;
+const DT_DEBUG: u64 = 21;
+/// Bounds against a corrupt chain in the program's memory.
+const MAX_LIBRARIES: usize = 100_000;
+const MAX_DYNAMIC: usize = 4096;
+
+fn read_u64(pid: Tid, addr: u64) -> Option<u64> {
+    let mut buf = [0u8; 8];
+    match memory::read_vm(pid, addr, &mut buf) {
+        Ok(8) => Some(u64::from_le_bytes(buf)),
+        _ => None,
+    }
+}
+
+fn read_c_string(pid: Tid, addr: u64) -> String {
+    let mut buf = vec![0u8; 4096];
+    let n = memory::read_vm(pid, addr, &mut buf).unwrap_or(0);
+    let end = buf[..n].iter().position(|&b| b == 0).unwrap_or(n);
+    String::from_utf8_lossy(&buf[..end]).into_owned()
+}
+
+fn auxv_entry(auxv: &[u8], key: u64) -> Option<u64> {
+    auxv.chunks_exact(16).find_map(|pair| {
+        let k = u64::from_le_bytes(pair[..8].try_into().ok()?);
+        let v = u64::from_le_bytes(pair[8..].try_into().ok()?);
+        (k == key).then_some(v)
+    })
+}
+
+/// Where the dynamic linker keeps `r_debug`; `None` for a static program,
+/// or before the dynamic linker has filled in DT_DEBUG.
+fn r_debug_address(pid: Tid) -> Option<u64> {
+    let auxv = procfs::auxv(pid).ok()?;
+    let phdr = auxv_entry(&auxv, AT_PHDR)?;
+    let phnum = auxv_entry(&auxv, AT_PHNUM)?;
+    let (mut bias, mut dynamic) = (None, None);
+    for i in 0..phnum.min(256) {
+        let entry = phdr + i * 56; // sizeof(Elf64_Phdr)
+        let mut head = [0u8; 24];
+        if memory::read_vm(pid, entry, &mut head).ok()? != head.len() {
+            return None;
+        }
+        let p_type = u32::from_le_bytes(head[..4].try_into().ok()?);
+        let p_vaddr = u64::from_le_bytes(head[16..24].try_into().ok()?);
+        match p_type {
+            PT_PHDR => bias = Some(phdr.wrapping_sub(p_vaddr)),
+            PT_DYNAMIC => dynamic = Some(p_vaddr),
+            _ => {}
+        }
+    }
+    let dynamic = dynamic?.wrapping_add(bias.unwrap_or(0));
+    for i in 0..MAX_DYNAMIC as u64 {
+        let tag = read_u64(pid, dynamic + i * 16)?;
+        match tag {
+            DT_NULL => return None,
+            DT_DEBUG => return read_u64(pid, dynamic + i * 16 + 8).filter(|&a| a != 0),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The loaded objects, in load order. Empty before the dynamic linker has
+/// set up its list (at the first instruction) and for static programs.
+pub fn link_maps(pid: Tid) -> LinkMaps {
+    let mut maps = LinkMaps::default();
+    let Some(r_debug) = r_debug_address(pid) else {
+        return maps;
+    };
+    // struct r_debug { int r_version; struct link_map *r_map; ... }
+    let mut lm = read_u64(pid, r_debug + 8).unwrap_or(0);
+    while lm != 0 && maps.libraries.len() < MAX_LIBRARIES {
+        // struct link_map { l_addr, l_name, l_ld, l_next, l_prev }
+        let (Some(l_addr), Some(l_name), Some(l_ld), Some(l_next)) = (
+            read_u64(pid, lm),
+            read_u64(pid, lm + 8),
+            read_u64(pid, lm + 16),
+            read_u64(pid, lm + 24),
+        ) else {
+            break;
+        };
+        if maps.main_lm.is_none() {
+            maps.main_lm = Some(lm);
+        } else {
+            let name = if l_name == 0 {
+                String::new()
+            } else {
+                read_c_string(pid, l_name)
+            };
+            if !name.is_empty() {
+                maps.libraries.push(Library {
+                    name,
+                    lm,
+                    l_addr,
+                    l_ld,
+                });
+            }
+        }
+        lm = l_next;
+    }
+    maps
+}
+
+fn xml_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+impl LinkMaps {
+    /// The `qXfer:libraries-svr4:read` document.
+    pub fn to_xml(&self) -> String {
+        let mut xml = String::from("<library-list-svr4 version=\"1.0\"");
+        if let Some(main) = self.main_lm {
+            xml.push_str(&format!(" main-lm=\"{main:#x}\""));
+        }
+        xml.push('>');
+        for lib in &self.libraries {
+            xml.push_str(&format!(
+                // lmid: the link-map namespace; all in the default one.
+                "<library name=\"{}\" lm=\"{:#x}\" l_addr=\"{:#x}\" l_ld=\"{:#x}\" lmid=\"0x0\"/>",
+                xml_escape(&lib.name),
+                lib.lm,
+                lib.l_addr,
+                lib.l_ld
+            ));
+        }
+        xml.push_str("</library-list-svr4>");
+        xml
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xml_lists_libraries_escaped() {
+        let maps = LinkMaps {
+            main_lm: Some(0x1000),
+            libraries: vec![Library {
+                name: "/lib/a&b.so".into(),
+                lm: 0x2000,
+                l_addr: 0x7f00,
+                l_ld: 0x7f10,
+            }],
+        };
+        assert_eq!(
+            maps.to_xml(),
+            "<library-list-svr4 version=\"1.0\" main-lm=\"0x1000\"><library name=\"/lib/a&amp;b.so\" lm=\"0x2000\" l_addr=\"0x7f00\" l_ld=\"0x7f10\" lmid=\"0x0\"/></library-list-svr4>"
+        );
+    }
+
+    #[test]
+    fn our_own_process_lists_libc() {
+        // The test binary is dynamically linked: its list has libc.
+        let maps = link_maps(std::process::id() as Tid);
+        assert!(maps.main_lm.is_some());
+        assert!(
+            maps.libraries.iter().any(|l| l.name.contains("libc.so")),
+            "{maps:?}"
+        );
+    }
+}

@@ -1,0 +1,222 @@
+//! Host I/O (`vFile:*`): gdb reads the program and its libraries through
+//! the server when it has no local copy (its default sysroot `target:`).
+
+use super::DebugTarget;
+use gdbstub::target::ext::host_io::{
+    FsKind, HostIo, HostIoClose, HostIoCloseOps, HostIoErrno, HostIoError, HostIoFstat,
+    HostIoFstatOps, HostIoOpen, HostIoOpenFlags, HostIoOpenMode, HostIoOpenOps, HostIoPread,
+    HostIoPreadOps, HostIoPwrite, HostIoPwriteOps, HostIoReadlink, HostIoReadlinkOps, HostIoResult,
+    HostIoSetfs, HostIoSetfsOps, HostIoStat, HostIoUnlink, HostIoUnlinkOps,
+};
+use std::collections::BTreeMap;
+use std::ffi::OsStr;
+use std::fs::File;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt};
+use std::path::PathBuf;
+
+/// Files the client opened, and whose filesystem paths are resolved in.
+#[derive(Default)]
+pub struct HostFiles {
+    open: BTreeMap<u32, File>,
+    next_fd: u32,
+    /// `vFile:setfs`: paths are looked up in this process's mount namespace.
+    fs_pid: Option<u32>,
+}
+
+impl HostFiles {
+    fn path(&self, name: &[u8]) -> PathBuf {
+        let name = OsStr::from_bytes(name);
+        match self.fs_pid {
+            // The process's root, which sees its own mounts.
+            Some(pid) => {
+                let mut path = PathBuf::from(format!("/proc/{pid}/root"));
+                path.push(
+                    name.as_bytes()
+                        .strip_prefix(b"/")
+                        .map_or(name, OsStr::from_bytes),
+                );
+                path
+            }
+            None => PathBuf::from(name),
+        }
+    }
+
+    fn file(&self, fd: u32) -> Result<&File, HostIoError<crate::inferior::Error>> {
+        self.open
+            .get(&fd)
+            .ok_or(HostIoError::Errno(HostIoErrno::EBADF))
+    }
+}
+
+fn errno<E>(e: std::io::Error) -> HostIoError<E> {
+    use HostIoErrno as H;
+    HostIoError::Errno(match e.raw_os_error().unwrap_or(0) {
+        libc::EPERM => H::EPERM,
+        libc::ENOENT => H::ENOENT,
+        libc::EINTR => H::EINTR,
+        libc::EBADF => H::EBADF,
+        libc::EACCES => H::EACCES,
+        libc::EFAULT => H::EFAULT,
+        libc::EBUSY => H::EBUSY,
+        libc::EEXIST => H::EEXIST,
+        libc::ENODEV => H::ENODEV,
+        libc::ENOTDIR => H::ENOTDIR,
+        libc::EISDIR => H::EISDIR,
+        libc::EINVAL => H::EINVAL,
+        libc::ENFILE => H::ENFILE,
+        libc::EMFILE => H::EMFILE,
+        libc::EFBIG => H::EFBIG,
+        libc::ENOSPC => H::ENOSPC,
+        libc::ESPIPE => H::ESPIPE,
+        libc::EROFS => H::EROFS,
+        libc::ENAMETOOLONG => H::ENAMETOOLONG,
+        libc::EIO => H::EIO,
+        _ => H::EUNKNOWN,
+    })
+}
+
+impl HostIo for DebugTarget {
+    #[inline(always)]
+    fn support_open(&mut self) -> Option<HostIoOpenOps<'_, Self>> {
+        Some(self)
+    }
+    #[inline(always)]
+    fn support_close(&mut self) -> Option<HostIoCloseOps<'_, Self>> {
+        Some(self)
+    }
+    #[inline(always)]
+    fn support_pread(&mut self) -> Option<HostIoPreadOps<'_, Self>> {
+        Some(self)
+    }
+    #[inline(always)]
+    fn support_pwrite(&mut self) -> Option<HostIoPwriteOps<'_, Self>> {
+        Some(self)
+    }
+    #[inline(always)]
+    fn support_fstat(&mut self) -> Option<HostIoFstatOps<'_, Self>> {
+        Some(self)
+    }
+    #[inline(always)]
+    fn support_unlink(&mut self) -> Option<HostIoUnlinkOps<'_, Self>> {
+        Some(self)
+    }
+    #[inline(always)]
+    fn support_readlink(&mut self) -> Option<HostIoReadlinkOps<'_, Self>> {
+        Some(self)
+    }
+    #[inline(always)]
+    fn support_setfs(&mut self) -> Option<HostIoSetfsOps<'_, Self>> {
+        Some(self)
+    }
+}
+
+impl HostIoOpen for DebugTarget {
+    fn open(
+        &mut self,
+        filename: &[u8],
+        flags: HostIoOpenFlags,
+        mode: HostIoOpenMode,
+    ) -> HostIoResult<u32, Self> {
+        let write = flags.intersects(HostIoOpenFlags::O_WRONLY | HostIoOpenFlags::O_RDWR);
+        let file = std::fs::OpenOptions::new()
+            .read(!flags.contains(HostIoOpenFlags::O_WRONLY))
+            .write(write)
+            .append(flags.contains(HostIoOpenFlags::O_APPEND))
+            .create(flags.contains(HostIoOpenFlags::O_CREAT))
+            .truncate(flags.contains(HostIoOpenFlags::O_TRUNC))
+            .custom_flags(if flags.contains(HostIoOpenFlags::O_EXCL) {
+                libc::O_EXCL
+            } else {
+                0
+            })
+            .mode(mode.bits() & 0o777)
+            .open(self.files.path(filename))
+            .map_err(errno)?;
+        let fd = self.files.next_fd;
+        self.files.next_fd += 1;
+        self.files.open.insert(fd, file);
+        Ok(fd)
+    }
+}
+
+impl HostIoClose for DebugTarget {
+    fn close(&mut self, fd: u32) -> HostIoResult<(), Self> {
+        self.files
+            .open
+            .remove(&fd)
+            .map(drop)
+            .ok_or(HostIoError::Errno(HostIoErrno::EBADF))
+    }
+}
+
+impl HostIoPread for DebugTarget {
+    fn pread(
+        &mut self,
+        fd: u32,
+        count: usize,
+        offset: u64,
+        buf: &mut [u8],
+    ) -> HostIoResult<usize, Self> {
+        let n = count.min(buf.len());
+        self.files
+            .file(fd)?
+            .read_at(&mut buf[..n], offset)
+            .map_err(errno)
+    }
+}
+
+impl HostIoPwrite for DebugTarget {
+    fn pwrite(&mut self, fd: u32, offset: u64, data: &[u8]) -> HostIoResult<u64, Self> {
+        let n = self.files.file(fd)?.write_at(data, offset).map_err(errno)?;
+        Ok(n as u64)
+    }
+}
+
+impl HostIoFstat for DebugTarget {
+    fn fstat(&mut self, fd: u32) -> HostIoResult<HostIoStat, Self> {
+        let meta = self.files.file(fd)?.metadata().map_err(errno)?;
+        // The protocol's stat has 32-bit fields: larger values are cut.
+        Ok(HostIoStat {
+            st_dev: meta.dev() as u32,
+            st_ino: meta.ino() as u32,
+            st_mode: HostIoOpenMode::from_bits_truncate(meta.mode()),
+            st_nlink: meta.nlink() as u32,
+            st_uid: meta.uid(),
+            st_gid: meta.gid(),
+            st_rdev: meta.rdev() as u32,
+            st_size: meta.size(),
+            st_blksize: meta.blksize(),
+            st_blocks: meta.blocks(),
+            st_atime: meta.atime() as u32,
+            st_mtime: meta.mtime() as u32,
+            st_ctime: meta.ctime() as u32,
+        })
+    }
+}
+
+impl HostIoUnlink for DebugTarget {
+    fn unlink(&mut self, filename: &[u8]) -> HostIoResult<(), Self> {
+        std::fs::remove_file(self.files.path(filename)).map_err(errno)
+    }
+}
+
+impl HostIoReadlink for DebugTarget {
+    fn readlink(&mut self, filename: &[u8], buf: &mut [u8]) -> HostIoResult<usize, Self> {
+        let target = std::fs::read_link(self.files.path(filename)).map_err(errno)?;
+        let bytes = target.as_os_str().as_bytes();
+        let n = bytes.len().min(buf.len());
+        buf[..n].copy_from_slice(&bytes[..n]);
+        Ok(n)
+    }
+}
+
+impl HostIoSetfs for DebugTarget {
+    fn setfs(&mut self, fs: FsKind) -> HostIoResult<(), Self> {
+        self.files.fs_pid = match fs {
+            FsKind::Stub => None,
+            FsKind::Pid(pid) => Some(pid.get() as u32),
+        };
+        Ok(())
+    }
+}
