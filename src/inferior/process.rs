@@ -101,6 +101,8 @@ pub struct Process<T: Tracer> {
     early_children: BTreeSet<Tid>,
     /// vfork children running in our memory, with our breakpoints lifted.
     lifted_for_vfork: usize,
+    /// Signals delivered at once, without a stop the client hears of.
+    pass_signals: BTreeSet<i32>,
     /// ptrace requests must come from the thread that attached: keep the
     /// process on that thread (`!Send`).
     _tracer_thread: PhantomData<*const ()>,
@@ -122,6 +124,7 @@ impl<T: Tracer> Process<T> {
             last_reported: pid,
             early_children: BTreeSet::new(),
             lifted_for_vfork: 0,
+            pass_signals: BTreeSet::new(),
             _tracer_thread: PhantomData,
         }
     }
@@ -144,6 +147,11 @@ impl<T: Tracer> Process<T> {
         if let Report::Thread { tid, event } = report {
             self.set_state(tid, ThreadState::Stopped(Stop::Pending(event)));
         }
+    }
+
+    /// The signals to pass to the program without stopping (QPassSignals).
+    pub fn set_pass_signals(&mut self, signals: BTreeSet<i32>) {
+        self.pass_signals = signals;
     }
 
     pub fn pid(&self) -> Tid {
@@ -190,6 +198,14 @@ impl<T: Tracer> Process<T> {
         self.tracer
             .registers(t.0)
             .map_err(|errno| self.sys_error("reading registers", t.0, errno))
+    }
+
+    /// The siginfo of the signal a stopped thread stopped with.
+    pub fn siginfo(&mut self, tid: Tid) -> Result<Vec<u8>, Error> {
+        let t = self.stopped(tid)?;
+        self.tracer
+            .siginfo(t.0)
+            .map_err(|errno| self.sys_error("reading siginfo", t.0, errno))
     }
 
     /// Write a whole register set; state no GDB register shows is kept.
@@ -373,7 +389,13 @@ impl<T: Tracer> Process<T> {
             .threads
             .values()
             .filter(|t| t.is_resumable())
-            .filter_map(|t| Some((t.tid, plan.action(t.tid)?)))
+            .filter_map(|t| {
+                let mut action = plan.action(t.tid)?;
+                if let ThreadState::Stopped(Stop::Held(signal)) = t.state() {
+                    action.signal = signal;
+                }
+                Some((t.tid, action))
+            })
             .collect();
         if !self.breakpoints.is_empty() {
             for &(tid, action) in &to_run {
@@ -557,6 +579,9 @@ impl<T: Tracer> Process<T> {
                 let event = self.classify_sigtrap(tid);
                 self.event_stop(tid, event);
             }
+            WaitStatus::SignalStop { signal, .. } if self.pass_signals.contains(&signal) => {
+                self.pass_signal(tid, signal)
+            }
             WaitStatus::SignalStop { signal, .. } => {
                 self.event_stop(tid, StopEvent::Signal(signal))
             }
@@ -631,6 +656,18 @@ impl<T: Tracer> Process<T> {
             ThreadState::Stopped(_) | ThreadState::Zombie => {
                 log::warn!("thread {tid}: unexpected stop in state {state:?}")
             }
+        }
+    }
+
+    /// A signal the client wants passed without a word: a running thread
+    /// gets it at once; one being stopped holds it until it runs again.
+    fn pass_signal(&mut self, tid: Tid, signal: i32) {
+        match self.thread_state(tid) {
+            Some(ThreadState::Running(resume)) => self.run_thread(tid, resume, signal),
+            Some(ThreadState::Stopping(_) | ThreadState::Starting) => {
+                self.set_state(tid, ThreadState::Stopped(Stop::Held(signal)))
+            }
+            state => log::warn!("thread {tid}: signal {signal} in state {state:?}"),
         }
     }
 

@@ -75,6 +75,9 @@ impl Tracer for FakeTracer {
     fn new_thread_id(&mut self, tid: Tid) -> Result<Tid, Errno> {
         self.new_threads.get(&tid).copied().ok_or(Errno::EINVAL)
     }
+    fn siginfo(&mut self, _tid: Tid) -> Result<Vec<u8>, Errno> {
+        Ok(vec![0; 128])
+    }
     fn signal_code(&mut self, tid: Tid) -> Result<i32, Errno> {
         Ok(self.signal_codes.get(&tid).copied().unwrap_or(0))
     }
@@ -609,4 +612,35 @@ fn exec_forgets_breakpoints_and_threads_and_is_reported() {
     p.tracer().memory.insert(BP, 0x55);
     assert!(!p.remove_breakpoint(BP).unwrap());
     assert_eq!(p.tracer().memory[&BP], 0x55);
+}
+
+#[test]
+fn passed_signals_are_delivered_without_a_stop() {
+    let mut p = running_process();
+    p.set_pass_signals([libc::SIGUSR1].into());
+    let usr1 = |tid| WaitStatus::SignalStop {
+        tid,
+        signal: libc::SIGUSR1,
+    };
+    assert_eq!(feed(&mut p, &[usr1(A)]), None);
+    assert_eq!(
+        p.tracer().ops,
+        vec![Op::Resume {
+            tid: A,
+            step: false,
+            signal: libc::SIGUSR1
+        }]
+    );
+    // One arriving while everyone is being stopped is held, then delivered.
+    hit_breakpoint(&mut p, PID);
+    let report = feed(&mut p, &[usr1(A), interrupt_stop(B)]);
+    assert!(matches!(report, Some(Report::Thread { tid: PID, .. })));
+    p.remove_breakpoint(BP).unwrap();
+    p.tracer().ops.clear();
+    p.resume(continue_all()).unwrap();
+    assert!(p.tracer().ops.contains(&Op::Resume {
+        tid: A,
+        step: false,
+        signal: libc::SIGUSR1
+    }));
 }

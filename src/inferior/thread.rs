@@ -26,6 +26,9 @@ pub enum Stop {
     /// A stop the client has not been told about yet; it is reported before
     /// this thread runs again.
     Pending(StopEvent),
+    /// Stopped by a signal the client asked to pass without hearing of it
+    /// (QPassSignals); it is delivered when the thread next runs.
+    Held(i32),
     /// The stop the client was last told about for this thread. On resume
     /// the client says which signal to deliver; on detach without a resume,
     /// a real signal is handed back to the program.
@@ -36,7 +39,7 @@ impl Stop {
     /// The program's own signal this stop holds back, if any.
     pub fn signal(self) -> Option<i32> {
         match self {
-            Stop::Pending(StopEvent::Signal(sig)) => Some(sig),
+            Stop::Pending(StopEvent::Signal(sig)) | Stop::Held(sig) => Some(sig),
             // Traps and our interrupts are the debugger's, not the program's.
             Stop::Reported(StopEvent::Signal(sig))
                 if ![libc::SIGTRAP, libc::SIGINT, libc::SIGSTOP].contains(&sig) =>
@@ -113,7 +116,7 @@ impl Thread {
     pub fn is_resumable(&self) -> bool {
         matches!(
             self.state,
-            ThreadState::Stopped(Stop::Quiet | Stop::Reported(_))
+            ThreadState::Stopped(Stop::Quiet | Stop::Reported(_) | Stop::Held(_))
         )
     }
 }

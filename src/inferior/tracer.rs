@@ -16,6 +16,8 @@ pub trait Tracer {
     fn new_thread_id(&mut self, tid: Tid) -> Result<Tid, Errno>;
     /// The `si_code` of the signal that stopped `tid`.
     fn signal_code(&mut self, tid: Tid) -> Result<i32, Errno>;
+    /// The whole `siginfo_t` of the signal that stopped `tid`, raw.
+    fn siginfo(&mut self, tid: Tid) -> Result<Vec<u8>, Errno>;
     fn registers(&mut self, tid: Tid) -> Result<Registers, Errno>;
     fn set_registers(&mut self, tid: Tid, regs: &Registers) -> Result<(), Errno>;
     fn pc(&mut self, tid: Tid) -> Result<u64, Errno>;
@@ -82,6 +84,10 @@ impl Tracer for LiveTracer {
 
     fn signal_code(&mut self, tid: Tid) -> Result<i32, Errno> {
         Ok(ptrace::siginfo(tid)?.si_code)
+    }
+
+    fn siginfo(&mut self, tid: Tid) -> Result<Vec<u8>, Errno> {
+        ptrace::siginfo_bytes(tid)
     }
 
     fn registers(&mut self, tid: Tid) -> Result<Registers, Errno> {

@@ -14,7 +14,7 @@ use super::conn::ClientConn;
 use super::framing::{frame, Framer, Input};
 use crate::inferior::Report;
 use crate::inferior::StopEvent;
-use crate::target::front::{self, ClientFeatures};
+use crate::target::front::Front;
 use crate::target::{stop_reason, DebugTarget};
 use gdbstub::stub::state_machine::GdbStubStateMachine;
 use gdbstub::stub::{DisconnectReason, GdbStub, MultiThreadStopReason};
@@ -53,7 +53,6 @@ fn protocol_error(e: impl std::fmt::Display) -> io::Error {
 /// The packets that set up the client's session with gdbstub, kept to
 /// replay into a rebuilt one.
 struct Handshake {
-    client: ClientFeatures,
     /// The thread register and memory requests go to until the client
     /// picks one: the main thread, as with gdbserver (gdbstub's default is
     /// a made-up thread 1).
@@ -68,7 +67,6 @@ impl Handshake {
     fn note(&mut self, raw: &[u8]) {
         let body = Input::body(raw);
         if body.starts_with(b"qSupported") {
-            self.client = ClientFeatures::from_q_supported(body);
             self.supported = Some(raw.to_vec());
         } else if body == b"QStartNoAckMode" {
             self.no_ack = true;
@@ -81,7 +79,6 @@ impl Handshake {
 
     fn new(main_thread: Option<i32>) -> Handshake {
         Handshake {
-            client: ClientFeatures::default(),
             main_thread,
             supported: None,
             no_ack: false,
@@ -113,6 +110,7 @@ struct Session<'a> {
     stub: Option<Stub<'a>>,
     framer: Framer,
     handshake: Handshake,
+    front: Front,
 }
 
 fn new_stub<'a>(conn: ClientConn, target: &mut DebugTarget) -> io::Result<Stub<'a>> {
@@ -140,6 +138,7 @@ impl<'a> Session<'a> {
                 match polled {
                     Ok(Some(report)) => {
                         announce(report);
+                        self.front.note_stop(report);
                         match stop_reason(report) {
                             Some(reason) => {
                                 // An exec stop gdbstub cannot word: it moves
@@ -148,7 +147,7 @@ impl<'a> Session<'a> {
                                     Report::Thread {
                                         tid,
                                         event: StopEvent::Exec,
-                                    } if self.handshake.client.exec_events => Some(tid),
+                                    } if self.front.client.exec_events => Some(tid),
                                     _ => None,
                                 };
                                 self.conn.set_muted(exec.is_some());
@@ -157,8 +156,7 @@ impl<'a> Session<'a> {
                                 let next = next.map_err(protocol_error)?;
                                 if let (Some(tid), Some(inferior)) = (exec, target.inferior()) {
                                     let pid = inferior.process.pid();
-                                    let reply =
-                                        front::exec_stop_reply(pid, tid, self.handshake.client);
+                                    let reply = self.front.exec_stop_reply(pid, tid);
                                     self.conn.send(&frame(&reply))?;
                                 }
                                 next
@@ -231,7 +229,7 @@ impl<'a> Session<'a> {
                     );
                     return Ok(());
                 }
-                if let Some(reply) = front::answer(target, Input::body(&raw)) {
+                if let Some(reply) = self.front.answer(target, Input::body(&raw)) {
                     let mut out = if self.handshake.no_ack {
                         Vec::new()
                     } else {
@@ -291,7 +289,7 @@ impl<'a> Session<'a> {
         let mut out = ack.to_vec();
         if packet.len() >= 4 {
             let body = Input::body(packet);
-            out.extend_from_slice(&frame(&front::amend_supported(body, self.handshake.client)));
+            out.extend_from_slice(&frame(&self.front.amend_supported(body)));
         }
         self.conn.send(&out)
     }
@@ -340,6 +338,7 @@ pub fn run(
         conn: conn.clone(),
         stub: None,
         framer: Framer::default(),
+        front: Front::default(),
         handshake: Handshake::new(target.inferior().map(|i| i.process.pid())),
     };
     session.rebuild(target)?;

@@ -173,6 +173,13 @@ pub fn event_message(tid: Tid) -> Result<u64, Errno> {
     Ok(msg)
 }
 
+/// The siginfo as the kernel lays it out (what gdb's `$_siginfo` decodes).
+pub fn siginfo_bytes(tid: Tid) -> Result<Vec<u8>, Errno> {
+    let mut bytes = vec![0u8; std::mem::size_of::<libc::siginfo_t>()];
+    request(libc::PTRACE_GETSIGINFO, tid, 0, bytes.as_mut_ptr() as usize)?;
+    Ok(bytes)
+}
+
 pub fn siginfo(tid: Tid) -> Result<libc::siginfo_t, Errno> {
     // SAFETY: siginfo_t is plain data; all-zero is a valid value.
     let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };

@@ -1,13 +1,20 @@
 //! Packets we answer ourselves, in front of gdbstub: the ones it lacks or
 //! gets wrong for a debugger of real processes. The session offers every
 //! packet here first; `None` lets it through to gdbstub.
+//!
+//! Owned here: `Hg`/`Hc` with an unknown thread (refused), `qXfer:threads`
+//! (thread names), `qXfer:siginfo` (`$_siginfo`), `QPassSignals` and
+//! `QProgramSignals`; plus our features in the `qSupported` reply and the
+//! exec stop reply, which gdbstub cannot word.
 
-use super::DebugTarget;
+use super::{signals, DebugTarget};
+use crate::inferior::Report;
 use crate::sys::procfs;
+use gdbstub::common::Signal;
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-/// What the client said it supports in `qSupported`, as far as the packets
-/// and replies of this layer care.
+/// What the client said it supports in `qSupported`, as far as this layer cares.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct ClientFeatures {
     pub multiprocess: bool,
@@ -26,57 +33,191 @@ impl ClientFeatures {
     }
 }
 
-/// gdbstub's `qSupported` reply with this layer's features added.
-pub fn amend_supported(reply: &[u8], client: ClientFeatures) -> Vec<u8> {
-    let mut reply = reply.to_vec();
-    if client.exec_events {
-        reply.extend_from_slice(b";exec-events+");
+/// This layer's view of the session.
+#[derive(Debug, Default)]
+pub struct Front {
+    pub client: ClientFeatures,
+    /// The thread `Hg` selected, or the last one a stop named.
+    selected: Option<i32>,
+}
+
+impl Front {
+    /// The reply body for a packet we own, or `None` to let gdbstub have it.
+    pub fn answer(&mut self, target: &mut DebugTarget, body: &[u8]) -> Option<Vec<u8>> {
+        if body.starts_with(b"qSupported") {
+            self.client = ClientFeatures::from_q_supported(body);
+            return None;
+        }
+        if let Some(thread) = body.strip_prefix(b"Hg") {
+            return self.select_thread(target, thread, true);
+        }
+        if let Some(thread) = body.strip_prefix(b"Hc") {
+            return self.select_thread(target, thread, false);
+        }
+        if let Some(annex) = body.strip_prefix(b"qXfer:threads:read::") {
+            return Some(qxfer(&self.threads_xml(target), annex));
+        }
+        if let Some(annex) = body.strip_prefix(b"qXfer:siginfo:read::") {
+            return Some(self.siginfo(target, annex));
+        }
+        if let Some(list) = body.strip_prefix(b"QPassSignals:") {
+            let signals = parse_signal_list(list)?;
+            if let Some(inferior) = target.inferior() {
+                inferior.process.set_pass_signals(signals.clone());
+            }
+            target.pass_signals = signals;
+            return Some(b"OK".to_vec());
+        }
+        if body.starts_with(b"QProgramSignals:") {
+            // Which signals gdb lets reach the program: it passes them in
+            // vCont itself, so nothing to keep.
+            return Some(b"OK".to_vec());
+        }
+        None
+    }
+
+    /// A stop was reported: gdbstub now points at its thread, and so do we.
+    pub fn note_stop(&mut self, report: Report) {
+        if let Report::Thread { tid, .. } | Report::Interrupted { tid } = report {
+            self.selected = Some(tid);
+        }
+    }
+
+    /// gdbstub's `qSupported` reply with this layer's features added.
+    pub fn amend_supported(&self, reply: &[u8]) -> Vec<u8> {
+        let mut reply = reply.to_vec();
+        reply.extend_from_slice(
+            b";qXfer:threads:read+;qXfer:siginfo:read+;QPassSignals+;QProgramSignals+",
+        );
+        if self.client.exec_events {
+            reply.extend_from_slice(b";exec-events+");
+        }
+        reply
+    }
+
+    /// The stop reply for an exec (gdbstub has none): gdb then loads the
+    /// new program and puts its breakpoints back.
+    pub fn exec_stop_reply(&self, pid: i32, tid: i32) -> Vec<u8> {
+        let mut reply = format!("T05thread:{};exec:", self.thread_id(pid, tid));
+        let path = procfs::exe_path(pid).unwrap_or_default();
+        for byte in path.as_os_str().as_encoded_bytes() {
+            let _ = write!(reply, "{byte:02x}");
+        }
+        reply.push(';');
+        reply.into_bytes()
+    }
+
+    fn thread_id(&self, pid: i32, tid: i32) -> String {
+        if self.client.multiprocess {
+            format!("p{pid:x}.{tid:x}")
+        } else {
+            format!("{tid:x}")
+        }
+    }
+
+    /// `Hg`/`Hc` naming a thread that does not exist: gdbstub would accept
+    /// it and fail every later request; refuse it now, as gdbserver does.
+    fn select_thread(
+        &mut self,
+        target: &mut DebugTarget,
+        thread: &[u8],
+        general: bool,
+    ) -> Option<Vec<u8>> {
+        match parse_thread_id(thread)? {
+            // -1 (all) and 0 (any) are always valid.
+            ThreadId::All | ThreadId::Any => None,
+            ThreadId::Id(tid) => {
+                let known = target
+                    .inferior()
+                    .is_some_and(|i| i.process.thread_state(tid).is_some());
+                if !known {
+                    return Some(b"E01".to_vec());
+                }
+                if general {
+                    self.selected = Some(tid);
+                }
+                None
+            }
+        }
+    }
+
+    fn threads_xml(&self, target: &mut DebugTarget) -> Vec<u8> {
+        let mut xml = String::from("<?xml version=\"1.0\"?>\n<threads>\n");
+        if let Some(inferior) = target.inferior() {
+            let pid = inferior.process.pid();
+            for tid in inferior.process.thread_ids() {
+                let _ = write!(xml, "<thread id=\"{}\"", self.thread_id(pid, tid));
+                if let Ok(name) = procfs::thread_name(pid, tid) {
+                    let _ = write!(xml, " name=\"{}\"", xml_escape(&name));
+                }
+                xml.push_str("/>\n");
+            }
+        }
+        xml.push_str("</threads>\n");
+        xml.into_bytes()
+    }
+
+    fn siginfo(&self, target: &mut DebugTarget, annex: &[u8]) -> Vec<u8> {
+        let Some(inferior) = target.inferior() else {
+            return b"E01".to_vec();
+        };
+        let tid = self.selected.unwrap_or(inferior.process.pid());
+        match inferior.process.siginfo(tid) {
+            Ok(info) => qxfer(&info, annex),
+            Err(e) => {
+                log::debug!("siginfo of {tid}: {e}");
+                b"E01".to_vec()
+            }
+        }
+    }
+}
+
+/// A `qXfer` read reply: `OFFSET,LENGTH` of `document`, `m` when more
+/// follows, `l` for the last part, binary-escaped.
+fn qxfer(document: &[u8], annex: &[u8]) -> Vec<u8> {
+    let Some((offset, length)) = std::str::from_utf8(annex).ok().and_then(|a| {
+        let (o, l) = a.split_once(',')?;
+        Some((
+            usize::from_str_radix(o, 16).ok()?,
+            usize::from_str_radix(l, 16).ok()?,
+        ))
+    }) else {
+        return b"E01".to_vec();
+    };
+    let start = offset.min(document.len());
+    let end = start.saturating_add(length).min(document.len());
+    let mut reply = vec![if end < document.len() { b'm' } else { b'l' }];
+    for &byte in &document[start..end] {
+        if matches!(byte, b'#' | b'$' | b'}' | b'*') {
+            reply.push(b'}');
+            reply.push(byte ^ 0x20);
+        } else {
+            reply.push(byte);
+        }
     }
     reply
 }
 
-/// The stop reply for an exec (gdbstub has none): gdb then loads the new
-/// program and puts its breakpoints back.
-pub fn exec_stop_reply(pid: i32, tid: i32, client: ClientFeatures) -> Vec<u8> {
-    let mut reply = String::from("T05thread:");
-    if client.multiprocess {
-        let _ = write!(reply, "p{pid:x}.{tid:x};");
-    } else {
-        let _ = write!(reply, "{tid:x};");
-    }
-    let path = procfs::exe_path(pid).unwrap_or_default();
-    reply.push_str("exec:");
-    for byte in path.as_os_str().as_encoded_bytes() {
-        let _ = write!(reply, "{byte:02x}");
-    }
-    reply.push(';');
-    reply.into_bytes()
+/// `QPassSignals:` list: GDB signal numbers in hex, `;`-separated, as
+/// Linux signals. `None` if malformed (gdbstub then says it is unknown).
+fn parse_signal_list(list: &[u8]) -> Option<BTreeSet<i32>> {
+    let text = std::str::from_utf8(list).ok()?;
+    text.split(';')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            u8::from_str_radix(s, 16)
+                .ok()
+                .map(|n| signals::from_gdb(Signal(n)))
+        })
+        .filter(|s| s != &Some(0))
+        .collect()
 }
 
-/// The reply body for a packet we own, or `None` to let gdbstub have it.
-pub fn answer(target: &mut DebugTarget, body: &[u8]) -> Option<Vec<u8>> {
-    match body {
-        [b'H', b'g' | b'c', thread @ ..] => select_thread(target, thread),
-        _ => None,
-    }
-}
-
-/// `Hg`/`Hc` naming a thread that does not exist: gdbstub would accept it
-/// and fail every later request; refuse it now, as gdbserver does.
-fn select_thread(target: &mut DebugTarget, thread: &[u8]) -> Option<Vec<u8>> {
-    let tid = parse_thread_id(thread)?;
-    match tid {
-        // -1 (all) and 0 (any) are always valid.
-        ThreadId::All | ThreadId::Any => None,
-        ThreadId::Id(tid)
-            if target
-                .inferior()
-                .is_some_and(|i| i.process.thread_state(tid).is_some()) =>
-        {
-            None
-        }
-        ThreadId::Id(_) => Some(b"E01".to_vec()),
-    }
+fn xml_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -110,13 +251,35 @@ mod tests {
         let client =
             ClientFeatures::from_q_supported(b"qSupported:multiprocess+;swbreak+;exec-events+");
         assert!(client.multiprocess && client.exec_events);
-        assert_eq!(
-            amend_supported(b"PacketSize=100", client),
-            b"PacketSize=100;exec-events+"
-        );
+        let front = Front {
+            client,
+            selected: None,
+        };
+        let reply = front.amend_supported(b"PacketSize=100");
+        assert!(reply.starts_with(b"PacketSize=100;"));
+        assert!(reply.ends_with(b";exec-events+"));
         let none = ClientFeatures::from_q_supported(b"qSupported");
         assert!(!none.exec_events);
-        assert_eq!(amend_supported(b"X", none), b"X");
+    }
+
+    #[test]
+    fn qxfer_slices_and_escapes() {
+        assert_eq!(qxfer(b"abcdef", b"0,3"), b"mabc");
+        assert_eq!(qxfer(b"abcdef", b"3,10"), b"ldef");
+        assert_eq!(qxfer(b"abc", b"5,1"), b"l");
+        assert_eq!(qxfer(b"a#b", b"0,3"), b"la}\x03b");
+        assert_eq!(qxfer(b"abc", b"zz"), b"E01");
+    }
+
+    #[test]
+    fn signal_lists_are_gdb_numbers() {
+        // GDB's SIGUSR1 is 30 (0x1e), Linux's is 10.
+        assert_eq!(
+            parse_signal_list(b"1e;e"),
+            Some([libc::SIGUSR1, libc::SIGALRM].into())
+        );
+        assert_eq!(parse_signal_list(b""), Some(BTreeSet::new()));
+        assert_eq!(parse_signal_list(b"zz"), None);
     }
 
     #[test]

@@ -106,6 +106,8 @@ pub struct DebugTarget {
     pub exit_requested: bool,
     /// Files opened through host I/O.
     files: host_io::HostFiles,
+    /// Signals to pass without stopping (QPassSignals), for every process.
+    pub pass_signals: std::collections::BTreeSet<i32>,
 }
 
 impl DebugTarget {
@@ -117,6 +119,7 @@ impl DebugTarget {
             plan: ResumePlan::default(),
             exit_requested: false,
             files: host_io::HostFiles::default(),
+            pass_signals: Default::default(),
         }
     }
 
@@ -146,8 +149,9 @@ impl DebugTarget {
         }
     }
 
-    fn replace(&mut self, inferior: Inferior) {
+    fn replace(&mut self, mut inferior: Inferior) {
         self.leave();
+        inferior.process.set_pass_signals(self.pass_signals.clone());
         self.inferior = Some(inferior);
     }
 }
