@@ -4,6 +4,7 @@
 
 mod attach;
 mod breakpoints;
+pub mod debug_registers;
 mod launch;
 pub mod libraries;
 mod process;
@@ -42,6 +43,8 @@ pub enum Error {
     Launch(String),
     /// The process has exited; nothing is left to debug.
     Gone,
+    /// A hardware breakpoint or watchpoint that cannot be set.
+    Hardware(debug_registers::HwError),
 }
 
 impl fmt::Display for Error {
@@ -57,6 +60,13 @@ impl fmt::Display for Error {
             Error::Sys { what, tid, errno } => write!(f, "{what} on thread {tid}: {errno}"),
             Error::Launch(msg) => f.write_str(msg),
             Error::Gone => write!(f, "the process has exited"),
+            Error::Hardware(debug_registers::HwError::NoSlots) => {
+                write!(f, "all four debug registers are in use")
+            }
+            Error::Hardware(debug_registers::HwError::BadLength) => write!(
+                f,
+                "x86 debug registers watch 1 to 32 bytes, and break on 1-byte instructions"
+            ),
         }
     }
 }

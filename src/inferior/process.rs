@@ -7,6 +7,7 @@
 //! as pending and reported, one per resume, before the thread runs again.
 
 use super::breakpoints::{Breakpoints, INT3};
+use super::debug_registers::{DebugRegisters, HwKind};
 use super::thread::{Resume, Stop, StopEvent, Thread, ThreadState};
 use super::tracer::Tracer;
 use super::Error;
@@ -88,6 +89,7 @@ enum RunState {
 /// `si_code` of a SIGTRAP from an `int3` (SI_KERNEL) and from a single-step.
 const SI_KERNEL: i32 = 0x80;
 const TRAP_TRACE: i32 = 2;
+const TRAP_HWBKPT: i32 = 4;
 
 pub struct Process<T: Tracer> {
     pid: Tid,
@@ -103,6 +105,8 @@ pub struct Process<T: Tracer> {
     lifted_for_vfork: usize,
     /// Signals delivered at once, without a stop the client hears of.
     pass_signals: BTreeSet<i32>,
+    /// Hardware breakpoints and watchpoints, the same in every thread.
+    debug_registers: DebugRegisters,
     /// ptrace requests must come from the thread that attached: keep the
     /// process on that thread (`!Send`).
     _tracer_thread: PhantomData<*const ()>,
@@ -125,6 +129,7 @@ impl<T: Tracer> Process<T> {
             early_children: BTreeSet::new(),
             lifted_for_vfork: 0,
             pass_signals: BTreeSet::new(),
+            debug_registers: DebugRegisters::default(),
             _tracer_thread: PhantomData,
         }
     }
@@ -322,6 +327,58 @@ impl<T: Tracer> Process<T> {
                 log::warn!("cannot reinsert breakpoint at {addr:#x}: {errno}");
             }
         }
+    }
+
+    // ----- hardware breakpoints and watchpoints -----
+
+    /// Set a hardware breakpoint (`Execute`) or watchpoint in every thread.
+    pub fn insert_hardware(&mut self, addr: u64, len: u64, kind: HwKind) -> Result<(), Error> {
+        let mut wanted = self.debug_registers.clone();
+        wanted.insert(addr, len, kind).map_err(Error::Hardware)?;
+        self.load_debug_registers(wanted)
+    }
+
+    /// Remove one; `false` if there was none like it.
+    pub fn remove_hardware(&mut self, addr: u64, len: u64, kind: HwKind) -> Result<bool, Error> {
+        let mut wanted = self.debug_registers.clone();
+        if !wanted.remove(addr, len, kind) {
+            return Ok(false);
+        }
+        self.load_debug_registers(wanted).map(|()| true)
+    }
+
+    /// Put `wanted` in every stopped thread (threads still starting get it
+    /// at their first stop); on failure, every thread keeps the old set.
+    fn load_debug_registers(&mut self, wanted: DebugRegisters) -> Result<(), Error> {
+        let stopped: Vec<Tid> = self
+            .threads
+            .values()
+            .filter(|t| matches!(t.state(), ThreadState::Stopped(_)))
+            .map(|t| t.tid)
+            .collect();
+        for (i, &tid) in stopped.iter().enumerate() {
+            match self
+                .tracer
+                .set_debug_registers(tid, wanted.addresses(), wanted.control())
+            {
+                Ok(()) | Err(Errno::ESRCH) => {}
+                Err(errno) => {
+                    let old = &self.debug_registers;
+                    for &done in &stopped[..i] {
+                        let _ =
+                            self.tracer
+                                .set_debug_registers(done, old.addresses(), old.control());
+                    }
+                    return Err(Error::Sys {
+                        what: "setting debug registers",
+                        tid,
+                        errno,
+                    });
+                }
+            }
+        }
+        self.debug_registers = wanted;
+        Ok(())
     }
 
     // ----- resuming and stopping -----
@@ -620,6 +677,17 @@ impl<T: Tracer> Process<T> {
             Ok(code) => code,
             Err(_) => return StopEvent::Signal(libc::SIGTRAP),
         };
+        // The debug registers say which slot fired (a single-step may also
+        // land on a watched write).
+        if !self.debug_registers.is_empty() && (code == TRAP_HWBKPT || stepping) {
+            if let Ok(dr6) = self.tracer.take_debug_status(tid) {
+                match self.debug_registers.hit(dr6) {
+                    Some((_, HwKind::Execute)) => return StopEvent::HwBreakpoint,
+                    Some((addr, kind)) => return StopEvent::Watchpoint { kind, addr },
+                    None => {}
+                }
+            }
+        }
         if code == SI_KERNEL {
             if let Ok(pc) = self.tracer.pc(tid) {
                 let addr = pc.wrapping_sub(1);
@@ -646,13 +714,25 @@ impl<T: Tracer> Process<T> {
         };
         match state {
             ThreadState::Running(resume) => self.run_thread(tid, resume, 0),
-            // A new thread's first stop: it joins its siblings if they run.
-            ThreadState::Starting if self.state == RunState::Running => {
-                self.run_thread(tid, Resume::Continue, 0)
+            // A new thread's first stop: it gets the debug registers (a
+            // clone does not inherit them) and joins its siblings if they run.
+            ThreadState::Starting => {
+                if !self.debug_registers.is_empty() {
+                    let dr = &self.debug_registers;
+                    let loaded = self
+                        .tracer
+                        .set_debug_registers(tid, dr.addresses(), dr.control());
+                    if let Err(errno) = loaded {
+                        log::warn!("thread {tid}: cannot load debug registers: {errno}");
+                    }
+                }
+                if self.state == RunState::Running {
+                    self.run_thread(tid, Resume::Continue, 0)
+                } else {
+                    self.set_state(tid, ThreadState::Stopped(Stop::Quiet))
+                }
             }
-            ThreadState::Starting | ThreadState::Stopping(_) => {
-                self.set_state(tid, ThreadState::Stopped(Stop::Quiet))
-            }
+            ThreadState::Stopping(_) => self.set_state(tid, ThreadState::Stopped(Stop::Quiet)),
             ThreadState::Stopped(_) | ThreadState::Zombie => {
                 log::warn!("thread {tid}: unexpected stop in state {state:?}")
             }
@@ -720,6 +800,8 @@ impl<T: Tracer> Process<T> {
             log::warn!("after exec: {errno}");
         }
         self.breakpoints = Breakpoints::default();
+        // exec clears the debug registers too.
+        self.debug_registers = DebugRegisters::default();
         self.lifted_for_vfork = 0;
         // The other threads are gone; their last statuses, if any, are ignored.
         self.threads.clear();

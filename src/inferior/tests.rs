@@ -28,6 +28,11 @@ enum Op {
         addr: u64,
         data: Vec<u8>,
     },
+    DebugRegisters {
+        tid: Tid,
+        addresses: [u64; 4],
+        control: u64,
+    },
 }
 
 /// A tracer with no process behind it: it records requests and answers
@@ -45,6 +50,8 @@ struct FakeTracer {
     dead: Vec<Tid>,
     /// Forked children (other processes).
     children: Vec<Tid>,
+    /// DR6 per thread, as the next hardware trap leaves it.
+    debug_status: BTreeMap<Tid, u64>,
 }
 
 impl FakeTracer {
@@ -74,6 +81,22 @@ impl Tracer for FakeTracer {
     }
     fn new_thread_id(&mut self, tid: Tid) -> Result<Tid, Errno> {
         self.new_threads.get(&tid).copied().ok_or(Errno::EINVAL)
+    }
+    fn set_debug_registers(
+        &mut self,
+        tid: Tid,
+        addresses: [u64; 4],
+        control: u64,
+    ) -> Result<(), Errno> {
+        self.ops.push(Op::DebugRegisters {
+            tid,
+            addresses,
+            control,
+        });
+        Ok(())
+    }
+    fn take_debug_status(&mut self, tid: Tid) -> Result<u64, Errno> {
+        Ok(self.debug_status.remove(&tid).unwrap_or(0))
     }
     fn siginfo(&mut self, _tid: Tid) -> Result<Vec<u8>, Errno> {
         Ok(vec![0; 128])

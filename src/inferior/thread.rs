@@ -3,6 +3,7 @@
 //! Every thread is always in exactly one state; the state carries its data
 //! and changes only through [`Thread::set_state`], which logs `tid: old -> new`.
 
+use super::debug_registers::HwKind;
 use crate::sys::Tid;
 
 /// Why a stopped thread stopped, as far as the client is concerned.
@@ -16,6 +17,10 @@ pub enum StopEvent {
     Signal(i32),
     /// It called execve: a new program, with its own address space.
     Exec,
+    /// A hardware breakpoint (debug register) fired before this instruction.
+    HwBreakpoint,
+    /// A watched region starting at `addr` was written (or accessed).
+    Watchpoint { kind: HwKind, addr: u64 },
 }
 
 /// A stopped thread's stop, and whether the client still has to hear of it.

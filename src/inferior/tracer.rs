@@ -16,6 +16,15 @@ pub trait Tracer {
     fn new_thread_id(&mut self, tid: Tid) -> Result<Tid, Errno>;
     /// The `si_code` of the signal that stopped `tid`.
     fn signal_code(&mut self, tid: Tid) -> Result<i32, Errno>;
+    /// Load DR0-DR3 and DR7 into a stopped thread.
+    fn set_debug_registers(
+        &mut self,
+        tid: Tid,
+        addresses: [u64; 4],
+        control: u64,
+    ) -> Result<(), Errno>;
+    /// Read DR6 (which slot fired) and clear it for the next hit.
+    fn take_debug_status(&mut self, tid: Tid) -> Result<u64, Errno>;
     /// The whole `siginfo_t` of the signal that stopped `tid`, raw.
     fn siginfo(&mut self, tid: Tid) -> Result<Vec<u8>, Errno>;
     fn registers(&mut self, tid: Tid) -> Result<Registers, Errno>;
@@ -88,6 +97,26 @@ impl Tracer for LiveTracer {
 
     fn siginfo(&mut self, tid: Tid) -> Result<Vec<u8>, Errno> {
         ptrace::siginfo_bytes(tid)
+    }
+
+    fn set_debug_registers(
+        &mut self,
+        tid: Tid,
+        addresses: [u64; 4],
+        control: u64,
+    ) -> Result<(), Errno> {
+        // Disable first: the kernel checks each address against DR7 as it stands.
+        ptrace::set_debug_register(tid, 7, 0)?;
+        for (i, &addr) in addresses.iter().enumerate() {
+            ptrace::set_debug_register(tid, i, addr)?;
+        }
+        ptrace::set_debug_register(tid, 7, control)
+    }
+
+    fn take_debug_status(&mut self, tid: Tid) -> Result<u64, Errno> {
+        let status = ptrace::debug_register(tid, 6)?;
+        ptrace::set_debug_register(tid, 6, 0)?;
+        Ok(status)
     }
 
     fn registers(&mut self, tid: Tid) -> Result<Registers, Errno> {

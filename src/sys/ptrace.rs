@@ -96,6 +96,23 @@ pub fn seize(tid: Tid, options: libc::c_int) -> Result<(), Errno> {
     request(libc::PTRACE_SEIZE, tid, 0, options as usize).map(drop)
 }
 
+/// offsetof(struct user, u_debugreg) on x86_64.
+const DEBUGREG_OFFSET: usize = 848;
+
+pub fn debug_register(tid: Tid, index: usize) -> Result<u64, Errno> {
+    request(libc::PTRACE_PEEKUSER, tid, DEBUGREG_OFFSET + index * 8, 0).map(|v| v as u64)
+}
+
+pub fn set_debug_register(tid: Tid, index: usize, value: u64) -> Result<(), Errno> {
+    request(
+        libc::PTRACE_POKEUSER,
+        tid,
+        DEBUGREG_OFFSET + index * 8,
+        value as usize,
+    )
+    .map(drop)
+}
+
 pub fn set_options(tid: Tid, options: libc::c_int) -> Result<(), Errno> {
     request(libc::PTRACE_SETOPTIONS, tid, 0, options as usize).map(drop)
 }

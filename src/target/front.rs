@@ -68,6 +68,11 @@ impl Front {
             target.pass_signals = signals;
             return Some(b"OK".to_vec());
         }
+        if body.starts_with(b"Z3,") || body.starts_with(b"z3,") {
+            // x86 cannot watch reads alone; "unsupported" makes gdb use an
+            // access watchpoint instead.
+            return Some(Vec::new());
+        }
         if body.starts_with(b"QProgramSignals:") {
             // Which signals gdb lets reach the program: it passes them in
             // vCont itself, so nothing to keep.

@@ -14,12 +14,14 @@ mod resume;
 pub mod signals;
 
 use crate::arch::x86_64::X86_64Linux;
+use crate::inferior::debug_registers::HwKind;
 use crate::inferior::tracer::LiveTracer;
 use crate::inferior::{self, LaunchSpec, Process, Report, ResumePlan, StopEvent};
 use crate::sys::Tid as OsTid;
 use gdbstub::common::Tid;
 use gdbstub::stub::MultiThreadStopReason;
 use gdbstub::target::ext::base::BaseOps;
+use gdbstub::target::ext::breakpoints::WatchKind;
 use gdbstub::target::{Target, TargetError, TargetResult};
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -166,6 +168,10 @@ fn map_error(e: inferior::Error) -> TargetError<inferior::Error> {
             log::debug!("request refused: {e}");
             TargetError::NonFatal
         }
+        E::Hardware(_) => {
+            crate::server::say(&format!("rgdbserver: {e}"));
+            TargetError::NonFatal
+        }
         E::Launch(msg) => {
             crate::server::say(&format!("rgdbserver: {msg}"));
             TargetError::NonFatal
@@ -196,6 +202,15 @@ pub fn stop_reason(report: Report) -> Option<MultiThreadStopReason<u64>> {
                 StopEvent::Signal(sig) => R::SignalWithThread {
                     tid,
                     signal: signals::to_gdb(sig),
+                },
+                StopEvent::HwBreakpoint => R::HwBreak(tid),
+                StopEvent::Watchpoint { kind, addr } => R::Watch {
+                    tid,
+                    kind: match kind {
+                        HwKind::Write => WatchKind::Write,
+                        _ => WatchKind::ReadWrite,
+                    },
+                    addr,
                 },
                 // For a client without exec events: a trap in the new program.
                 StopEvent::Exec => R::SignalWithThread {
