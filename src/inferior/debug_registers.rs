@@ -150,10 +150,7 @@ mod tests {
         assert_eq!(dr.addresses(), [0x1000, 0x2000, 0, 0]);
         assert_eq!(dr.hit(0b10), Some((0x2000, HwKind::Execute)));
         assert_eq!(dr.insert(0x3001, 8, HwKind::Access), Err(HwError::NoSlots));
-        assert!(
-            dr.is_empty() == false && dr.slots[2].is_none(),
-            "all or nothing"
-        );
+        assert!(!dr.is_empty() && dr.slots[2].is_none(), "all or nothing");
         assert_eq!(
             dr.insert(0x4000, 2, HwKind::Execute),
             Err(HwError::BadLength)

@@ -13,12 +13,13 @@
 #![allow(dead_code)]
 
 pub mod rsp;
+pub mod workers;
 
 use std::collections::HashMap;
 use std::fs;
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::thread;
@@ -112,6 +113,13 @@ impl Fixture {
             "symbol {symbol} not found by nm in {}:\n{text}",
             self.exe.display()
         )
+    }
+
+    /// Address of a symbol in the running process `pid` (the fixtures are
+    /// PIEs: load base plus the linked offset); `None` if the executable's
+    /// mapping is not found.
+    pub fn address_in(&self, pid: u32, symbol: &str) -> Option<u64> {
+        load_base(pid, &self.exe).map(|base| base + self.symbol_offset(symbol))
     }
 }
 
@@ -415,28 +423,7 @@ impl Server {
         cmd.arg(format!("{}:0", opts.host));
         cmd.arg(prog);
         cmd.args(args);
-        cmd.stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let command_line = format!("{cmd:?}");
-        let mut child = cmd
-            .spawn()
-            .unwrap_or_else(|e| panic!("starting {command_line}: {e}"));
-
-        let stdout = Output::new(1);
-        stdout.spawn_reader(child.stdout.take().expect("server stdout is piped"));
-        let stderr = Output::new(1);
-        stderr.spawn_reader(child.stderr.take().expect("server stderr is piped"));
-
-        let mut server = Server {
-            child,
-            port: 0,
-            inferior_pid: 0,
-            inferior_start_time: None,
-            stdout,
-            stderr,
-            command_line,
-        };
+        let mut server = Server::spawn(cmd);
 
         let timeout = scaled(WAIT_TIMEOUT);
         let listening = server
@@ -464,6 +451,101 @@ impl Server {
             .unwrap_or_else(|| panic!("bad pid in {created:?}\n{}", server.dump()));
         server.inferior_start_time = proc_stat(server.inferior_pid).map(|s| s.start_time);
         server
+    }
+
+    /// Starts the server with `args` exactly as given (no `--once`, no
+    /// address added), e.g. `["--once", "--attach", ":0", PID]`,
+    /// `["--multi", ":0"]` or `["--once", "unix:/tmp/d/sock", PROG]`, and
+    /// waits for its `Listening on ...` line (TCP or Unix socket). The
+    /// port is parsed from `Listening on port N` (0 for a Unix socket); the
+    /// program's pid from `Process PROG created; pid = N` or
+    /// `Attached; pid = N` when the server printed one (0 otherwise).
+    ///
+    /// A server without a program of its own (`--multi :0`) gets SIGTERM
+    /// when dropped, so that it ends what it started before it is killed.
+    pub fn start_args(args: &[&str]) -> Server {
+        let mut cmd = Command::new(server_path());
+        cmd.args(args);
+        let mut server = Server::spawn(cmd);
+        let timeout = scaled(WAIT_TIMEOUT);
+        let listening = server
+            .stderr
+            .wait_for_line("Listening on ", timeout)
+            .unwrap_or_else(|| panic!("server never said `Listening on ...`\n{}", server.dump()));
+        if listening.contains("Listening on port ") {
+            server.port = parse_number_after(&listening, "Listening on port ")
+                .and_then(|n| u16::try_from(n).ok())
+                .filter(|p| *p != 0)
+                .unwrap_or_else(|| panic!("bad port in {listening:?}\n{}", server.dump()));
+        }
+        // Both lines come before `Listening on ...`.
+        let text = server.stderr.text();
+        let pid = text.lines().find_map(|l| {
+            parse_number_after(l, "created; pid = ")
+                .or_else(|| parse_number_after(l, "Attached; pid = "))
+        });
+        if let Some(pid) = pid {
+            server.inferior_pid =
+                u32::try_from(pid).unwrap_or_else(|_| panic!("bad pid {pid}\n{}", server.dump()));
+            server.inferior_start_time = proc_stat(server.inferior_pid).map(|s| s.start_time);
+        }
+        server
+    }
+
+    /// Spawns the server command with piped output, readers started.
+    fn spawn(mut cmd: Command) -> Server {
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let command_line = format!("{cmd:?}");
+        let mut child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {command_line}: {e}"));
+
+        let stdout = Output::new(1);
+        stdout.spawn_reader(child.stdout.take().expect("server stdout is piped"));
+        let stderr = Output::new(1);
+        stderr.spawn_reader(child.stderr.take().expect("server stderr is piped"));
+
+        Server {
+            child,
+            port: 0,
+            inferior_pid: 0,
+            inferior_start_time: None,
+            stdout,
+            stderr,
+            command_line,
+        }
+    }
+
+    /// Sends `signal` (e.g. "TERM") to the server; false if kill(1) failed.
+    pub fn signal(&self, signal: &str) -> bool {
+        send_signal(self.child.id(), signal)
+    }
+
+    /// The server's exit status if it has exited (never blocks).
+    pub fn try_exit_status(&mut self) -> Option<ExitStatus> {
+        self.child
+            .try_wait()
+            .unwrap_or_else(|e| panic!("waiting for the server: {e}"))
+    }
+
+    /// Waits up to `timeout` for the server to exit.
+    pub fn wait_exit_within(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        wait_child(&mut self.child, &self.stderr, timeout)
+    }
+
+    /// Waits up to `timeout` until the program is gone (or a zombie);
+    /// false on timeout. Polls, like [`wait_inferior_gone`](Self::wait_inferior_gone).
+    pub fn wait_inferior_gone_within(&self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        while self.inferior_alive() {
+            if Instant::now() >= deadline {
+                return false;
+            }
+            thread::sleep(Duration::from_millis(5));
+        }
+        true
     }
 
     /// True while the launched program still runs (exists and is not a
@@ -557,6 +639,11 @@ impl Drop for Server {
         if let Ok(Some(_)) = self.child.try_wait() {
             return;
         }
+        if self.inferior_pid == 0 {
+            // No program of its own (`--multi`): ask it to end what it
+            // launched since, and to leave.
+            send_signal(self.child.id(), "TERM");
+        }
         // Kill the program first, but only while it provably still belongs
         // to the server (its child or its tracee), so its pid cannot have
         // been reused by an unrelated process.
@@ -629,6 +716,8 @@ pub struct Gdb {
     output: Arc<Output>,
     command_line: String,
     finished: Option<ExitStatus>,
+    /// Interactive gdb only: where commands are written.
+    stdin: Option<ChildStdin>,
 }
 
 /// The `-ex` command that connects gdb to the server.
@@ -651,8 +740,43 @@ impl Gdb {
 
     /// `gdb -nx -batch [init settings] ARGS...` with ARGS as given.
     pub fn spawn_args(args: &[String]) -> Gdb {
+        Gdb::spawn_mode(args, true)
+    }
+
+    /// gdb reading commands from a pipe instead of running in batch mode:
+    /// `gdb -nx -q [init settings] PROG -ex "target remote 127.0.0.1:PORT"`,
+    /// then `cmds` written to its stdin. More can be sent with
+    /// [`send`](Self::send); gdb quits at [`close_stdin`](Self::close_stdin).
+    ///
+    /// Unlike batch mode, gdb then prints what it prints for a user (its
+    /// `(gdb) ` prompts, and `Continuing.` when `continue` starts, flushed),
+    /// so a test can tell when a command is under way.
+    pub fn spawn_interactive(prog: &Path, port: u16, cmds: &[&str]) -> Gdb {
+        let args = vec![
+            prog.to_str().expect("UTF-8 program path").to_string(),
+            "-ex".to_string(),
+            target_remote(port),
+        ];
+        let mut gdb = Gdb::spawn_interactive_args(&args);
+        for c in cmds {
+            gdb.send(c);
+        }
+        gdb
+    }
+
+    /// `gdb -nx -q [init settings] ARGS...` reading commands from a pipe.
+    pub fn spawn_interactive_args(args: &[String]) -> Gdb {
+        Gdb::spawn_mode(args, false)
+    }
+
+    fn spawn_mode(args: &[String], batch: bool) -> Gdb {
         let mut cmd = Command::new("gdb");
-        cmd.arg("-nx").arg("-batch");
+        cmd.arg("-nx");
+        if batch {
+            cmd.arg("-batch");
+        } else {
+            cmd.arg("-q");
+        }
         for s in GDB_INIT {
             cmd.arg("-iex").arg(s);
         }
@@ -660,20 +784,72 @@ impl Gdb {
         let command_line = format!("{cmd:?}");
         let (reader, writer) = io::pipe().expect("creating a pipe for gdb's output");
         let writer2 = writer.try_clone().expect("duplicating gdb's output pipe");
-        cmd.stdin(Stdio::null()).stdout(writer).stderr(writer2);
-        let child = cmd
+        let stdin = if batch { Stdio::null() } else { Stdio::piped() };
+        cmd.stdin(stdin).stdout(writer).stderr(writer2);
+        let mut child = cmd
             .spawn()
             .unwrap_or_else(|e| panic!("starting {command_line} (is gdb installed?): {e}"));
         // The Command holds the write ends: drop it so EOF can be seen.
         drop(cmd);
         let output = Output::new(1);
         output.spawn_reader(reader);
+        let stdin = child.stdin.take();
         Gdb {
             child,
             output,
             command_line,
             finished: None,
+            stdin,
         }
+    }
+
+    /// Interactive gdb: writes one command line to gdb's stdin.
+    pub fn send(&mut self, cmd: &str) {
+        let stdin = self
+            .stdin
+            .as_mut()
+            .unwrap_or_else(|| panic!("gdb's stdin is not a pipe (batch mode?)"));
+        if let Err(e) = writeln!(stdin, "{cmd}").and_then(|()| stdin.flush()) {
+            panic!("sending {cmd:?} to gdb: {e}\n{}", self.dump());
+        }
+    }
+
+    /// Interactive gdb: closes its stdin, so that it quits once it has
+    /// read every command sent.
+    pub fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+
+    /// Waits until `needle` occurs `count` times in gdb's output; panics
+    /// with the output on timeout or if gdb exits first.
+    pub fn wait_for_count(&self, needle: &str, count: usize) -> String {
+        let timeout = scaled(GDB_TIMEOUT);
+        self.output
+            .wait_until(timeout, |t| {
+                (t.matches(needle).count() >= count).then(|| t.to_string())
+            })
+            .unwrap_or_else(|| {
+                panic!(
+                    "gdb output never contained {needle:?} {count} times (waited up to {timeout:?})\n{}",
+                    self.dump()
+                )
+            })
+    }
+
+    /// Kills gdb with SIGKILL, as a crash would, reaps it and returns its
+    /// output.
+    pub fn kill(mut self) -> String {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+        }
+        let status = self
+            .child
+            .wait()
+            .unwrap_or_else(|e| panic!("waiting for gdb: {e}\n{}", self.dump()));
+        self.finished = Some(status);
+        self.stdin = None;
+        self.output.wait_closed(Duration::from_secs(5));
+        self.output.text()
     }
 
     /// gdb's pid.
@@ -724,6 +900,8 @@ impl Gdb {
 
     /// Like [`finish`](Self::finish) with an explicit timeout.
     pub fn finish_within(mut self, timeout: Duration) -> String {
+        // Interactive gdb quits at the end of its commands.
+        self.stdin = None;
         match wait_child(&mut self.child, &self.output, timeout) {
             Some(status) => {
                 self.finished = Some(status);
@@ -742,7 +920,8 @@ impl Gdb {
         }
     }
 
-    fn dump(&self) -> String {
+    /// gdb's command line and output, for assertion messages.
+    pub fn dump(&self) -> String {
         format!(
             "--- gdb: {}\n--- gdb output:\n{}\n--- end of gdb output",
             self.command_line,
@@ -868,4 +1047,297 @@ pub fn hex_values_after(text: &str, prefix: &str) -> Vec<u64> {
         }
     }
     out
+}
+
+/// Rows of `info threads` (`  1    Thread 1234.1234 "name" frame`, `* 2 ...`
+/// for the current one).
+pub fn thread_rows(text: &str) -> Vec<&str> {
+    text.lines()
+        .map(|l| l.strip_prefix("(gdb) ").unwrap_or(l))
+        .filter(|l| {
+            let t = l.trim_start().trim_start_matches('*').trim_start();
+            t.starts_with(|c: char| c.is_ascii_digit()) && l.contains("Thread ")
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+// Programs started by the tests themselves (to attach to)
+// ---------------------------------------------------------------------------
+
+/// A program the test starts itself (not through the server), with its
+/// stdin, stdout and stderr piped. Dropping it kills it.
+pub struct Program {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: Arc<Output>,
+    stderr: Arc<Output>,
+    command_line: String,
+    status: Option<ExitStatus>,
+}
+
+impl Program {
+    /// Starts `exe ARGS...`.
+    pub fn spawn(exe: &Path, args: &[&str]) -> Program {
+        let mut cmd = Command::new(exe);
+        cmd.args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let command_line = format!("{cmd:?}");
+        let mut child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {command_line}: {e}"));
+        let stdout = Output::new(1);
+        stdout.spawn_reader(child.stdout.take().expect("stdout is piped"));
+        let stderr = Output::new(1);
+        stderr.spawn_reader(child.stderr.take().expect("stderr is piped"));
+        let stdin = child.stdin.take();
+        Program {
+            child,
+            stdin,
+            stdout,
+            stderr,
+            command_line,
+            status: None,
+        }
+    }
+
+    /// The program's pid.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Its stdout.
+    pub fn stdout(&self) -> &Output {
+        &self.stdout
+    }
+
+    /// Waits for a stdout line containing `needle`; panics on timeout.
+    pub fn wait_stdout(&self, needle: &str) -> String {
+        self.stdout
+            .wait_for_line(needle, scaled(WAIT_TIMEOUT))
+            .unwrap_or_else(|| panic!("no stdout line containing {needle:?}\n{}", self.dump()))
+    }
+
+    /// Closes the program's stdin (it sees end of file).
+    pub fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+
+    /// Waits for the program to exit; panics (with `context` and the
+    /// program's output) on timeout.
+    pub fn wait_exit(&mut self, context: &dyn Fn() -> String) -> ExitStatus {
+        if let Some(status) = self.status {
+            return status;
+        }
+        let timeout = scaled(WAIT_TIMEOUT);
+        match wait_child(&mut self.child, &self.stdout, timeout) {
+            Some(status) => {
+                self.status = Some(status);
+                self.stderr.wait_closed(Duration::from_secs(5));
+                status
+            }
+            None => panic!(
+                "the program did not exit within {timeout:?}\n{}\n{}",
+                self.dump(),
+                context()
+            ),
+        }
+    }
+
+    /// True until the program has exited (a zombie counts as exited).
+    pub fn alive(&mut self) -> bool {
+        if self.status.is_some() {
+            return false;
+        }
+        match process_state(self.child.id()) {
+            None | Some('Z') | Some('X') => false,
+            Some(_) => true,
+        }
+    }
+
+    /// The command line and the output so far, for messages.
+    pub fn dump(&self) -> String {
+        format!(
+            "--- program: {} (pid {}), exit status {:?}\n--- program stdout:\n{}\n--- program stderr:\n{}\n--- end of program output",
+            self.command_line,
+            self.child.id(),
+            self.status,
+            self.stdout.text(),
+            self.stderr.text()
+        )
+    }
+}
+
+impl Drop for Program {
+    fn drop(&mut self) {
+        if self.status.is_none() {
+            if let Ok(None) = self.child.try_wait() {
+                let _ = self.child.kill();
+            }
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Exit status and output of a server run to its end (for the error cases,
+/// where it exits at once).
+pub struct ServerRun {
+    pub status: ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+    pub command_line: String,
+}
+
+impl ServerRun {
+    pub fn dump(&self) -> String {
+        format!(
+            "--- server: {} exited with {}\n--- server stderr:\n{}\n--- server stdout:\n{}\n--- end of server output",
+            self.command_line, self.status, self.stderr, self.stdout
+        )
+    }
+}
+
+/// Runs the server with `args` as given and waits (default timeout) for
+/// it to exit; kills it and panics if it does not.
+pub fn run_server_to_exit(args: &[&str]) -> ServerRun {
+    let mut cmd = Command::new(server_path());
+    cmd.args(args);
+    let mut server = Server::spawn(cmd);
+    let timeout = scaled(WAIT_TIMEOUT);
+    let status = server
+        .wait_exit_within(timeout)
+        .unwrap_or_else(|| panic!("server did not exit within {timeout:?}\n{}", server.dump()));
+    server.stdout.wait_closed(Duration::from_secs(5));
+    ServerRun {
+        status,
+        stdout: server.stdout.text(),
+        stderr: server.stderr.text(),
+        command_line: server.command_line.clone(),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Processes seen through /proc
+// ---------------------------------------------------------------------------
+
+/// The state letter of `/proc/PID/stat` (`R`, `S`, `t` for a tracing stop,
+/// `Z`, ...), or `None` if there is no such process.
+pub fn process_state(pid: u32) -> Option<char> {
+    proc_stat(pid).map(|s| s.state)
+}
+
+/// The `TracerPid:` of a process (0 when not traced).
+pub fn tracer_pid(pid: u32) -> Option<u32> {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("TracerPid:"))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// A pid no process has now (the highest possible ones are rarely used).
+pub fn unused_pid() -> u32 {
+    let max: u32 = fs::read_to_string("/proc/sys/kernel/pid_max")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(32768);
+    // 999999 when pid_max allows fewer pids than that: never a process.
+    let start = if max <= 999_999 { 999_999 } else { max - 1 };
+    (1..=start)
+        .rev()
+        .find(|p| !Path::new(&format!("/proc/{p}")).exists())
+        .expect("some pid is unused")
+}
+
+/// Where `exe` is loaded in process `pid`: the start of its mapping at
+/// file offset 0, from `/proc/PID/maps` (for a PIE, add a symbol's
+/// [`Fixture::symbol_offset`] to get its address).
+pub fn load_base(pid: u32, exe: &Path) -> Option<u64> {
+    let exe = fs::canonicalize(exe).ok()?;
+    let maps = fs::read_to_string(format!("/proc/{pid}/maps")).ok()?;
+    maps.lines().find_map(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        if fields.len() < 6 || Path::new(fields[5]) != exe || fields[2] != "00000000" {
+            return None;
+        }
+        let start = fields[0].split('-').next()?;
+        u64::from_str_radix(start, 16).ok()
+    })
+}
+
+/// Reads `len` bytes at `addr` in process `pid` through `/proc/PID/mem`.
+pub fn read_memory(pid: u32, addr: u64, len: usize) -> io::Result<Vec<u8>> {
+    use std::os::unix::fs::FileExt;
+    let file = fs::File::open(format!("/proc/{pid}/mem"))?;
+    let mut buf = vec![0u8; len];
+    file.read_exact_at(&mut buf, addr)?;
+    Ok(buf)
+}
+
+/// Calls `check` every few milliseconds until it returns true or `timeout`
+/// passes (for states nothing can be blocked on, such as another process's
+/// memory); returns whether it did.
+pub fn poll_until(timeout: Duration, mut check: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if check() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Temporary directories
+// ---------------------------------------------------------------------------
+
+/// A fresh directory under the system's temporary directory, removed with
+/// everything in it when dropped.
+pub struct TempDir {
+    path: PathBuf,
+}
+
+impl TempDir {
+    /// Creates `$TMPDIR/rgdb-TAG-PID-N` (short, so that Unix socket paths
+    /// in it stay under the 108-byte limit).
+    pub fn new(tag: &str) -> TempDir {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let base = std::env::temp_dir();
+        loop {
+            let path = base.join(format!(
+                "rgdb-{tag}-{}-{}",
+                std::process::id(),
+                COUNTER.fetch_add(1, Ordering::Relaxed)
+            ));
+            match fs::create_dir(&path) {
+                Ok(()) => {
+                    let path = fs::canonicalize(&path).unwrap_or(path);
+                    return TempDir { path };
+                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(e) => panic!("creating {}: {e}", path.display()),
+            }
+        }
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A path inside the directory.
+    pub fn join(&self, name: &str) -> PathBuf {
+        self.path.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.path);
+    }
 }
