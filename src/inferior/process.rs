@@ -9,7 +9,7 @@
 use super::breakpoints::{Breakpoints, INT3};
 use super::debug_registers::{DebugRegisters, HwKind};
 use super::thread::{Resume, Stop, StopEvent, Thread, ThreadState};
-use super::tracer::Tracer;
+use super::tracer::{TraceMode, Tracer};
 use super::Error;
 use crate::arch::x86_64::Registers;
 use crate::sys::wait::{PtraceEvent, WaitStatus};
@@ -107,6 +107,9 @@ pub struct Process<T: Tracer> {
     pass_signals: BTreeSet<i32>,
     /// Hardware breakpoints and watchpoints, the same in every thread.
     debug_registers: DebugRegisters,
+    /// Syscalls to stop at (`catch syscall`): `None` for none, an empty
+    /// set for all.
+    catch_syscalls: Option<BTreeSet<u64>>,
     /// ptrace requests must come from the thread that attached: keep the
     /// process on that thread (`!Send`).
     _tracer_thread: PhantomData<*const ()>,
@@ -130,6 +133,7 @@ impl<T: Tracer> Process<T> {
             lifted_for_vfork: 0,
             pass_signals: BTreeSet::new(),
             debug_registers: DebugRegisters::default(),
+            catch_syscalls: None,
             _tracer_thread: PhantomData,
         }
     }
@@ -152,6 +156,11 @@ impl<T: Tracer> Process<T> {
         if let Report::Thread { tid, event } = report {
             self.set_state(tid, ThreadState::Stopped(Stop::Pending(event)));
         }
+    }
+
+    /// Stop at these syscalls (an empty set: all), or at none.
+    pub fn set_catch_syscalls(&mut self, syscalls: Option<BTreeSet<u64>>) {
+        self.catch_syscalls = syscalls;
     }
 
     /// The signals to pass to the program without stopping (QPassSignals).
@@ -486,7 +495,12 @@ impl<T: Tracer> Process<T> {
     }
 
     fn run_thread(&mut self, tid: Tid, resume: Resume, signal: i32) {
-        match self.tracer.resume(tid, resume == Resume::Step, signal) {
+        let how = match resume {
+            Resume::Step => TraceMode::Step,
+            Resume::Continue if self.catch_syscalls.is_some() => TraceMode::ToSyscall,
+            Resume::Continue => TraceMode::Continue,
+        };
+        match self.tracer.resume(tid, how, signal) {
             Ok(()) => self.set_state(tid, ThreadState::Running(resume)),
             // Killed under us: its exit status is on its way.
             Err(errno) => {
@@ -631,7 +645,7 @@ impl<T: Tracer> Process<T> {
                 }
                 PtraceEvent::Stop | PtraceEvent::Seccomp => self.quiet_stop(tid),
             },
-            WaitStatus::SyscallStop { .. } => self.quiet_stop(tid),
+            WaitStatus::SyscallStop { .. } => self.syscall_stop(tid),
             WaitStatus::SignalStop { signal, .. } if signal == libc::SIGTRAP => {
                 let event = self.classify_sigtrap(tid);
                 self.event_stop(tid, event);
@@ -739,6 +753,22 @@ impl<T: Tracer> Process<T> {
         }
     }
 
+    /// A syscall entry or exit: a stop to report if the client catches it.
+    fn syscall_stop(&mut self, tid: Tid) {
+        let caught = match (&self.catch_syscalls, self.tracer.syscall_stop(tid)) {
+            (Some(filter), Ok((entry, number)))
+                if filter.is_empty() || filter.contains(&number) =>
+            {
+                Some(StopEvent::Syscall { entry, number })
+            }
+            _ => None,
+        };
+        match caught {
+            Some(event) => self.event_stop(tid, event),
+            None => self.quiet_stop(tid),
+        }
+    }
+
     /// A signal the client wants passed without a word: a running thread
     /// gets it at once; one being stopped holds it until it runs again.
     fn pass_signal(&mut self, tid: Tid, signal: i32) {
@@ -776,7 +806,7 @@ impl<T: Tracer> Process<T> {
     /// PTRACE_EVENT_EXIT: the thread is on its way out. It cannot be stopped
     /// again, so let it finish dying whatever else is going on.
     fn thread_exiting(&mut self, tid: Tid) {
-        match self.tracer.resume(tid, false, 0) {
+        match self.tracer.resume(tid, TraceMode::Continue, 0) {
             Ok(()) | Err(Errno::ESRCH) => {}
             Err(errno) => log::warn!("thread {tid}: cannot release exiting thread: {errno}"),
         }

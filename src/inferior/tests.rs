@@ -4,7 +4,7 @@
 
 use super::process::{Action, Process, Report, ResumePlan};
 use super::thread::{Resume, Stop, StopEvent, ThreadState};
-use super::tracer::Tracer;
+use super::tracer::{TraceMode, Tracer};
 use crate::arch::x86_64::Registers;
 use crate::sys::wait::{PtraceEvent, WaitStatus};
 use crate::sys::{Errno, Tid};
@@ -23,6 +23,7 @@ enum Op {
         signal: i32,
     },
     Kill,
+    ToSyscall(Tid),
     ChildWrite {
         child: Tid,
         addr: u64,
@@ -50,6 +51,8 @@ struct FakeTracer {
     dead: Vec<Tid>,
     /// Forked children (other processes).
     children: Vec<Tid>,
+    /// (entry?, number) of each thread's syscall stop.
+    syscalls: BTreeMap<Tid, (bool, u64)>,
     /// DR6 per thread, as the next hardware trap leaves it.
     debug_status: BTreeMap<Tid, u64>,
 }
@@ -65,8 +68,12 @@ impl FakeTracer {
 }
 
 impl Tracer for FakeTracer {
-    fn resume(&mut self, tid: Tid, step: bool, signal: i32) -> Result<(), Errno> {
+    fn resume(&mut self, tid: Tid, how: TraceMode, signal: i32) -> Result<(), Errno> {
         self.alive(tid)?;
+        let step = how == TraceMode::Step;
+        if how == TraceMode::ToSyscall {
+            self.ops.push(Op::ToSyscall(tid));
+        }
         self.ops.push(Op::Resume { tid, step, signal });
         Ok(())
     }
@@ -134,6 +141,9 @@ impl Tracer for FakeTracer {
     }
     fn wait(&mut self, _block: bool) -> Result<Option<WaitStatus>, Errno> {
         Ok(self.statuses.pop_front())
+    }
+    fn syscall_stop(&mut self, tid: Tid) -> Result<(bool, u64), Errno> {
+        Ok(self.syscalls.get(&tid).copied().unwrap_or((true, 0)))
     }
     fn kill(&mut self) -> Result<(), Errno> {
         self.ops.push(Op::Kill);
@@ -666,4 +676,31 @@ fn passed_signals_are_delivered_without_a_stop() {
         step: false,
         signal: libc::SIGUSR1
     }));
+}
+
+#[test]
+fn caught_syscalls_stop_and_others_run_on() {
+    let mut p = running_process();
+    p.set_catch_syscalls(Some([1].into()));
+    let syscall_stop = |tid| WaitStatus::SyscallStop { tid };
+    // getpid (39) is not caught: the thread goes on, to the next syscall.
+    p.tracer().syscalls.insert(A, (true, 39));
+    assert_eq!(feed(&mut p, &[syscall_stop(A)]), None);
+    assert!(p.tracer().ops.contains(&Op::ToSyscall(A)));
+    // write (1) is.
+    p.tracer().syscalls.insert(A, (true, 1));
+    let report = feed(
+        &mut p,
+        &[syscall_stop(A), interrupt_stop(PID), interrupt_stop(B)],
+    );
+    assert_eq!(
+        report,
+        Some(Report::Thread {
+            tid: A,
+            event: StopEvent::Syscall {
+                entry: true,
+                number: 1
+            }
+        })
+    );
 }

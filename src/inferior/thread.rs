@@ -21,6 +21,8 @@ pub enum StopEvent {
     HwBreakpoint,
     /// A watched region starting at `addr` was written (or accessed).
     Watchpoint { kind: HwKind, addr: u64 },
+    /// It entered (or returned from) a syscall the client catches.
+    Syscall { entry: bool, number: u64 },
 }
 
 /// A stopped thread's stop, and whether the client still has to hear of it.

@@ -6,9 +6,20 @@ use crate::sys::memory::{self, MemFile};
 use crate::sys::wait::{self, WaitStatus};
 use crate::sys::{procfs, ptrace, spawn, Errno, Tid};
 
+/// How a thread is let go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TraceMode {
+    Continue,
+    Step,
+    /// Continue, but stop at syscall entries and exits too (catch syscall).
+    ToSyscall,
+}
+
 pub trait Tracer {
     /// Resume a stopped thread, delivering `signal` (0 for none).
-    fn resume(&mut self, tid: Tid, step: bool, signal: i32) -> Result<(), Errno>;
+    fn resume(&mut self, tid: Tid, how: TraceMode, signal: i32) -> Result<(), Errno>;
+    /// At a syscall stop: (is it the entry, the syscall number).
+    fn syscall_stop(&mut self, tid: Tid) -> Result<(bool, u64), Errno>;
     /// Ask a running thread to stop.
     fn interrupt(&mut self, tid: Tid) -> Result<(), Errno>;
     fn detach(&mut self, tid: Tid, signal: i32) -> Result<(), Errno>;
@@ -71,12 +82,18 @@ fn io_errno(e: std::io::Error) -> Errno {
 }
 
 impl Tracer for LiveTracer {
-    fn resume(&mut self, tid: Tid, step: bool, signal: i32) -> Result<(), Errno> {
-        if step {
-            ptrace::single_step(tid, signal)
-        } else {
-            ptrace::cont(tid, signal)
+    fn resume(&mut self, tid: Tid, how: TraceMode, signal: i32) -> Result<(), Errno> {
+        match how {
+            TraceMode::Continue => ptrace::cont(tid, signal),
+            TraceMode::Step => ptrace::single_step(tid, signal),
+            TraceMode::ToSyscall => ptrace::cont_to_syscall(tid, signal),
         }
+    }
+
+    fn syscall_stop(&mut self, tid: Tid) -> Result<(bool, u64), Errno> {
+        let entry = ptrace::at_syscall_entry(tid)?;
+        // orig_rax holds the number at both ends of the syscall.
+        Ok((entry, ptrace::get_regs(tid)?.orig_rax))
     }
 
     fn interrupt(&mut self, tid: Tid) -> Result<(), Errno> {

@@ -57,6 +57,8 @@ fn name(req: libc::c_uint) -> &'static str {
         libc::PTRACE_INTERRUPT => "INTERRUPT",
         libc::PTRACE_CONT => "CONT",
         libc::PTRACE_SINGLESTEP => "SINGLESTEP",
+        libc::PTRACE_SYSCALL => "SYSCALL",
+        libc::PTRACE_GET_SYSCALL_INFO => "GET_SYSCALL_INFO",
         libc::PTRACE_DETACH => "DETACH",
         libc::PTRACE_GETREGS => "GETREGS",
         libc::PTRACE_SETREGS => "SETREGS",
@@ -125,6 +127,24 @@ pub fn interrupt(tid: Tid) -> Result<(), Errno> {
 
 pub fn cont(tid: Tid, signal: i32) -> Result<(), Errno> {
     request(libc::PTRACE_CONT, tid, 0, signal as usize).map(drop)
+}
+
+/// Continue to the next syscall entry or exit (or other stop).
+pub fn cont_to_syscall(tid: Tid, signal: i32) -> Result<(), Errno> {
+    request(libc::PTRACE_SYSCALL, tid, 0, signal as usize).map(drop)
+}
+
+/// At a syscall stop: whether it is the entry (else the exit), from
+/// PTRACE_GET_SYSCALL_INFO (`op` is its first byte: 1 entry, 2 exit).
+pub fn at_syscall_entry(tid: Tid) -> Result<bool, Errno> {
+    let mut info = [0u64; 11]; // struct ptrace_syscall_info: 88 bytes
+    request(
+        libc::PTRACE_GET_SYSCALL_INFO,
+        tid,
+        std::mem::size_of_val(&info),
+        info.as_mut_ptr() as usize,
+    )?;
+    Ok(info[0] as u8 == libc::PTRACE_SYSCALL_INFO_ENTRY)
 }
 
 pub fn single_step(tid: Tid, signal: i32) -> Result<(), Errno> {

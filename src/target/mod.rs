@@ -5,6 +5,7 @@
 mod auxv;
 mod base;
 mod breakpoints;
+mod catch_syscalls;
 mod extended_mode;
 pub mod front;
 mod host_io;
@@ -22,6 +23,7 @@ use gdbstub::common::Tid;
 use gdbstub::stub::MultiThreadStopReason;
 use gdbstub::target::ext::base::BaseOps;
 use gdbstub::target::ext::breakpoints::WatchKind;
+use gdbstub::target::ext::catch_syscalls::CatchSyscallPosition;
 use gdbstub::target::{Target, TargetError, TargetResult};
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -204,6 +206,15 @@ pub fn stop_reason(report: Report) -> Option<MultiThreadStopReason<u64>> {
                     signal: signals::to_gdb(sig),
                 },
                 StopEvent::HwBreakpoint => R::HwBreak(tid),
+                StopEvent::Syscall { entry, number } => R::CatchSyscall {
+                    tid: Some(tid),
+                    number,
+                    position: if entry {
+                        CatchSyscallPosition::Entry
+                    } else {
+                        CatchSyscallPosition::Return
+                    },
+                },
                 StopEvent::Watchpoint { kind, addr } => R::Watch {
                     tid,
                     kind: match kind {
@@ -274,6 +285,13 @@ impl Target for DebugTarget {
 
     #[inline(always)]
     fn support_host_io(&mut self) -> Option<gdbstub::target::ext::host_io::HostIoOps<'_, Self>> {
+        Some(self)
+    }
+
+    #[inline(always)]
+    fn support_catch_syscalls(
+        &mut self,
+    ) -> Option<gdbstub::target::ext::catch_syscalls::CatchSyscallsOps<'_, Self>> {
         Some(self)
     }
 
