@@ -1,10 +1,11 @@
-//! x86_64 Linux: the kernel's `user_regs_struct` and FXSAVE area laid out as
-//! GDB's amd64 features `core`, `sse`, `linux` (orig_rax) and `segments`
-//! (fs_base, gs_base).
+//! x86_64 Linux: the kernel's register sets laid out as GDB's amd64
+//! features: `core`, `sse`, `linux` (orig_rax), `segments` (fs_base,
+//! gs_base) and, where the CPU has them, `avx`, `avx512` and `pkeys`.
 //!
-//! One table, [`REGISTERS`], drives both the `g` packet layout and the
-//! target description, so the two cannot disagree. New features (AVX,
-//! AVX-512) grow the table and the storage behind it.
+//! One table, [`layout`], drives both the `g` packet and the target
+//! description, so the two cannot disagree. The optional features live in
+//! the XSAVE area, found where CPUID leaf 0xD says; which ones are there is
+//! the same for every process on the host (XCR0), so the layout is too.
 
 use crate::sys::ptrace::{FxSave, UserRegs};
 use gdbstub::arch::{Arch, RegId};
@@ -12,7 +13,9 @@ use std::fmt::Write as _;
 use std::num::NonZeroUsize;
 use std::sync::OnceLock;
 
-/// The gdbstub architecture of a 64-bit Linux inferior.
+/// The gdbstub architecture of a 64-bit Linux inferior. The target
+/// description is given at run time (it depends on the CPU): see
+/// [`target_description`].
 pub enum X86_64Linux {}
 
 impl Arch for X86_64Linux {
@@ -20,11 +23,6 @@ impl Arch for X86_64Linux {
     type Registers = Registers;
     type BreakpointKind = usize;
     type RegId = RegNum;
-
-    fn target_description_xml() -> Option<&'static str> {
-        static XML: OnceLock<String> = OnceLock::new();
-        Some(XML.get_or_init(target_description).as_str())
-    }
 }
 
 /// Index of each field in the kernel's `user_regs_struct`, in its order.
@@ -63,6 +61,12 @@ mod kernel {
 /// Where a GDB register's bytes live.
 #[derive(Clone, Copy, Debug)]
 enum Slot {
+    /// `len` bytes at `offset` in XSAVE state component `component`.
+    Xsave {
+        component: usize,
+        offset: usize,
+        len: usize,
+    },
     /// A 64-bit field of `user_regs_struct`.
     Gpr64(usize),
     /// The low 32 bits of a `user_regs_struct` field (eflags, selectors).
@@ -73,6 +77,7 @@ enum Slot {
     FullTag,
 }
 
+#[derive(Clone, Debug)]
 struct RegDesc {
     name: &'static str,
     bits: usize,
@@ -82,12 +87,15 @@ struct RegDesc {
     slot: Slot,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Feature {
     Core,
     Sse,
     Linux,
     Segments,
+    Avx,
+    Avx512,
+    Pkeys,
 }
 
 impl Feature {
@@ -97,6 +105,9 @@ impl Feature {
             Feature::Sse => "org.gnu.gdb.i386.sse",
             Feature::Linux => "org.gnu.gdb.i386.linux",
             Feature::Segments => "org.gnu.gdb.i386.segments",
+            Feature::Avx => "org.gnu.gdb.i386.avx",
+            Feature::Avx512 => "org.gnu.gdb.i386.avx512",
+            Feature::Pkeys => "org.gnu.gdb.i386.pkeys",
         }
     }
 }
@@ -164,9 +175,8 @@ const fn xmm(name: &'static str, i: usize) -> RegDesc {
 
 use kernel::*;
 
-/// GDB's amd64 Linux register numbering: the index in this table is the
-/// register number of `p`/`P` and the position in `g`.
-static REGISTERS: [RegDesc; 60] = [
+/// The registers every x86_64 process has, in GDB's amd64 Linux numbering.
+static BASE: [RegDesc; 60] = [
     gpr("rax", RAX, "int64"),
     gpr("rbx", RBX, "int64"),
     gpr("rcx", RCX, "int64"),
@@ -271,36 +281,261 @@ static REGISTERS: [RegDesc; 60] = [
     },
 ];
 
+/// The optional register features, from XCR0 (which state the OS saves).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Features {
+    pub avx: bool,
+    pub avx512: bool,
+    pub pkeys: bool,
+}
+
+impl Features {
+    pub fn from_xcr0(xcr0: u64) -> Features {
+        Features {
+            avx: xcr0 & 0b100 != 0,
+            // opmask, ZMM_Hi256 and Hi16_ZMM together
+            avx512: xcr0 & 0b1110_0000 == 0b1110_0000,
+            pkeys: xcr0 & (1 << 9) != 0,
+        }
+    }
+
+    /// This host's features (std checks XCR0 through xgetbv for us).
+    pub fn host() -> Features {
+        static HOST: OnceLock<Features> = OnceLock::new();
+        *HOST.get_or_init(|| Features {
+            avx: std::arch::is_x86_feature_detected!("avx"),
+            avx512: std::arch::is_x86_feature_detected!("avx512f"),
+            pkeys: host_has_pkeys(),
+        })
+    }
+
+    fn has(self, feature: Feature) -> bool {
+        match feature {
+            Feature::Core | Feature::Sse | Feature::Linux | Feature::Segments => true,
+            Feature::Avx => self.avx,
+            Feature::Avx512 => self.avx512,
+            Feature::Pkeys => self.pkeys,
+        }
+    }
+
+    fn any_xsave(self) -> bool {
+        self.avx || self.avx512 || self.pkeys
+    }
+}
+
+/// PKU enabled by the OS shows as `ospke` in /proc/cpuinfo.
+fn host_has_pkeys() -> bool {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .map(|info| {
+            info.lines()
+                .find(|l| l.starts_with("flags"))
+                .is_some_and(|l| l.split_whitespace().any(|f| f == "ospke"))
+        })
+        .unwrap_or(false)
+}
+
+/// Where XSAVE state component `component` starts in the (standard format)
+/// XSAVE area, from CPUID leaf 0xD.
+fn component_offset(component: usize) -> usize {
+    static OFFSETS: OnceLock<[usize; 10]> = OnceLock::new();
+    OFFSETS.get_or_init(|| {
+        let mut offsets = [0usize; 10];
+        for (i, offset) in offsets.iter_mut().enumerate().skip(2) {
+            *offset = std::arch::x86_64::__cpuid_count(0xd, i as u32).ebx as usize;
+        }
+        offsets
+    })[component]
+}
+
+/// Bytes of the XSAVE area for the state XCR0 enables.
+pub fn xsave_size() -> usize {
+    static SIZE: OnceLock<usize> = OnceLock::new();
+    *SIZE.get_or_init(|| {
+        let size = std::arch::x86_64::__cpuid_count(0xd, 0).ebx as usize;
+        size.max(FXSAVE_SIZE + XSAVE_HEADER_SIZE)
+    })
+}
+
+const FXSAVE_SIZE: usize = 512;
+const XSAVE_HEADER_SIZE: usize = 64;
+/// XSTATE_BV, in the XSAVE header: which components hold state.
+const XSTATE_BV: usize = FXSAVE_SIZE;
+/// Where the kernel puts XCR0 in the FXSAVE area's software-reserved bytes.
+const SW_XCR0: usize = 464;
+
+fn leak(name: String) -> &'static str {
+    Box::leak(name.into_boxed_str())
+}
+
+fn xsave_reg(
+    name: String,
+    bits: usize,
+    ty: &'static str,
+    feature: Feature,
+    component: usize,
+    offset: usize,
+) -> RegDesc {
+    RegDesc {
+        name: leak(name),
+        bits,
+        ty,
+        group: None,
+        feature,
+        slot: Slot::Xsave {
+            component,
+            offset,
+            len: bits / 8,
+        },
+    }
+}
+
+/// The XSAVE-held registers of every optional feature, in GDB's order.
+fn extended_registers() -> Vec<RegDesc> {
+    let mut regs = Vec::new();
+    for i in 0..16 {
+        regs.push(xsave_reg(
+            format!("ymm{i}h"),
+            128,
+            "uint128",
+            Feature::Avx,
+            2,
+            16 * i,
+        ));
+    }
+    for i in 0..16 {
+        regs.push(xsave_reg(
+            format!("xmm{}", i + 16),
+            128,
+            "vec128",
+            Feature::Avx512,
+            7,
+            64 * i,
+        ));
+    }
+    for i in 0..16 {
+        regs.push(xsave_reg(
+            format!("ymm{}h", i + 16),
+            128,
+            "uint128",
+            Feature::Avx512,
+            7,
+            64 * i + 16,
+        ));
+    }
+    for i in 0..8 {
+        regs.push(xsave_reg(
+            format!("k{i}"),
+            64,
+            "uint64",
+            Feature::Avx512,
+            5,
+            8 * i,
+        ));
+    }
+    for i in 0..16 {
+        regs.push(xsave_reg(
+            format!("zmm{i}h"),
+            256,
+            "v2ui128",
+            Feature::Avx512,
+            6,
+            32 * i,
+        ));
+    }
+    for i in 0..16 {
+        regs.push(xsave_reg(
+            format!("zmm{}h", i + 16),
+            256,
+            "v2ui128",
+            Feature::Avx512,
+            7,
+            64 * i + 32,
+        ));
+    }
+    regs.push(xsave_reg("pkru".into(), 32, "uint32", Feature::Pkeys, 9, 0));
+    regs
+}
+
+/// The registers of a process with `features`: the index is the GDB
+/// register number (`p`/`P`) and the order is the `g` packet's.
+fn layout(features: Features) -> &'static [RegDesc] {
+    static LAYOUTS: OnceLock<std::sync::Mutex<Vec<(Features, &'static [RegDesc])>>> =
+        OnceLock::new();
+    let layouts = LAYOUTS.get_or_init(Default::default);
+    let mut layouts = layouts
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some((_, layout)) = layouts.iter().find(|(f, _)| *f == features) {
+        return layout;
+    }
+    let all: Vec<RegDesc> = BASE
+        .iter()
+        .cloned()
+        .chain(extended_registers())
+        .filter(|r| features.has(r.feature))
+        .collect();
+    let layout: &'static [RegDesc] = Box::leak(all.into_boxed_slice());
+    layouts.push((features, layout));
+    layout
+}
+
 /// All registers of one thread, in the kernel's own formats.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Registers {
     pub gpr: [u64; COUNT],
     pub fx: [u8; 512],
+    /// The whole XSAVE area (its first 512 bytes mirror `fx`), when the
+    /// host has state beyond SSE; empty otherwise.
+    pub xsave: Vec<u8>,
+    pub features: Features,
 }
 
 impl Default for Registers {
     fn default() -> Self {
+        let features = Features::host();
         Registers {
             gpr: [0; COUNT],
             fx: [0; 512],
+            xsave: if features.any_xsave() {
+                vec![0; xsave_size()]
+            } else {
+                Vec::new()
+            },
+            features,
         }
     }
 }
 
 impl Registers {
-    pub fn from_kernel(regs: &UserRegs, fx: &FxSave) -> Registers {
+    /// From the kernel's sets: general registers, and either the XSAVE area
+    /// (PTRACE_GETREGSET NT_X86_XSTATE) or, without it, the FXSAVE area.
+    pub fn from_kernel(regs: &UserRegs, fx: &FxSave, xsave: Option<Vec<u8>>) -> Registers {
         let r = regs;
+        let mut fx = fx.0;
+        let (xsave, features) = match xsave {
+            Some(area) if area.len() >= FXSAVE_SIZE + XSAVE_HEADER_SIZE => {
+                fx.copy_from_slice(&area[..FXSAVE_SIZE]);
+                let xcr0 =
+                    u64::from_le_bytes(area[SW_XCR0..SW_XCR0 + 8].try_into().unwrap_or([0; 8]));
+                (area, Features::from_xcr0(xcr0))
+            }
+            _ => (Vec::new(), Features::default()),
+        };
         Registers {
             gpr: [
                 r.r15, r.r14, r.r13, r.r12, r.rbp, r.rbx, r.r11, r.r10, r.r9, r.r8, r.rax, r.rcx,
                 r.rdx, r.rsi, r.rdi, r.orig_rax, r.rip, r.cs, r.eflags, r.rsp, r.ss, r.fs_base,
                 r.gs_base, r.ds, r.es, r.fs, r.gs,
             ],
-            fx: fx.0,
+            fx,
+            xsave,
+            features,
         }
     }
 
-    pub fn to_kernel(&self) -> (UserRegs, FxSave) {
+    /// The kernel's sets to write back: general registers, the FXSAVE area,
+    /// and the XSAVE area (with `fx` folded in) if there is one.
+    pub fn to_kernel(&self) -> (UserRegs, FxSave, Option<Vec<u8>>) {
         let g = &self.gpr;
         let regs = UserRegs {
             r15: g[R15],
@@ -331,12 +566,31 @@ impl Registers {
             fs: g[FS],
             gs: g[GS],
         };
-        (regs, FxSave(self.fx))
+        let xsave = (!self.xsave.is_empty()).then(|| {
+            let mut area = self.xsave.clone();
+            area[..FXSAVE_SIZE].copy_from_slice(&self.fx);
+            area
+        });
+        (regs, FxSave(self.fx), xsave)
+    }
+
+    fn layout(&self) -> &'static [RegDesc] {
+        layout(self.features)
+    }
+
+    fn xsave_range(
+        &self,
+        component: usize,
+        offset: usize,
+        len: usize,
+    ) -> Option<std::ops::Range<usize>> {
+        let start = component_offset(component) + offset;
+        (start + len <= self.xsave.len()).then_some(start..start + len)
     }
 
     /// The bytes of GDB register `regnum`, little-endian, as `p` shows them.
     pub fn read(&self, regnum: usize, out: &mut Vec<u8>) -> Option<()> {
-        let desc = REGISTERS.get(regnum)?;
+        let desc = self.layout().get(regnum)?;
         match desc.slot {
             Slot::Gpr64(i) => out.extend_from_slice(&self.gpr[i].to_le_bytes()),
             Slot::Gpr32(i) => out.extend_from_slice(&(self.gpr[i] as u32).to_le_bytes()),
@@ -346,13 +600,34 @@ impl Registers {
                 out.resize(start + desc.bits / 8, 0);
             }
             Slot::FullTag => out.extend_from_slice(&u32::from(self.full_tag_word()).to_le_bytes()),
+            Slot::Xsave {
+                component,
+                offset,
+                len,
+            } => {
+                // A component not in XSTATE_BV is in its initial state: zeros.
+                let range = self.xsave_range(component, offset, len)?;
+                if self.component_in_use(component) {
+                    out.extend_from_slice(&self.xsave[range]);
+                } else {
+                    out.resize(out.len() + len, 0);
+                }
+            }
         }
         Some(())
     }
 
+    fn component_in_use(&self, component: usize) -> bool {
+        let bv = self
+            .xsave
+            .get(XSTATE_BV..XSTATE_BV + 8)
+            .map_or(0, |b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])));
+        bv & (1 << component) != 0
+    }
+
     /// Set GDB register `regnum` from its little-endian bytes.
     pub fn write(&mut self, regnum: usize, bytes: &[u8]) -> Option<()> {
-        let desc = REGISTERS.get(regnum)?;
+        let desc = self.layout().get(regnum)?;
         if bytes.len() != desc.bits / 8 {
             return None;
         }
@@ -367,6 +642,26 @@ impl Registers {
                 self.fx[offset..offset + len].copy_from_slice(&bytes[..len])
             }
             Slot::FullTag => self.fx[4] = abridged_tag(value as u16),
+            Slot::Xsave {
+                component,
+                offset,
+                len,
+            } => {
+                let range = self.xsave_range(component, offset, len)?;
+                if !self.component_in_use(component) {
+                    // Bring the component out of its initial state: zeros
+                    // but for what is written now.
+                    let start = component_offset(component);
+                    let size = std::arch::x86_64::__cpuid_count(0xd, component as u32).eax as usize;
+                    let end = (start + size).min(self.xsave.len());
+                    self.xsave[start..end].iter_mut().for_each(|b| *b = 0);
+                    let mut bv =
+                        u64::from_le_bytes(self.xsave[XSTATE_BV..XSTATE_BV + 8].try_into().ok()?);
+                    bv |= 1 << component;
+                    self.xsave[XSTATE_BV..XSTATE_BV + 8].copy_from_slice(&bv.to_le_bytes());
+                }
+                self.xsave[range].copy_from_slice(bytes);
+            }
         }
         Some(())
     }
@@ -375,28 +670,58 @@ impl Registers {
         self.gpr[RIP]
     }
 
+    pub fn set_pc(&mut self, pc: u64) {
+        self.gpr[RIP] = pc;
+    }
+
     /// Take from `current` the state no GDB register carries (mxcsr_mask,
     /// the upper half of the x87 instruction and data pointers, reserved
-    /// FXSAVE bytes), so writing a whole register set leaves it alone.
+    /// bytes, the XSAVE header), so writing a whole set leaves it alone.
     pub fn keep_hidden_state(&mut self, current: &Registers) {
-        let mut covered = [false; 512];
-        for desc in &REGISTERS {
-            if let Slot::Fx { offset, len } = desc.slot {
-                covered[offset..offset + len]
+        let mut fx_covered = [false; FXSAVE_SIZE];
+        let mut xsave_covered = vec![false; self.xsave.len()];
+        for desc in self.layout() {
+            match desc.slot {
+                Slot::Fx { offset, len } => fx_covered[offset..offset + len]
                     .iter_mut()
-                    .for_each(|c| *c = true);
+                    .for_each(|c| *c = true),
+                Slot::Xsave {
+                    component,
+                    offset,
+                    len,
+                } => {
+                    if let Some(range) = self.xsave_range(component, offset, len) {
+                        xsave_covered[range].iter_mut().for_each(|c| *c = true);
+                    }
+                }
+                _ => {}
             }
         }
-        covered[4] = true; // the tag, via FullTag
+        fx_covered[4] = true; // the tag, via FullTag
         for (i, byte) in self.fx.iter_mut().enumerate() {
-            if !covered[i] {
+            if !fx_covered[i] {
                 *byte = current.fx[i];
             }
         }
-    }
-
-    pub fn set_pc(&mut self, pc: u64) {
-        self.gpr[RIP] = pc;
+        if self.xsave.len() == current.xsave.len() {
+            let written_bv = self.xsave.get(XSTATE_BV..XSTATE_BV + 8).map(<[u8]>::to_vec);
+            for (i, byte) in self.xsave.iter_mut().enumerate().skip(FXSAVE_SIZE) {
+                if !xsave_covered[i] {
+                    *byte = current.xsave[i];
+                }
+            }
+            // Components written here are in use, whatever they were before.
+            if let Some(written) = written_bv {
+                let mine = u64::from_le_bytes(written.try_into().unwrap_or([0; 8]));
+                let theirs = u64::from_le_bytes(
+                    current.xsave[XSTATE_BV..XSTATE_BV + 8]
+                        .try_into()
+                        .unwrap_or([0; 8]),
+                );
+                self.xsave[XSTATE_BV..XSTATE_BV + 8]
+                    .copy_from_slice(&(mine | theirs).to_le_bytes());
+            }
+        }
     }
 
     /// FXSAVE keeps one "valid" bit per x87 register; GDB wants the full
@@ -452,8 +777,8 @@ impl gdbstub::arch::Registers for Registers {
     }
 
     fn gdb_serialize(&self, mut write_byte: impl FnMut(Option<u8>)) {
-        let mut bytes = Vec::with_capacity(600);
-        for regnum in 0..REGISTERS.len() {
+        let mut bytes = Vec::with_capacity(2048);
+        for regnum in 0..self.layout().len() {
             self.read(regnum, &mut bytes);
         }
         bytes.into_iter().for_each(|b| write_byte(Some(b)));
@@ -462,11 +787,12 @@ impl gdbstub::arch::Registers for Registers {
     fn gdb_deserialize(&mut self, bytes: &[u8]) -> Result<(), ()> {
         // A block of the wrong size is refused whole: guessing which
         // registers it meant would put garbage in the others.
-        if bytes.len() != g_packet_size() {
+        let layout = self.layout();
+        if bytes.len() != layout.iter().map(|d| d.bits / 8).sum::<usize>() {
             return Err(());
         }
         let mut rest = bytes;
-        for (regnum, desc) in REGISTERS.iter().enumerate() {
+        for (regnum, desc) in layout.iter().enumerate() {
             let (value, tail) = rest.split_at(desc.bits / 8);
             self.write(regnum, value).ok_or(())?;
             rest = tail;
@@ -475,18 +801,14 @@ impl gdbstub::arch::Registers for Registers {
     }
 }
 
-/// Bytes in a `g` reply.
-fn g_packet_size() -> usize {
-    REGISTERS.iter().map(|d| d.bits / 8).sum()
-}
-
-/// A GDB register number, as used by `p` and `P`.
+/// A GDB register number, as used by `p` and `P`. Its size depends on the
+/// host's features, so it is left to the register read to tell.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RegNum(pub usize);
 
 impl RegId for RegNum {
     fn from_raw_id(id: usize) -> Option<(Self, Option<NonZeroUsize>)> {
-        let desc = REGISTERS.get(id)?;
+        let desc = layout(Features::host()).get(id)?;
         Some((RegNum(id), NonZeroUsize::new(desc.bits / 8)))
     }
 
@@ -533,14 +855,31 @@ const SSE_TYPES: &str = r#"  <vector id="v8bf16" type="bfloat16" count="8"/>
   </flags>
 "#;
 
-/// The target description: one `<feature>` per [`Feature`], registers in
-/// table order with explicit numbers.
-fn target_description() -> String {
+/// AVX-512 has its own scope in GDB: its vector types again.
+const AVX512_TYPES: &str = r#"  <vector id="v4f" type="ieee_single" count="4"/>
+  <vector id="v2d" type="ieee_double" count="2"/>
+  <vector id="v16i8" type="int8" count="16"/>
+  <vector id="v8i16" type="int16" count="8"/>
+  <vector id="v4i32" type="int32" count="4"/>
+  <vector id="v2i64" type="int64" count="2"/>
+  <vector id="v8bf16" type="bfloat16" count="8"/>
+  <union id="vec128">
+    <field name="v8_bfloat16" type="v8bf16"/><field name="v4_float" type="v4f"/>
+    <field name="v2_double" type="v2d"/><field name="v16_int8" type="v16i8"/>
+    <field name="v8_int16" type="v8i16"/><field name="v4_int32" type="v4i32"/>
+    <field name="v2_int64" type="v2i64"/><field name="uint128" type="uint128"/>
+  </union>
+  <vector id="v2ui128" type="uint128" count="2"/>
+"#;
+
+/// The target description for `features`: one `<feature>` per GDB feature,
+/// registers in layout order with explicit numbers.
+pub fn target_description(features: Features) -> String {
     let mut xml = String::from(
         "<?xml version=\"1.0\"?>\n<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n<target version=\"1.0\">\n  <architecture>i386:x86-64</architecture>\n  <osabi>GNU/Linux</osabi>\n",
     );
     let mut current: Option<Feature> = None;
-    for (regnum, desc) in REGISTERS.iter().enumerate() {
+    for (regnum, desc) in layout(features).iter().enumerate() {
         if current != Some(desc.feature) {
             if current.is_some() {
                 xml.push_str("</feature>\n");
@@ -549,6 +888,7 @@ fn target_description() -> String {
             match desc.feature {
                 Feature::Core => xml.push_str(CORE_TYPES),
                 Feature::Sse => xml.push_str(SSE_TYPES),
+                Feature::Avx512 => xml.push_str(AVX512_TYPES),
                 _ => {}
             }
             current = Some(desc.feature);
@@ -572,9 +912,17 @@ mod tests {
     use super::*;
     use gdbstub::arch::Registers as _;
 
+    fn sse_only() -> Registers {
+        Registers {
+            xsave: Vec::new(),
+            features: Features::default(),
+            ..Registers::default()
+        }
+    }
+
     #[test]
     fn g_packet_round_trips_and_has_gdb_size() {
-        let mut regs = Registers::default();
+        let mut regs = sse_only();
         for (i, v) in regs.gpr.iter_mut().enumerate() {
             *v = 0x1111_0000_0000_0000 * (i as u64 % 7) + i as u64;
         }
@@ -586,28 +934,80 @@ mod tests {
         regs.gdb_serialize(|b| bytes.push(b.unwrap_or(0)));
         // 16*8 + 8 + 4 + 6*4 + 8*10 + 8*4 + 16*16 + 4 + 8 + 8 + 8
         assert_eq!(bytes.len(), 560);
-        let mut back = Registers::default();
+        let mut back = sse_only();
         back.gdb_deserialize(&bytes).unwrap();
         // Fields GDB does not carry are not compared.
         assert_eq!(back.pc(), regs.pc());
         assert_eq!(back.gpr[RAX], regs.gpr[RAX]);
         assert_eq!(back.gpr[FS_BASE], regs.gpr[FS_BASE]);
         assert_eq!(back.fx[160..416], regs.fx[160..416]);
+        assert!(
+            back.gdb_deserialize(&bytes[1..]).is_err(),
+            "wrong size refused"
+        );
     }
 
     #[test]
     fn tag_word_marks_empty_and_zero() {
-        let mut regs = Registers::default();
+        let mut regs = sse_only();
         regs.fx[4] = 0b0000_0001; // only physical register 0 in use, top = 0, value 0.0
         assert_eq!(regs.full_tag_word(), 0xfffd);
         assert_eq!(abridged_tag(0xfffd), 1);
     }
 
     #[test]
+    fn layouts_grow_with_features() {
+        let base = layout(Features::default());
+        assert_eq!(base.len(), 60);
+        let all = Features {
+            avx: true,
+            avx512: true,
+            pkeys: true,
+        };
+        let full = layout(all);
+        assert_eq!(full.len(), 60 + 16 + 16 + 16 + 8 + 32 + 1);
+        assert_eq!(full[60].name, "ymm0h");
+        assert!(full.iter().any(|r| r.name == "zmm31h" && r.bits == 256));
+        assert_eq!(full.last().map(|r| r.name), Some("pkru"));
+        assert_eq!(
+            Features::from_xcr0(0x7),
+            Features {
+                avx: true,
+                avx512: false,
+                pkeys: false
+            }
+        );
+        assert_eq!(Features::from_xcr0(0x2e7), all);
+    }
+
+    #[test]
     fn description_numbers_every_register() {
-        let xml = target_description();
+        let xml = target_description(Features::default());
         assert!(xml.contains("name=\"rip\" bitsize=\"64\" type=\"code_ptr\" regnum=\"16\""));
         assert!(xml.contains("name=\"gs_base\" bitsize=\"64\" type=\"int\" regnum=\"59\""));
         assert_eq!(xml.matches("<feature").count(), 4);
+        let avx = target_description(Features {
+            avx: true,
+            ..Features::default()
+        });
+        assert!(avx.contains("org.gnu.gdb.i386.avx"));
+        assert!(avx.contains("name=\"ymm15h\" bitsize=\"128\" type=\"uint128\" regnum=\"75\""));
+    }
+
+    #[test]
+    fn avx_registers_live_in_the_xsave_area() {
+        if !Features::host().avx {
+            return; // nothing to place without AVX state on this host
+        }
+        let mut regs = Registers::default();
+        let ymm0h = 60;
+        let mut out = Vec::new();
+        regs.read(ymm0h, &mut out).unwrap();
+        assert_eq!(out, vec![0; 16], "initial state reads as zeros");
+        regs.write(ymm0h, &[7; 16]).unwrap();
+        assert!(regs.component_in_use(2));
+        out.clear();
+        regs.read(ymm0h, &mut out).unwrap();
+        assert_eq!(out, vec![7; 16]);
     }
 }

@@ -1,7 +1,7 @@
 //! The ptrace operations the process model needs, as a trait, so that the
 //! state machine can be driven by synthetic wait statuses in tests.
 
-use crate::arch::x86_64::Registers;
+use crate::arch::x86_64::{xsave_size, Features, Registers};
 use crate::sys::memory::{self, MemFile};
 use crate::sys::wait::{self, WaitStatus};
 use crate::sys::{procfs, ptrace, spawn, Errno, Tid};
@@ -138,14 +138,27 @@ impl Tracer for LiveTracer {
 
     fn registers(&mut self, tid: Tid) -> Result<Registers, Errno> {
         let regs = ptrace::get_regs(tid)?;
-        let fx = ptrace::get_fpregs(tid)?;
-        Ok(Registers::from_kernel(&regs, &fx))
+        // The XSAVE area holds the FXSAVE one and more; without XSAVE (or
+        // if the kernel refuses it) the FXSAVE area alone.
+        let xstate = if Features::host().avx || Features::host().pkeys {
+            ptrace::get_xstate(tid, xsave_size()).ok()
+        } else {
+            None
+        };
+        let fx = match &xstate {
+            Some(_) => ptrace::FxSave::default(),
+            None => ptrace::get_fpregs(tid)?,
+        };
+        Ok(Registers::from_kernel(&regs, &fx, xstate))
     }
 
     fn set_registers(&mut self, tid: Tid, regs: &Registers) -> Result<(), Errno> {
-        let (gpr, fx) = regs.to_kernel();
+        let (gpr, fx, xstate) = regs.to_kernel();
         ptrace::set_regs(tid, &gpr)?;
-        ptrace::set_fpregs(tid, &fx)
+        match xstate {
+            Some(area) => ptrace::set_xstate(tid, &area),
+            None => ptrace::set_fpregs(tid, &fx),
+        }
     }
 
     fn pc(&mut self, tid: Tid) -> Result<u64, Errno> {

@@ -63,6 +63,8 @@ fn name(req: libc::c_uint) -> &'static str {
         libc::PTRACE_GETREGS => "GETREGS",
         libc::PTRACE_SETREGS => "SETREGS",
         libc::PTRACE_GETFPREGS => "GETFPREGS",
+        libc::PTRACE_GETREGSET => "GETREGSET",
+        libc::PTRACE_SETREGSET => "SETREGSET",
         libc::PTRACE_SETFPREGS => "SETFPREGS",
         libc::PTRACE_GETEVENTMSG => "GETEVENTMSG",
         libc::PTRACE_GETSIGINFO => "GETSIGINFO",
@@ -173,6 +175,41 @@ pub fn set_regs(tid: Tid, regs: &UserRegs) -> Result<(), Errno> {
         tid,
         0,
         regs as *const UserRegs as usize,
+    )
+    .map(drop)
+}
+
+/// NT_X86_XSTATE: the XSAVE area, for PTRACE_GETREGSET/SETREGSET.
+const NT_X86_XSTATE: usize = 0x202;
+
+/// The thread's XSAVE area (x87, SSE, AVX, AVX-512, PKU...), `size` bytes
+/// at most; the kernel says how many it filled.
+pub fn get_xstate(tid: Tid, size: usize) -> Result<Vec<u8>, Errno> {
+    let mut area = vec![0u8; size];
+    let mut iov = libc::iovec {
+        iov_base: area.as_mut_ptr() as *mut c_void,
+        iov_len: area.len(),
+    };
+    request(
+        libc::PTRACE_GETREGSET,
+        tid,
+        NT_X86_XSTATE,
+        &mut iov as *mut libc::iovec as usize,
+    )?;
+    area.truncate(iov.iov_len);
+    Ok(area)
+}
+
+pub fn set_xstate(tid: Tid, area: &[u8]) -> Result<(), Errno> {
+    let mut iov = libc::iovec {
+        iov_base: area.as_ptr() as *mut c_void,
+        iov_len: area.len(),
+    };
+    request(
+        libc::PTRACE_SETREGSET,
+        tid,
+        NT_X86_XSTATE,
+        &mut iov as *mut libc::iovec as usize,
     )
     .map(drop)
 }

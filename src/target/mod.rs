@@ -6,6 +6,7 @@ mod auxv;
 mod base;
 mod breakpoints;
 mod catch_syscalls;
+mod description;
 mod extended_mode;
 pub mod front;
 mod host_io;
@@ -285,6 +286,18 @@ impl Target for DebugTarget {
 
     #[inline(always)]
     fn support_host_io(&mut self) -> Option<gdbstub::target::ext::host_io::HostIoOps<'_, Self>> {
+        Some(self)
+    }
+
+    #[inline(always)]
+    fn support_target_description_xml_override(
+        &mut self,
+    ) -> Option<
+        gdbstub::target::ext::target_description_xml_override::TargetDescriptionXmlOverrideOps<
+            '_,
+            Self,
+        >,
+    > {
         Some(self)
     }
 
