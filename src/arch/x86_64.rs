@@ -459,24 +459,18 @@ fn extended_registers() -> Vec<RegDesc> {
 /// The registers of a process with `features`: the index is the GDB
 /// register number (`p`/`P`) and the order is the `g` packet's.
 fn layout(features: Features) -> &'static [RegDesc] {
-    static LAYOUTS: OnceLock<std::sync::Mutex<Vec<(Features, &'static [RegDesc])>>> =
-        OnceLock::new();
-    let layouts = LAYOUTS.get_or_init(Default::default);
-    let mut layouts = layouts
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some((_, layout)) = layouts.iter().find(|(f, _)| *f == features) {
-        return layout;
-    }
-    let all: Vec<RegDesc> = BASE
-        .iter()
-        .cloned()
-        .chain(extended_registers())
-        .filter(|r| features.has(r.feature))
-        .collect();
-    let layout: &'static [RegDesc] = Box::leak(all.into_boxed_slice());
-    layouts.push((features, layout));
-    layout
+    // One layout per combination of the three optional features.
+    static LAYOUTS: [OnceLock<Vec<RegDesc>>; 8] = [const { OnceLock::new() }; 8];
+    let index = usize::from(features.avx)
+        | usize::from(features.avx512) << 1
+        | usize::from(features.pkeys) << 2;
+    LAYOUTS[index].get_or_init(|| {
+        BASE.iter()
+            .cloned()
+            .chain(extended_registers())
+            .filter(|r| features.has(r.feature))
+            .collect()
+    })
 }
 
 /// All registers of one thread, in the kernel's own formats.
