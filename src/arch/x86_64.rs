@@ -281,6 +281,9 @@ static BASE: [RegDesc; 60] = [
     },
 ];
 
+/// Where fs_base (the thread pointer) is in [`Registers::gpr`].
+pub const FS_BASE_INDEX: usize = FS_BASE;
+
 /// The optional register features, from XCR0 (which state the OS saves).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Features {

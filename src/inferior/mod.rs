@@ -5,12 +5,14 @@
 mod attach;
 mod breakpoints;
 pub mod debug_registers;
+mod elf;
 mod launch;
 pub mod libraries;
 mod process;
 #[cfg(test)]
 mod tests;
 mod thread;
+pub mod tls;
 pub mod tracer;
 
 pub use attach::attach;

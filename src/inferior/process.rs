@@ -214,6 +214,23 @@ impl<T: Tracer> Process<T> {
             .map_err(|errno| self.sys_error("reading registers", t.0, errno))
     }
 
+    /// The address of `offset` in the TLS block of the module whose
+    /// `link_map` is `lm`, in stopped thread `tid`.
+    pub fn tls_address(&mut self, tid: Tid, lm: u64, offset: u64) -> Result<u64, Error> {
+        let tp = self.read_registers(tid)?.gpr[crate::arch::x86_64::FS_BASE_INDEX];
+        let maps = super::libraries::link_maps(self.pid);
+        let layout = super::tls::TlsLayout::find(self.pid, &maps).ok_or(Error::Memory {
+            addr: lm,
+            errno: Errno::ENOENT,
+        })?;
+        layout
+            .address(self.pid, tp, lm, offset)
+            .ok_or(Error::Memory {
+                addr: lm,
+                errno: Errno::EFAULT,
+            })
+    }
+
     /// The siginfo of the signal a stopped thread stopped with.
     pub fn siginfo(&mut self, tid: Tid) -> Result<Vec<u8>, Error> {
         let t = self.stopped(tid)?;

@@ -57,6 +57,9 @@ impl Front {
         if let Some(annex) = body.strip_prefix(b"qXfer:threads:read::") {
             return Some(qxfer(&self.threads_xml(target), annex));
         }
+        if let Some(args) = body.strip_prefix(b"qGetTLSAddr:") {
+            return Some(self.tls_address(target, args));
+        }
         if let Some(annex) = body.strip_prefix(b"qXfer:siginfo:read::") {
             return Some(self.siginfo(target, annex));
         }
@@ -160,6 +163,31 @@ impl Front {
         }
         xml.push_str("</threads>\n");
         xml.into_bytes()
+    }
+
+    /// `qGetTLSAddr:THREAD,OFFSET,LM`: the address of a thread-local variable.
+    fn tls_address(&self, target: &mut DebugTarget, args: &[u8]) -> Vec<u8> {
+        let parsed = std::str::from_utf8(args).ok().and_then(|a| {
+            let mut parts = a.split(',');
+            let thread = parse_thread_id(parts.next()?.as_bytes())?;
+            let offset = u64::from_str_radix(parts.next()?, 16).ok()?;
+            let lm = u64::from_str_radix(parts.next()?, 16).ok()?;
+            Some((thread, offset, lm))
+        });
+        let (Some((thread, offset, lm)), Some(inferior)) = (parsed, target.inferior()) else {
+            return b"E01".to_vec();
+        };
+        let tid = match thread {
+            ThreadId::Id(tid) => tid,
+            ThreadId::All | ThreadId::Any => self.selected.unwrap_or(inferior.process.pid()),
+        };
+        match inferior.process.tls_address(tid, lm, offset) {
+            Ok(addr) => format!("{addr:x}").into_bytes(),
+            Err(e) => {
+                log::debug!("TLS address in {tid} (lm {lm:#x}): {e}");
+                b"E01".to_vec()
+            }
+        }
     }
 
     fn siginfo(&self, target: &mut DebugTarget, annex: &[u8]) -> Vec<u8> {
