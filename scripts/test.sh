@@ -19,6 +19,8 @@ declare -A needed=(
     [gcc]=cc
     [libc6-dev]=
     [binutils]=nm
+    # -m32 fixtures (32-bit programs under the 64-bit server)
+    [gcc-multilib]=
 )
 missing=()
 for pkg in "${!needed[@]}"; do

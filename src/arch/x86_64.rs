@@ -175,6 +175,86 @@ const fn xmm(name: &'static str, i: usize) -> RegDesc {
 
 use kernel::*;
 
+const fn gpr32(name: &'static str, index: usize, ty: &'static str) -> RegDesc {
+    RegDesc {
+        name,
+        bits: 32,
+        ty,
+        group: None,
+        feature: Feature::Core,
+        slot: Slot::Gpr32(index),
+    }
+}
+
+/// The registers every 32-bit process has, in GDB's i386 Linux numbering.
+/// The kernel shows a 32-bit tracee through the same 64-bit register sets:
+/// eax is the low half of rax, and so on.
+static BASE_I386: [RegDesc; 42] = [
+    gpr32("eax", RAX, "int32"),
+    gpr32("ecx", RCX, "int32"),
+    gpr32("edx", RDX, "int32"),
+    gpr32("ebx", RBX, "int32"),
+    gpr32("esp", RSP, "data_ptr"),
+    gpr32("ebp", RBP, "data_ptr"),
+    gpr32("esi", RSI, "int32"),
+    gpr32("edi", RDI, "int32"),
+    gpr32("eip", RIP, "code_ptr"),
+    gpr32("eflags", EFLAGS, "i386_eflags"),
+    seg("cs", CS),
+    seg("ss", SS),
+    seg("ds", DS),
+    seg("es", ES),
+    seg("fs", FS),
+    seg("gs", GS),
+    st("st0", 0),
+    st("st1", 1),
+    st("st2", 2),
+    st("st3", 3),
+    st("st4", 4),
+    st("st5", 5),
+    st("st6", 6),
+    st("st7", 7),
+    fx32("fctrl", 0, 2, "float"),
+    fx32("fstat", 2, 2, "float"),
+    RegDesc {
+        name: "ftag",
+        bits: 32,
+        ty: "int",
+        group: Some("float"),
+        feature: Feature::Core,
+        slot: Slot::FullTag,
+    },
+    fx32("fiseg", 12, 2, "float"),
+    fx32("fioff", 8, 4, "float"),
+    fx32("foseg", 20, 2, "float"),
+    fx32("fooff", 16, 4, "float"),
+    fx32("fop", 6, 2, "float"),
+    xmm("xmm0", 0),
+    xmm("xmm1", 1),
+    xmm("xmm2", 2),
+    xmm("xmm3", 3),
+    xmm("xmm4", 4),
+    xmm("xmm5", 5),
+    xmm("xmm6", 6),
+    xmm("xmm7", 7),
+    RegDesc {
+        name: "mxcsr",
+        bits: 32,
+        ty: "i386_mxcsr",
+        group: Some("vector"),
+        feature: Feature::Sse,
+        slot: Slot::Fx { offset: 24, len: 4 },
+    },
+    RegDesc {
+        name: "orig_eax",
+        bits: 32,
+        ty: "int",
+        group: Some("system"),
+        feature: Feature::Linux,
+        slot: Slot::Gpr32(ORIG_RAX),
+    },
+];
+
 /// The registers every x86_64 process has, in GDB's amd64 Linux numbering.
 static BASE: [RegDesc; 60] = [
     gpr("rax", RAX, "int64"),
@@ -280,6 +360,32 @@ static BASE: [RegDesc; 60] = [
         slot: Slot::Gpr64(GS_BASE),
     },
 ];
+
+/// Whether the process runs 64-bit or 32-bit code.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Mode {
+    #[default]
+    Amd64,
+    I386,
+}
+
+/// The code segment selector of 32-bit user code on x86_64 Linux.
+const USER32_CS: u64 = 0x23;
+
+thread_local! {
+    /// The mode of the process this (tracer) thread debugs: gdbstub builds
+    /// register sets with `Default` and register ids with no context.
+    static MODE: std::cell::Cell<Mode> = const { std::cell::Cell::new(Mode::Amd64) };
+}
+
+/// Record the mode of the process the calling tracer thread debugs.
+pub fn set_current_mode(mode: Mode) {
+    MODE.with(|m| m.set(mode));
+}
+
+pub fn current_mode() -> Mode {
+    MODE.with(|m| m.get())
+}
 
 /// Where fs_base (the thread pointer) is in [`Registers::gpr`].
 pub const FS_BASE_INDEX: usize = FS_BASE;
@@ -393,8 +499,23 @@ fn xsave_reg(
 }
 
 /// The XSAVE-held registers of every optional feature, in GDB's order.
-fn extended_registers() -> Vec<RegDesc> {
+fn extended_registers(mode: Mode) -> Vec<RegDesc> {
     let mut regs = Vec::new();
+    if mode == Mode::I386 {
+        // 32-bit code sees eight vector registers; AVX-512 is not offered.
+        for i in 0..8 {
+            regs.push(xsave_reg(
+                format!("ymm{i}h"),
+                128,
+                "uint128",
+                Feature::Avx,
+                2,
+                16 * i,
+            ));
+        }
+        regs.push(xsave_reg("pkru".into(), 32, "uint32", Feature::Pkeys, 9, 0));
+        return regs;
+    }
     for i in 0..16 {
         regs.push(xsave_reg(
             format!("ymm{i}h"),
@@ -461,16 +582,21 @@ fn extended_registers() -> Vec<RegDesc> {
 
 /// The registers of a process with `features`: the index is the GDB
 /// register number (`p`/`P`) and the order is the `g` packet's.
-fn layout(features: Features) -> &'static [RegDesc] {
-    // One layout per combination of the three optional features.
-    static LAYOUTS: [OnceLock<Vec<RegDesc>>; 8] = [const { OnceLock::new() }; 8];
+fn layout(mode: Mode, features: Features) -> &'static [RegDesc] {
+    // One layout per mode and combination of the three optional features.
+    static LAYOUTS: [OnceLock<Vec<RegDesc>>; 16] = [const { OnceLock::new() }; 16];
     let index = usize::from(features.avx)
         | usize::from(features.avx512) << 1
-        | usize::from(features.pkeys) << 2;
+        | usize::from(features.pkeys) << 2
+        | usize::from(mode == Mode::I386) << 3;
     LAYOUTS[index].get_or_init(|| {
-        BASE.iter()
+        let base: &[RegDesc] = match mode {
+            Mode::Amd64 => &BASE,
+            Mode::I386 => &BASE_I386,
+        };
+        base.iter()
             .cloned()
-            .chain(extended_registers())
+            .chain(extended_registers(mode))
             .filter(|r| features.has(r.feature))
             .collect()
     })
@@ -485,6 +611,7 @@ pub struct Registers {
     /// host has state beyond SSE; empty otherwise.
     pub xsave: Vec<u8>,
     pub features: Features,
+    pub mode: Mode,
 }
 
 impl Default for Registers {
@@ -499,6 +626,7 @@ impl Default for Registers {
                 Vec::new()
             },
             features,
+            mode: current_mode(),
         }
     }
 }
@@ -527,6 +655,11 @@ impl Registers {
             fx,
             xsave,
             features,
+            mode: if r.cs == USER32_CS {
+                Mode::I386
+            } else {
+                Mode::Amd64
+            },
         }
     }
 
@@ -572,7 +705,7 @@ impl Registers {
     }
 
     fn layout(&self) -> &'static [RegDesc] {
-        layout(self.features)
+        layout(self.mode, self.features)
     }
 
     fn xsave_range(
@@ -805,7 +938,7 @@ pub struct RegNum(pub usize);
 
 impl RegId for RegNum {
     fn from_raw_id(id: usize) -> Option<(Self, Option<NonZeroUsize>)> {
-        let desc = layout(Features::host()).get(id)?;
+        let desc = layout(current_mode(), Features::host()).get(id)?;
         Some((RegNum(id), NonZeroUsize::new(desc.bits / 8)))
     }
 
@@ -871,12 +1004,17 @@ const AVX512_TYPES: &str = r#"  <vector id="v4f" type="ieee_single" count="4"/>
 
 /// The target description for `features`: one `<feature>` per GDB feature,
 /// registers in layout order with explicit numbers.
-pub fn target_description(features: Features) -> String {
-    let mut xml = String::from(
+pub fn target_description(mode: Mode, features: Features) -> String {
+    let architecture = match mode {
+        Mode::Amd64 => "i386:x86-64",
+        Mode::I386 => "i386",
+    };
+    let xml_head = String::from(
         "<?xml version=\"1.0\"?>\n<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n<target version=\"1.0\">\n  <architecture>i386:x86-64</architecture>\n  <osabi>GNU/Linux</osabi>\n",
     );
+    let mut xml = xml_head.replace("i386:x86-64", architecture);
     let mut current: Option<Feature> = None;
-    for (regnum, desc) in layout(features).iter().enumerate() {
+    for (regnum, desc) in layout(mode, features).iter().enumerate() {
         if current != Some(desc.feature) {
             if current.is_some() {
                 xml.push_str("</feature>\n");
@@ -954,14 +1092,14 @@ mod tests {
 
     #[test]
     fn layouts_grow_with_features() {
-        let base = layout(Features::default());
+        let base = layout(Mode::Amd64, Features::default());
         assert_eq!(base.len(), 60);
         let all = Features {
             avx: true,
             avx512: true,
             pkeys: true,
         };
-        let full = layout(all);
+        let full = layout(Mode::Amd64, all);
         assert_eq!(full.len(), 60 + 16 + 16 + 16 + 8 + 32 + 1);
         assert_eq!(full[60].name, "ymm0h");
         assert!(full.iter().any(|r| r.name == "zmm31h" && r.bits == 256));
@@ -979,14 +1117,17 @@ mod tests {
 
     #[test]
     fn description_numbers_every_register() {
-        let xml = target_description(Features::default());
+        let xml = target_description(Mode::Amd64, Features::default());
         assert!(xml.contains("name=\"rip\" bitsize=\"64\" type=\"code_ptr\" regnum=\"16\""));
         assert!(xml.contains("name=\"gs_base\" bitsize=\"64\" type=\"int\" regnum=\"59\""));
         assert_eq!(xml.matches("<feature").count(), 4);
-        let avx = target_description(Features {
-            avx: true,
-            ..Features::default()
-        });
+        let avx = target_description(
+            Mode::Amd64,
+            Features {
+                avx: true,
+                ..Features::default()
+            },
+        );
         assert!(avx.contains("org.gnu.gdb.i386.avx"));
         assert!(avx.contains("name=\"ymm15h\" bitsize=\"128\" type=\"uint128\" regnum=\"75\""));
     }

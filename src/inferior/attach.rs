@@ -81,6 +81,7 @@ pub fn attach(pid: Tid) -> Result<Process<LiveTracer>, Error> {
         Ok(report) => {
             log::debug!("attached to {pid}: {report:?}");
             process.keep_unreported(report);
+            process.detect_mode();
             Ok(process)
         }
         Err(e) => Err(Error::Launch(format!(

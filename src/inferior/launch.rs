@@ -260,7 +260,9 @@ pub fn launch(spec: &LaunchSpec) -> Result<Process<LiveTracer>, Error> {
     }
     let tracer = LiveTracer::new(pid)
         .map_err(|e| Error::Launch(format!("cannot open /proc/{pid}/mem: {e}")))?;
-    Ok(Process::new(pid, tracer, &[pid]))
+    let mut process = Process::new(pid, tracer, &[pid]);
+    process.detect_mode();
+    Ok(process)
 }
 
 /// Collect a failed child's exit.

@@ -32,11 +32,39 @@ const DT_DEBUG: u64 = 21;
 const MAX_LIBRARIES: usize = 100_000;
 const MAX_DYNAMIC: usize = 4096;
 
-fn read_u64(pid: Tid, addr: u64) -> Option<u64> {
-    let mut buf = [0u8; 8];
-    match memory::read_vm(pid, addr, &mut buf) {
-        Ok(8) => Some(u64::from_le_bytes(buf)),
-        _ => None,
+/// The program's word size (4 or 8 bytes), from its ELF class.
+fn word_size(pid: Tid) -> usize {
+    let mut ident = [0u8; 5];
+    let class = std::fs::File::open(format!("/proc/{pid}/exe"))
+        .and_then(|mut exe| std::io::Read::read_exact(&mut exe, &mut ident))
+        .map(|()| ident[4]);
+    if class.ok() == Some(1) {
+        4
+    } else {
+        8
+    }
+}
+
+/// Reads of the program's memory in its own word size.
+struct Words {
+    pid: Tid,
+    size: usize,
+}
+
+impl Words {
+    fn at(&self, addr: u64) -> Option<u64> {
+        let mut buf = [0u8; 8];
+        let n = memory::read_vm(self.pid, addr, &mut buf[..self.size]).ok()?;
+        (n == self.size).then(|| u64::from_le_bytes(buf))
+    }
+
+    fn u32_at(&self, addr: u64) -> Option<u32> {
+        let mut buf = [0u8; 4];
+        (memory::read_vm(self.pid, addr, &mut buf).ok()? == 4).then(|| u32::from_le_bytes(buf))
+    }
+
+    fn word(&self, n: u64) -> u64 {
+        n * self.size as u64
     }
 }
 
@@ -47,29 +75,30 @@ fn read_c_string(pid: Tid, addr: u64) -> String {
     String::from_utf8_lossy(&buf[..end]).into_owned()
 }
 
-fn auxv_entry(auxv: &[u8], key: u64) -> Option<u64> {
-    auxv.chunks_exact(16).find_map(|pair| {
-        let k = u64::from_le_bytes(pair[..8].try_into().ok()?);
-        let v = u64::from_le_bytes(pair[8..].try_into().ok()?);
-        (k == key).then_some(v)
-    })
+/// An auxv entry: pairs of words.
+fn auxv_entry(auxv: &[u8], key: u64, word: usize) -> Option<u64> {
+    let read = |bytes: &[u8]| {
+        let mut buf = [0u8; 8];
+        buf[..bytes.len()].copy_from_slice(bytes);
+        u64::from_le_bytes(buf)
+    };
+    auxv.chunks_exact(2 * word)
+        .find_map(|pair| (read(&pair[..word]) == key).then(|| read(&pair[word..])))
 }
 
 /// Where the dynamic linker keeps `r_debug`; `None` for a static program,
 /// or before the dynamic linker has filled in DT_DEBUG.
-fn r_debug_address(pid: Tid) -> Option<u64> {
-    let auxv = procfs::auxv(pid).ok()?;
-    let phdr = auxv_entry(&auxv, AT_PHDR)?;
-    let phnum = auxv_entry(&auxv, AT_PHNUM)?;
+fn r_debug_address(mem: &Words) -> Option<u64> {
+    let auxv = procfs::auxv(mem.pid).ok()?;
+    let phdr = auxv_entry(&auxv, AT_PHDR, mem.size)?;
+    let phnum = auxv_entry(&auxv, AT_PHNUM, mem.size)?;
+    // Elf64_Phdr: 56 bytes, p_vaddr at 16; Elf32_Phdr: 32 bytes, p_vaddr at 8.
+    let (phent, vaddr_at) = if mem.size == 8 { (56, 16) } else { (32, 8) };
     let (mut bias, mut dynamic) = (None, None);
     for i in 0..phnum.min(256) {
-        let entry = phdr + i * 56; // sizeof(Elf64_Phdr)
-        let mut head = [0u8; 24];
-        if memory::read_vm(pid, entry, &mut head).ok()? != head.len() {
-            return None;
-        }
-        let p_type = u32::from_le_bytes(head[..4].try_into().ok()?);
-        let p_vaddr = u64::from_le_bytes(head[16..24].try_into().ok()?);
+        let entry = phdr + i * phent;
+        let p_type = mem.u32_at(entry)?;
+        let p_vaddr = mem.at(entry + vaddr_at)?;
         match p_type {
             PT_PHDR => bias = Some(phdr.wrapping_sub(p_vaddr)),
             PT_DYNAMIC => dynamic = Some(p_vaddr),
@@ -77,11 +106,12 @@ fn r_debug_address(pid: Tid) -> Option<u64> {
         }
     }
     let dynamic = dynamic?.wrapping_add(bias.unwrap_or(0));
+    // ElfN_Dyn: a tag word and a value word.
     for i in 0..MAX_DYNAMIC as u64 {
-        let tag = read_u64(pid, dynamic + i * 16)?;
-        match tag {
+        let entry = dynamic + mem.word(2 * i);
+        match mem.at(entry)? {
             DT_NULL => return None,
-            DT_DEBUG => return read_u64(pid, dynamic + i * 16 + 8).filter(|&a| a != 0),
+            DT_DEBUG => return mem.at(entry + mem.word(1)).filter(|&a| a != 0),
             _ => {}
         }
     }
@@ -91,19 +121,24 @@ fn r_debug_address(pid: Tid) -> Option<u64> {
 /// The loaded objects, in load order. Empty before the dynamic linker has
 /// set up its list (at the first instruction) and for static programs.
 pub fn link_maps(pid: Tid) -> LinkMaps {
+    let mem = Words {
+        pid,
+        size: word_size(pid),
+    };
     let mut maps = LinkMaps::default();
-    let Some(r_debug) = r_debug_address(pid) else {
+    let Some(r_debug) = r_debug_address(&mem) else {
         return maps;
     };
-    // struct r_debug { int r_version; struct link_map *r_map; ... }
-    let mut lm = read_u64(pid, r_debug + 8).unwrap_or(0);
+    // struct r_debug { int r_version; struct link_map *r_map; ... }: r_map
+    // is one word in (the int is padded to a word).
+    let mut lm = mem.at(r_debug + mem.word(1)).unwrap_or(0);
     while lm != 0 && maps.libraries.len() < MAX_LIBRARIES {
         // struct link_map { l_addr, l_name, l_ld, l_next, l_prev }
         let (Some(l_addr), Some(l_name), Some(l_ld), Some(l_next)) = (
-            read_u64(pid, lm),
-            read_u64(pid, lm + 8),
-            read_u64(pid, lm + 16),
-            read_u64(pid, lm + 24),
+            mem.at(lm),
+            mem.at(lm + mem.word(1)),
+            mem.at(lm + mem.word(2)),
+            mem.at(lm + mem.word(3)),
         ) else {
             break;
         };

@@ -231,6 +231,14 @@ impl<T: Tracer> Process<T> {
             })
     }
 
+    /// Note whether the program runs 64-bit or 32-bit code (from its main
+    /// thread's code segment), for the register layout of this tracer thread.
+    pub fn detect_mode(&mut self) {
+        if let Ok(regs) = self.read_registers(self.pid) {
+            crate::arch::x86_64::set_current_mode(regs.mode);
+        }
+    }
+
     /// The siginfo of the signal a stopped thread stopped with.
     pub fn siginfo(&mut self, tid: Tid) -> Result<Vec<u8>, Error> {
         let t = self.stopped(tid)?;
@@ -855,6 +863,8 @@ impl<T: Tracer> Process<T> {
         self.threads
             .insert(self.pid, Thread::new(self.pid, ThreadState::Starting));
         self.event_stop(self.pid, StopEvent::Exec);
+        // The new program may be 32-bit where the old one was 64-bit.
+        self.detect_mode();
     }
 
     /// A child was forked: take our breakpoints out of its memory and let it
