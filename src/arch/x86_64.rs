@@ -387,6 +387,15 @@ pub fn current_mode() -> Mode {
     MODE.with(|m| m.get())
 }
 
+/// The GDB numbers and sizes of the frame pointer, stack pointer and pc,
+/// which stop replies carry so that gdb need not ask for them.
+pub fn frame_regnums(mode: Mode) -> [(usize, usize); 3] {
+    match mode {
+        Mode::Amd64 => [(6, 8), (7, 8), (16, 8)],
+        Mode::I386 => [(5, 4), (4, 4), (8, 4)],
+    }
+}
+
 /// Where fs_base (the thread pointer) is in [`Registers::gpr`].
 pub const FS_BASE_INDEX: usize = FS_BASE;
 

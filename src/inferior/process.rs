@@ -239,6 +239,15 @@ impl<T: Tracer> Process<T> {
         }
     }
 
+    /// The frame pointer, stack pointer and pc of a stopped thread: what gdb
+    /// reads at every stop, sent along with the stop reply.
+    pub fn frame_registers(&mut self, tid: Tid) -> Result<[u64; 3], Error> {
+        let t = self.stopped(tid)?;
+        self.tracer
+            .frame_registers(t.0)
+            .map_err(|errno| self.sys_error("reading registers", t.0, errno))
+    }
+
     /// The siginfo of the signal a stopped thread stopped with.
     pub fn siginfo(&mut self, tid: Tid) -> Result<Vec<u8>, Error> {
         let t = self.stopped(tid)?;

@@ -123,6 +123,9 @@ impl Tracer for FakeTracer {
         self.alive(tid)?;
         Ok(self.pcs.get(&tid).copied().unwrap_or(0))
     }
+    fn frame_registers(&mut self, tid: Tid) -> Result<[u64; 3], Errno> {
+        Ok([0, 0, self.pc(tid)?])
+    }
     fn set_pc(&mut self, tid: Tid, pc: u64) -> Result<(), Errno> {
         self.pcs.insert(tid, pc);
         Ok(())

@@ -5,6 +5,7 @@ use crate::arch::x86_64::{xsave_size, Features, Registers};
 use crate::sys::memory::{self, MemFile};
 use crate::sys::wait::{self, WaitStatus};
 use crate::sys::{procfs, ptrace, spawn, Errno, Tid};
+use std::collections::HashMap;
 
 /// How a thread is let go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +43,8 @@ pub trait Tracer {
     fn set_registers(&mut self, tid: Tid, regs: &Registers) -> Result<(), Errno>;
     fn pc(&mut self, tid: Tid) -> Result<u64, Errno>;
     fn set_pc(&mut self, tid: Tid, pc: u64) -> Result<(), Errno>;
+    /// The frame pointer, stack pointer and pc (rbp, rsp, rip).
+    fn frame_registers(&mut self, tid: Tid) -> Result<[u64; 3], Errno>;
     /// Read what is readable at `addr`; short at the first unreadable byte.
     fn read_memory(&mut self, addr: u64, buf: &mut [u8]) -> Result<usize, Errno>;
     /// Write all of `data`, read-only pages included.
@@ -66,6 +69,9 @@ pub trait Tracer {
 pub struct LiveTracer {
     pid: Tid,
     mem: MemFile,
+    /// General registers of stopped threads as last read or written: they
+    /// change only while the thread runs, so a resume forgets them.
+    general: HashMap<Tid, ptrace::UserRegs>,
 }
 
 impl LiveTracer {
@@ -73,7 +79,26 @@ impl LiveTracer {
         Ok(LiveTracer {
             pid,
             mem: MemFile::open(pid)?,
+            general: HashMap::new(),
         })
+    }
+}
+
+impl LiveTracer {
+    fn general_registers(&mut self, tid: Tid) -> Result<ptrace::UserRegs, Errno> {
+        if let Some(regs) = self.general.get(&tid) {
+            return Ok(*regs);
+        }
+        let regs = ptrace::get_regs(tid)?;
+        self.general.insert(tid, regs);
+        Ok(regs)
+    }
+
+    fn set_general_registers(&mut self, tid: Tid, regs: &ptrace::UserRegs) -> Result<(), Errno> {
+        self.general.remove(&tid);
+        ptrace::set_regs(tid, regs)?;
+        self.general.insert(tid, *regs);
+        Ok(())
     }
 }
 
@@ -83,6 +108,7 @@ fn io_errno(e: std::io::Error) -> Errno {
 
 impl Tracer for LiveTracer {
     fn resume(&mut self, tid: Tid, how: TraceMode, signal: i32) -> Result<(), Errno> {
+        self.general.remove(&tid);
         match how {
             TraceMode::Continue => ptrace::cont(tid, signal),
             TraceMode::Step => ptrace::single_step(tid, signal),
@@ -93,7 +119,7 @@ impl Tracer for LiveTracer {
     fn syscall_stop(&mut self, tid: Tid) -> Result<(bool, u64), Errno> {
         let entry = ptrace::at_syscall_entry(tid)?;
         // orig_rax holds the number at both ends of the syscall.
-        Ok((entry, ptrace::get_regs(tid)?.orig_rax))
+        Ok((entry, self.general_registers(tid)?.orig_rax))
     }
 
     fn interrupt(&mut self, tid: Tid) -> Result<(), Errno> {
@@ -101,6 +127,7 @@ impl Tracer for LiveTracer {
     }
 
     fn detach(&mut self, tid: Tid, signal: i32) -> Result<(), Errno> {
+        self.general.remove(&tid);
         ptrace::detach(tid, signal)
     }
 
@@ -137,7 +164,7 @@ impl Tracer for LiveTracer {
     }
 
     fn registers(&mut self, tid: Tid) -> Result<Registers, Errno> {
-        let regs = ptrace::get_regs(tid)?;
+        let regs = self.general_registers(tid)?;
         // The XSAVE area holds the FXSAVE one and more; without XSAVE (or
         // if the kernel refuses it) the FXSAVE area alone.
         let xstate = if Features::host().avx || Features::host().pkeys {
@@ -154,7 +181,7 @@ impl Tracer for LiveTracer {
 
     fn set_registers(&mut self, tid: Tid, regs: &Registers) -> Result<(), Errno> {
         let (gpr, fx, xstate) = regs.to_kernel();
-        ptrace::set_regs(tid, &gpr)?;
+        self.set_general_registers(tid, &gpr)?;
         match xstate {
             Some(area) => ptrace::set_xstate(tid, &area),
             None => ptrace::set_fpregs(tid, &fx),
@@ -162,13 +189,18 @@ impl Tracer for LiveTracer {
     }
 
     fn pc(&mut self, tid: Tid) -> Result<u64, Errno> {
-        Ok(ptrace::get_regs(tid)?.rip)
+        Ok(self.general_registers(tid)?.rip)
+    }
+
+    fn frame_registers(&mut self, tid: Tid) -> Result<[u64; 3], Errno> {
+        let regs = self.general_registers(tid)?;
+        Ok([regs.rbp, regs.rsp, regs.rip])
     }
 
     fn set_pc(&mut self, tid: Tid, pc: u64) -> Result<(), Errno> {
-        let mut regs = ptrace::get_regs(tid)?;
+        let mut regs = self.general_registers(tid)?;
         regs.rip = pc;
-        ptrace::set_regs(tid, &regs)
+        self.set_general_registers(tid, &regs)
     }
 
     fn read_memory(&mut self, addr: u64, buf: &mut [u8]) -> Result<usize, Errno> {
@@ -215,6 +247,7 @@ impl Tracer for LiveTracer {
     }
 
     fn exec_happened(&mut self) -> Result<(), Errno> {
+        self.general.clear();
         self.mem = MemFile::open(self.pid).map_err(io_errno)?;
         Ok(())
     }

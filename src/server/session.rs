@@ -150,8 +150,12 @@ impl<'a> Session<'a> {
                                     } if self.front.client.exec_events => Some(tid),
                                     _ => None,
                                 };
+                                // The registers gdb reads at every stop go with it.
+                                let expedited = target.expedited_registers(report);
+                                let mut regs =
+                                    expedited.iter().map(|(id, bytes)| (*id, bytes.as_slice()));
                                 self.conn.set_muted(exec.is_some());
-                                let next = running.report_stop(target, reason);
+                                let next = running.report_stop_with_regs(target, reason, &mut regs);
                                 self.conn.set_muted(false);
                                 let next = next.map_err(protocol_error)?;
                                 if let (Some(tid), Some(inferior)) = (exec, target.inferior()) {

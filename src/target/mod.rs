@@ -15,7 +15,7 @@ mod program_files;
 mod resume;
 pub mod signals;
 
-use crate::arch::x86_64::X86_64Linux;
+use crate::arch::x86_64::{current_mode, frame_regnums, RegNum, X86_64Linux};
 use crate::inferior::debug_registers::HwKind;
 use crate::inferior::tracer::LiveTracer;
 use crate::inferior::{self, LaunchSpec, Process, Report, ResumePlan, StopEvent};
@@ -158,6 +158,24 @@ impl DebugTarget {
         self.leave();
         inferior.process.set_pass_signals(self.pass_signals.clone());
         self.inferior = Some(inferior);
+    }
+}
+
+impl DebugTarget {
+    /// The frame pointer, stack pointer and pc of the thread a stop names,
+    /// as (GDB register number, bytes), for the stop reply.
+    pub fn expedited_registers(&mut self, report: Report) -> Vec<(RegNum, Vec<u8>)> {
+        let (Report::Thread { tid, .. } | Report::Interrupted { tid }) = report else {
+            return Vec::new();
+        };
+        let Some(Ok(values)) = self.inferior().map(|i| i.process.frame_registers(tid)) else {
+            return Vec::new();
+        };
+        frame_regnums(current_mode())
+            .iter()
+            .zip(values)
+            .map(|(&(regnum, size), value)| (RegNum(regnum), value.to_le_bytes()[..size].to_vec()))
+            .collect()
     }
 }
 
