@@ -530,7 +530,7 @@ impl<T: Tracer> Process<T> {
 
     fn run_thread(&mut self, tid: Tid, resume: Resume, signal: i32) {
         let how = match resume {
-            Resume::Step => TraceMode::Step,
+            Resume::Step | Resume::RangeStep { .. } => TraceMode::Step,
             Resume::Continue if self.catch_syscalls.is_some() => TraceMode::ToSyscall,
             Resume::Continue => TraceMode::Continue,
         };
@@ -682,6 +682,9 @@ impl<T: Tracer> Process<T> {
             WaitStatus::SyscallStop { .. } => self.syscall_stop(tid),
             WaitStatus::SignalStop { signal, .. } if signal == libc::SIGTRAP => {
                 let event = self.classify_sigtrap(tid);
+                if event == StopEvent::Stepped && self.range_step_goes_on(tid) {
+                    return;
+                }
                 self.event_stop(tid, event);
             }
             WaitStatus::SignalStop { signal, .. } if self.pass_signals.contains(&signal) => {
@@ -719,7 +722,7 @@ impl<T: Tracer> Process<T> {
     fn classify_sigtrap(&mut self, tid: Tid) -> StopEvent {
         let stepping = matches!(
             self.thread_state(tid),
-            Some(ThreadState::Running(Resume::Step) | ThreadState::Stopping(Resume::Step))
+            Some(ThreadState::Running(resume) | ThreadState::Stopping(resume)) if resume.is_step()
         );
         let code = match self.tracer.signal_code(tid) {
             Ok(code) => code,
@@ -752,6 +755,27 @@ impl<T: Tracer> Process<T> {
             return StopEvent::Stepped;
         }
         StopEvent::Signal(libc::SIGTRAP)
+    }
+
+    /// A range step that ended inside its range: step again (or, if
+    /// everyone is being stopped, just stop quietly). `false` if the step
+    /// ended outside the range, which is to be reported.
+    fn range_step_goes_on(&mut self, tid: Tid) -> bool {
+        let (Some(ThreadState::Running(resume) | ThreadState::Stopping(resume)), Ok(pc)) =
+            (self.thread_state(tid), self.tracer.pc(tid))
+        else {
+            return false;
+        };
+        if !resume.steps_on_at(pc) {
+            return false;
+        }
+        match self.thread_state(tid) {
+            Some(ThreadState::Running(_)) if self.state == RunState::Running => {
+                self.run_thread(tid, resume, 0)
+            }
+            _ => self.set_state(tid, ThreadState::Stopped(Stop::Quiet)),
+        }
+        true
     }
 
     /// A stop with nothing to report: let the thread go on if its siblings
@@ -817,23 +841,38 @@ impl<T: Tracer> Process<T> {
 
     /// A stop the client must hear of: keep it, and stop everyone else.
     fn event_stop(&mut self, tid: Tid, event: StopEvent) {
-        let event = match (&self.state, event) {
-            // The end of a step-over the client did not ask for as a step.
-            (
-                RunState::SteppingOver {
-                    tid: stepper, plan, ..
-                },
-                StopEvent::Stepped,
-            ) if *stepper == tid && plan.action(tid).map(|a| a.resume) != Some(Resume::Step) => {
+        // The end of a step-over the client did not ask for as a step.
+        if let (
+            RunState::SteppingOver {
+                tid: stepper, plan, ..
+            },
+            StopEvent::Stepped,
+        ) = (&self.state, event)
+        {
+            let plan = plan.clone();
+            if *stepper == tid && !self.step_over_is_reported(tid, &plan) {
                 self.set_state(tid, ThreadState::Stopped(Stop::Quiet));
                 return;
             }
-            _ => event,
-        };
+        }
         self.set_state(tid, ThreadState::Stopped(Stop::Pending(event)));
         if self.state == RunState::Running {
             self.state = RunState::Stopping(Cause::Event);
             self.stop_running_threads();
+        }
+    }
+
+    /// Whether the single step that took `tid` off a breakpoint is the step
+    /// the client asked for: a plain step is; a range step only if it left
+    /// the range; a continue never.
+    fn step_over_is_reported(&mut self, tid: Tid, plan: &ResumePlan) -> bool {
+        match plan.action(tid).map(|a| a.resume) {
+            Some(Resume::Step) => true,
+            Some(range @ Resume::RangeStep { .. }) => self
+                .tracer
+                .pc(tid)
+                .map_or(true, |pc| !range.steps_on_at(pc)),
+            _ => false,
         }
     }
 

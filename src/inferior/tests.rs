@@ -707,3 +707,44 @@ fn caught_syscalls_stop_and_others_run_on() {
         })
     );
 }
+
+#[test]
+fn a_range_step_goes_on_inside_its_range_and_reports_outside() {
+    let mut p = Process::new(PID, FakeTracer::default(), &[PID]);
+    let range = Resume::RangeStep {
+        start: 0x1000,
+        end: 0x1010,
+    };
+    let mut plan = ResumePlan::default();
+    plan.actions.insert(
+        PID,
+        Action {
+            resume: range,
+            signal: 0,
+        },
+    );
+    p.resume(plan).unwrap();
+    p.tracer().signal_codes.insert(PID, TRAP_TRACE);
+    p.tracer().pcs.insert(PID, 0x1004);
+    assert_eq!(
+        feed(&mut p, &[sigtrap(PID)]),
+        None,
+        "still in range: no report"
+    );
+    assert_eq!(p.thread_state(PID), Some(ThreadState::Running(range)));
+    p.tracer().pcs.insert(PID, 0x2000);
+    assert_eq!(
+        feed(&mut p, &[sigtrap(PID)]),
+        Some(Report::Thread {
+            tid: PID,
+            event: StopEvent::Stepped
+        })
+    );
+    let steps = p
+        .tracer()
+        .ops
+        .iter()
+        .filter(|op| matches!(op, Op::Resume { step: true, .. }))
+        .count();
+    assert_eq!(steps, 2);
+}

@@ -63,6 +63,24 @@ impl Stop {
 pub enum Resume {
     Continue,
     Step,
+    /// Step, and keep stepping while the pc stays in `start..end` (vCont;r):
+    /// a `next` over a loop costs one round trip instead of one per
+    /// instruction.
+    RangeStep {
+        start: u64,
+        end: u64,
+    },
+}
+
+impl Resume {
+    pub fn is_step(self) -> bool {
+        matches!(self, Resume::Step | Resume::RangeStep { .. })
+    }
+
+    /// Whether a step that ended at `pc` goes on without a report.
+    pub fn steps_on_at(self, pc: u64) -> bool {
+        matches!(self, Resume::RangeStep { start, end } if (start..end).contains(&pc))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,8 +4,9 @@ use super::{os_tid, signals, DebugTarget};
 use crate::inferior::{Action, Resume, ResumePlan};
 use gdbstub::common::{Signal, Tid};
 use gdbstub::target::ext::base::multithread::{
-    MultiThreadResume, MultiThreadSchedulerLocking, MultiThreadSchedulerLockingOps,
-    MultiThreadSingleStep, MultiThreadSingleStepOps,
+    MultiThreadRangeStepping, MultiThreadRangeSteppingOps, MultiThreadResume,
+    MultiThreadSchedulerLocking, MultiThreadSchedulerLockingOps, MultiThreadSingleStep,
+    MultiThreadSingleStepOps,
 };
 
 fn action(resume: Resume, signal: Option<Signal>) -> Action {
@@ -56,6 +57,11 @@ impl MultiThreadResume for DebugTarget {
     }
 
     #[inline(always)]
+    fn support_range_step(&mut self) -> Option<MultiThreadRangeSteppingOps<'_, Self>> {
+        Some(self)
+    }
+
+    #[inline(always)]
     fn support_scheduler_locking(&mut self) -> Option<MultiThreadSchedulerLockingOps<'_, Self>> {
         Some(self)
     }
@@ -70,6 +76,19 @@ impl MultiThreadSingleStep for DebugTarget {
         self.plan
             .actions
             .insert(os_tid(tid), action(Resume::Step, signal));
+        Ok(())
+    }
+}
+
+impl MultiThreadRangeStepping for DebugTarget {
+    fn set_resume_action_range_step(
+        &mut self,
+        tid: Tid,
+        start: u64,
+        end: u64,
+    ) -> Result<(), Self::Error> {
+        let resume = Resume::RangeStep { start, end };
+        self.plan.actions.insert(os_tid(tid), action(resume, None));
         Ok(())
     }
 }
