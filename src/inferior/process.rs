@@ -100,7 +100,9 @@ pub struct Process<T: Tracer> {
     /// Round-robin among pending stops, so no thread starves the others.
     last_reported: Tid,
     /// Forked children seen stopped before their parent's fork event.
-    early_children: BTreeSet<Tid>,
+    /// New tasks whose first stop came before their parent's clone or fork
+    /// event: the event says which they are (thread or child process).
+    early_births: BTreeSet<Tid>,
     /// vfork children running in our memory, with our breakpoints lifted.
     lifted_for_vfork: usize,
     /// Signals delivered at once, without a stop the client hears of.
@@ -129,7 +131,7 @@ impl<T: Tracer> Process<T> {
             breakpoints: Breakpoints::default(),
             state: RunState::Stopped,
             last_reported: pid,
-            early_children: BTreeSet::new(),
+            early_births: BTreeSet::new(),
             lifted_for_vfork: 0,
             pass_signals: BTreeSet::new(),
             debug_registers: DebugRegisters::default(),
@@ -656,9 +658,12 @@ impl<T: Tracer> Process<T> {
                 PtraceEvent::Clone => {
                     match self.tracer.new_thread_id(tid) {
                         Ok(new) if !self.threads.contains_key(&new) => {
-                            // Its first stop (PTRACE_EVENT_STOP) is still to come.
                             self.threads
                                 .insert(new, Thread::new(new, ThreadState::Starting));
+                            // Its first stop (PTRACE_EVENT_STOP) may have come already.
+                            if self.early_births.remove(&new) {
+                                self.quiet_stop(new);
+                            }
                         }
                         Ok(_) => {}
                         Err(errno) => log::warn!("thread {tid}: clone event unreadable: {errno}"),
@@ -696,9 +701,10 @@ impl<T: Tracer> Process<T> {
         }
     }
 
-    /// A status from a tid we do not know: a new thread (its clone event
-    /// still to come) is adopted; a forked child is set aside for its
-    /// parent's fork event. Returns whether `status` is now ours to handle.
+    /// A status from a tid we do not know: the first stop of a new thread or
+    /// forked child whose parent's event is still to come. It is set aside
+    /// until that event says which it is. Returns whether `status` is ours
+    /// to handle now (never, for an unknown tid).
     fn adopt_unknown(&mut self, status: WaitStatus) -> bool {
         let tid = status.tid();
         if matches!(
@@ -707,14 +713,9 @@ impl<T: Tracer> Process<T> {
         ) {
             return false;
         }
-        if self.tracer.is_other_process(tid) {
-            log::debug!("child {tid}: stopped before its parent's fork event");
-            self.early_children.insert(tid);
-            return false;
-        }
-        self.threads
-            .insert(tid, Thread::new(tid, ThreadState::Starting));
-        true
+        log::debug!("task {tid}: first stop before its parent's clone or fork event");
+        self.early_births.insert(tid);
+        false
     }
 
     /// A SIGTRAP is one of our breakpoints, the end of a single-step, or a
@@ -919,7 +920,7 @@ impl<T: Tracer> Process<T> {
     /// go (the client follows the parent). A vfork child shares our memory,
     /// so there they are lifted until the parent's VFORK_DONE.
     fn release_child(&mut self, child: Tid, vfork: bool) {
-        if !self.early_children.remove(&child) {
+        if !self.early_births.remove(&child) {
             // Its first stop is due at once: the child is created stopped.
             match self.tracer.wait_for(child) {
                 Ok(Some(WaitStatus::Event { .. } | WaitStatus::SignalStop { .. })) => {}

@@ -49,8 +49,6 @@ struct FakeTracer {
     statuses: VecDeque<WaitStatus>,
     /// Threads that have died: requests on them fail with ESRCH.
     dead: Vec<Tid>,
-    /// Forked children (other processes).
-    children: Vec<Tid>,
     /// (entry?, number) of each thread's syscall stop.
     syscalls: BTreeMap<Tid, (bool, u64)>,
     /// DR6 per thread, as the next hardware trap leaves it.
@@ -151,9 +149,6 @@ impl Tracer for FakeTracer {
     fn kill(&mut self) -> Result<(), Errno> {
         self.ops.push(Op::Kill);
         Ok(())
-    }
-    fn is_other_process(&mut self, tid: Tid) -> bool {
-        self.children.contains(&tid)
     }
     fn wait_for(&mut self, tid: Tid) -> Result<Option<WaitStatus>, Errno> {
         let at = self.statuses.iter().position(|s| s.tid() == tid);
@@ -568,7 +563,6 @@ fn a_forked_child_loses_our_breakpoints_and_is_let_go() {
     for child_stops_first in [false, true] {
         let mut p = running_process();
         let child: Tid = 200;
-        p.tracer().children.push(child);
         p.tracer().new_threads.insert(A, child);
         let events = if child_stops_first {
             [interrupt_stop(child), fork_event(A, false)]
@@ -606,7 +600,6 @@ fn a_forked_child_loses_our_breakpoints_and_is_let_go() {
 fn a_vfork_lifts_breakpoints_until_the_child_is_done() {
     let mut p = running_process();
     let child: Tid = 200;
-    p.tracer().children.push(child);
     p.tracer().new_threads.insert(A, child);
     feed(&mut p, &[fork_event(A, true), interrupt_stop(child)]);
     assert_eq!(

@@ -4,7 +4,7 @@
 use crate::arch::x86_64::{xsave_size, Features, Registers};
 use crate::sys::memory::{self, MemFile};
 use crate::sys::wait::{self, WaitStatus};
-use crate::sys::{procfs, ptrace, spawn, Errno, Tid};
+use crate::sys::{ptrace, spawn, Errno, Tid};
 use std::collections::HashMap;
 
 /// How a thread is let go.
@@ -54,8 +54,6 @@ pub trait Tracer {
     fn wait(&mut self, block: bool) -> Result<Option<WaitStatus>, Errno>;
     /// SIGKILL the whole process.
     fn kill(&mut self) -> Result<(), Errno>;
-    /// Whether `tid` belongs to another process (a forked child).
-    fn is_other_process(&mut self, tid: Tid) -> bool;
     /// Block until `tid` (a new child) reports a status.
     fn wait_for(&mut self, tid: Tid) -> Result<Option<WaitStatus>, Errno>;
     /// Write into the memory of a forked child.
@@ -226,14 +224,6 @@ impl Tracer for LiveTracer {
 
     fn kill(&mut self) -> Result<(), Errno> {
         spawn::kill_process(self.pid, libc::SIGKILL)
-    }
-
-    fn is_other_process(&mut self, tid: Tid) -> bool {
-        // /proc/TID resolves for any thread; its Tgid names the process.
-        match procfs::status_field(tid, "Tgid") {
-            Ok(Some(tgid)) => tgid != self.pid.to_string(),
-            _ => false,
-        }
     }
 
     fn wait_for(&mut self, tid: Tid) -> Result<Option<WaitStatus>, Errno> {
