@@ -136,7 +136,8 @@ fn fixtures_out_dir() -> PathBuf {
 /// Builds `tests/fixtures/<name>.c` once per test process and returns it.
 ///
 /// The executable is compiled to a unique temporary name, then renamed into
-/// place, so concurrent test processes never see a half-written file.
+/// place, so concurrent test processes never see a half-written file; an
+/// identical executable already in place is kept rather than replaced.
 pub fn fixture(name: &str) -> Fixture {
     static BUILT: OnceLock<Mutex<HashMap<String, Fixture>>> = OnceLock::new();
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
@@ -174,8 +175,17 @@ pub fn fixture(name: &str) -> Fixture {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    fs::rename(&tmp, &exe)
-        .unwrap_or_else(|e| panic!("renaming {} to {}: {e}", tmp.display(), exe.display()));
+    // Other test processes may be running the executable already: keep it
+    // when the new build is the same (builds are deterministic), so that a
+    // running program's /proc/PID/exe never becomes "(deleted)" (a program
+    // that execs itself through it would fail).
+    let same = matches!((fs::read(&tmp), fs::read(&exe)), (Ok(new), Ok(old)) if new == old);
+    if same {
+        let _ = fs::remove_file(&tmp);
+    } else {
+        fs::rename(&tmp, &exe)
+            .unwrap_or_else(|e| panic!("renaming {} to {}: {e}", tmp.display(), exe.display()));
+    }
 
     let f = Fixture {
         name: name.to_string(),
