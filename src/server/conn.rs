@@ -26,6 +26,8 @@ struct Inner {
     muted: bool,
     /// While set, replies are kept here instead of sent (to amend them).
     captured: Option<Vec<u8>>,
+    /// The last packet sent, for a client that asks for it again (`-`).
+    last_packet: Vec<u8>,
 }
 
 impl ClientConn {
@@ -39,6 +41,7 @@ impl ClientConn {
             out: Vec::with_capacity(64 * 1024),
             muted: false,
             captured: None,
+            last_packet: Vec::new(),
         }))))
     }
 
@@ -91,6 +94,14 @@ impl ClientConn {
         captured
     }
 
+    /// Send the last packet again (the client's `-` in ack mode).
+    pub fn resend_last_packet(&self) -> io::Result<()> {
+        let mut inner = self.0.borrow_mut();
+        let packet = inner.last_packet.clone();
+        inner.out.extend_from_slice(&packet);
+        inner.send_all()
+    }
+
     pub fn set_muted(&self, muted: bool) {
         self.0.borrow_mut().muted = muted;
     }
@@ -112,6 +123,11 @@ impl Inner {
         if let Some(captured) = &mut self.captured {
             captured.append(&mut self.out);
             return Ok(());
+        }
+        // Remember the last whole packet in what goes out (acks aside).
+        if let Some(start) = self.out.iter().rposition(|&b| b == b'$') {
+            self.last_packet.clear();
+            self.last_packet.extend_from_slice(&self.out[start..]);
         }
         let mut sent = 0;
         while sent < self.out.len() {

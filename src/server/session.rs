@@ -203,7 +203,12 @@ impl<'a> Session<'a> {
 
     fn handle_input(&mut self, target: &mut DebugTarget, input: Input) -> io::Result<()> {
         match input {
-            Input::Byte(byte @ (0x03 | b'+' | b'-')) => self.feed(target, &[byte]),
+            Input::Byte(0x03) => self.feed(target, &[0x03]),
+            Input::Byte(b'+') => Ok(()),
+            // gdb sends `-` when a reply is slow, even without acks: then
+            // there is nothing to resend; with acks, the last reply goes again.
+            Input::Byte(b'-') if self.handshake.no_ack => Ok(()),
+            Input::Byte(b'-') => self.conn.resend_last_packet(),
             Input::Byte(byte) => {
                 log::debug!("ignoring stray byte {byte:#04x} between packets");
                 Ok(())

@@ -54,6 +54,16 @@ impl Front {
         if let Some(thread) = body.strip_prefix(b"Hc") {
             return self.select_thread(target, thread, false);
         }
+        if let Some(rest) = body.strip_prefix(b"qXfer:exec-file:read:") {
+            let (pid, annex) = split_annex(rest)?;
+            return Some(document_reply(target.exec_file_document(pid), annex));
+        }
+        if let Some(annex) = body.strip_prefix(b"qXfer:auxv:read::") {
+            return Some(document_reply(target.auxv_document(), annex));
+        }
+        if let Some(annex) = body.strip_prefix(b"qXfer:libraries-svr4:read::") {
+            return Some(document_reply(target.libraries_document(), annex));
+        }
         if let Some(annex) = body.strip_prefix(b"qXfer:threads:read::") {
             return Some(qxfer(&self.threads_xml(target), annex));
         }
@@ -95,7 +105,8 @@ impl Front {
     pub fn amend_supported(&self, reply: &[u8]) -> Vec<u8> {
         let mut reply = reply.to_vec();
         reply.extend_from_slice(
-            b";qXfer:threads:read+;qXfer:siginfo:read+;QPassSignals+;QProgramSignals+",
+            b";qXfer:threads:read+;qXfer:siginfo:read+;qXfer:exec-file:read+;qXfer:auxv:read+\
+              ;qXfer:libraries-svr4:read+;QPassSignals+;QProgramSignals+",
         );
         if self.client.exec_events {
             reply.extend_from_slice(b";exec-events+");
@@ -202,6 +213,20 @@ impl Front {
                 b"E01".to_vec()
             }
         }
+    }
+}
+
+/// `ANNEX:OFFSET,LENGTH` -> (annex, offset and length).
+fn split_annex(rest: &[u8]) -> Option<(&[u8], &[u8])> {
+    let colon = rest.iter().position(|&b| b == b':')?;
+    Some((&rest[..colon], &rest[colon + 1..]))
+}
+
+/// A `qXfer` read of a document that may not exist (no process).
+fn document_reply(document: Option<Vec<u8>>, annex: &[u8]) -> Vec<u8> {
+    match document {
+        Some(document) => qxfer(&document, annex),
+        None => b"E01".to_vec(),
     }
 }
 

@@ -2,7 +2,6 @@
 //! per trait, over the `inferior` model. Errors from the model are mapped to
 //! protocol errors in one place, [`map_error`].
 
-mod auxv;
 mod base;
 mod breakpoints;
 mod catch_syscalls;
@@ -289,20 +288,6 @@ impl Target for DebugTarget {
     }
 
     #[inline(always)]
-    fn support_exec_file(
-        &mut self,
-    ) -> Option<gdbstub::target::ext::exec_file::ExecFileOps<'_, Self>> {
-        Some(self)
-    }
-
-    #[inline(always)]
-    fn support_libraries_svr4(
-        &mut self,
-    ) -> Option<gdbstub::target::ext::libraries::LibrariesSvr4Ops<'_, Self>> {
-        Some(self)
-    }
-
-    #[inline(always)]
     fn support_host_io(&mut self) -> Option<gdbstub::target::ext::host_io::HostIoOps<'_, Self>> {
         Some(self)
     }
@@ -323,11 +308,6 @@ impl Target for DebugTarget {
     fn support_catch_syscalls(
         &mut self,
     ) -> Option<gdbstub::target::ext::catch_syscalls::CatchSyscallsOps<'_, Self>> {
-        Some(self)
-    }
-
-    #[inline(always)]
-    fn support_auxv(&mut self) -> Option<gdbstub::target::ext::auxv::AuxvOps<'_, Self>> {
         Some(self)
     }
 

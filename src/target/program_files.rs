@@ -1,58 +1,39 @@
-//! What gdb needs to find the program's files without a local copy:
-//! `qXfer:exec-file` (the executable's path), `qXfer:libraries-svr4`
-//! (the loaded libraries), each a document read in slices.
+//! What gdb needs to find the program's files without a local copy, as
+//! whole documents our layer serves in slices (front.rs answers the
+//! `qXfer` reads itself: gdbstub would take an extra round trip for each
+//! document, even one that fits in a single reply):
+//! `qXfer:exec-file` (the executable's path), `qXfer:auxv` (where a PIE is
+//! loaded), `qXfer:libraries-svr4` (the loaded libraries).
 
 use super::DebugTarget;
 use crate::inferior::libraries;
 use crate::sys::procfs;
-use gdbstub::common::Pid;
-use gdbstub::target::ext::exec_file::ExecFile;
-use gdbstub::target::ext::libraries::LibrariesSvr4;
-use gdbstub::target::{TargetError, TargetResult};
 use std::os::unix::ffi::OsStrExt;
 
-/// Copy the slice `offset..offset+length` of `document` into `buf`.
-fn slice_into(document: &[u8], offset: u64, length: usize, buf: &mut [u8]) -> usize {
-    let start = usize::try_from(offset)
-        .unwrap_or(usize::MAX)
-        .min(document.len());
-    let n = (document.len() - start).min(length).min(buf.len());
-    buf[..n].copy_from_slice(&document[start..start + n]);
-    n
-}
-
 impl DebugTarget {
-    fn current_pid(&self) -> Option<i32> {
-        self.inferior.as_ref().map(|i| i.process.pid())
+    fn current_pid(&mut self) -> Option<i32> {
+        self.inferior().map(|i| i.process.pid())
     }
-}
 
-impl ExecFile for DebugTarget {
-    fn get_exec_file(
-        &self,
-        pid: Option<Pid>,
-        offset: u64,
-        length: usize,
-        buf: &mut [u8],
-    ) -> TargetResult<usize, Self> {
-        let pid = match pid {
-            Some(pid) => pid.get() as i32,
-            None => self.current_pid().ok_or(TargetError::NonFatal)?,
+    /// The path of process `pid` (hex; empty: the current one).
+    pub(super) fn exec_file_document(&mut self, pid_annex: &[u8]) -> Option<Vec<u8>> {
+        let pid = match std::str::from_utf8(pid_annex).ok()? {
+            "" => self.current_pid()?,
+            hex => i32::from_str_radix(hex, 16).ok()?,
         };
-        let path = procfs::exe_path(pid).map_err(|_| TargetError::NonFatal)?;
-        Ok(slice_into(path.as_os_str().as_bytes(), offset, length, buf))
+        let path = procfs::exe_path(pid).ok()?;
+        Some(path.as_os_str().as_bytes().to_vec())
     }
-}
 
-impl LibrariesSvr4 for DebugTarget {
-    fn get_libraries_svr4(
-        &self,
-        offset: u64,
-        length: usize,
-        buf: &mut [u8],
-    ) -> TargetResult<usize, Self> {
-        let pid = self.current_pid().ok_or(TargetError::NonFatal)?;
-        let xml = libraries::link_maps(pid).to_xml();
-        Ok(slice_into(xml.as_bytes(), offset, length, buf))
+    pub(super) fn auxv_document(&mut self) -> Option<Vec<u8>> {
+        procfs::auxv(self.current_pid()?).ok()
+    }
+
+    pub(super) fn libraries_document(&mut self) -> Option<Vec<u8>> {
+        Some(
+            libraries::link_maps(self.current_pid()?)
+                .to_xml()
+                .into_bytes(),
+        )
     }
 }

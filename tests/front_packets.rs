@@ -1,0 +1,721 @@
+//! Remote Serial Protocol tests with a raw client (tests/support/rsp.rs)
+//! for the packets the server's own layer answers in front of gdbstub, and
+//! the ones gdb needs with no local copy of the program: `qSupported`
+//! features, `qXfer:threads`, `qXfer:siginfo`, `QPassSignals`,
+//! `QProgramSignals`, `Z2`/`Z3` (debug registers), `Hg`, `qXfer:exec-file`,
+//! `qXfer:libraries-svr4`, `vFile:` and `qGetTLSAddr`.
+//!
+//! Replies are checked by class (`E..`, empty, `OK`) where the protocol
+//! does not fix them; binary replies are unescaped (`}` X) before checking.
+//! Allowances for GNU gdbserver 13 (`RGDB_TEST_SERVER=/usr/bin/gdbserver`,
+//! to check the tests themselves) are marked "GNU:".
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::time::Duration;
+
+use support::rsp::{decode_rle, hex_decode, hex_encode, is_error_reply, is_stop_reply, RspClient};
+use support::{fixture, scaled, testing_gnu_gdbserver, unused_pid, Fixture, Server};
+
+/// gdb 13's qSupported (the features relevant here).
+const QSUPPORTED: &str =
+    "qSupported:multiprocess+;swbreak+;hwbreak+;vContSupported+;no-resumed+;exec-events+";
+
+/// Connects and does the start of gdb's handshake: `qSupported` (with
+/// multiprocess, so thread ids are `pPID.TID`), `?`.
+fn connect(server: &Server) -> RspClient {
+    let mut c = RspClient::connect(server.port()).unwrap_or_else(|e| {
+        panic!(
+            "connecting to port {}: {e}\n{}",
+            server.port(),
+            server.dump()
+        )
+    });
+    let sup = c.req(QSUPPORTED);
+    assert!(
+        sup.contains("PacketSize="),
+        "qSupported reply lacks PacketSize: {sup:?}\n{}",
+        server.dump()
+    );
+    let stop = c.req("?");
+    assert!(
+        stop.starts_with("T05"),
+        "the program should be stopped with SIGTRAP at its first instruction: {stop:?}\n{}",
+        server.dump()
+    );
+    c
+}
+
+/// Sends `packet` and returns the raw reply, run-length decoded but still
+/// binary-escaped; panics with the transcript and the server's output on
+/// I/O errors.
+fn request_raw(c: &mut RspClient, server: &Server, packet: &str) -> Vec<u8> {
+    let result = c
+        .send_packet(packet.as_bytes())
+        .and_then(|()| c.read_packet());
+    match result {
+        Ok(raw) => decode_rle(&raw),
+        Err(e) => panic!(
+            "RSP request {packet:?} failed: {e}\nreceived: {}\n{}",
+            c.transcript(),
+            server.dump()
+        ),
+    }
+}
+
+/// Sends `packet` and returns the reply as text (lossy), with the same
+/// failure messages as [`request_raw`].
+fn request(c: &mut RspClient, server: &Server, packet: &str) -> String {
+    String::from_utf8_lossy(&request_raw(c, server, packet)).into_owned()
+}
+
+/// Undoes the binary escaping of `X`/`qXfer`/`vFile` data: `}` then the
+/// byte XOR 0x20.
+fn unescape(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len());
+    let mut bytes = data.iter();
+    while let Some(&b) = bytes.next() {
+        if b == b'}' {
+            if let Some(&next) = bytes.next() {
+                out.push(next ^ 0x20);
+            }
+        } else {
+            out.push(b);
+        }
+    }
+    out
+}
+
+/// Asserts that the server still answers normally: `?` gives a stop reply
+/// and `g` the registers.
+#[track_caller]
+fn assert_usable(c: &mut RspClient, server: &Server, after: &str) {
+    let stop = request(c, server, "?");
+    assert!(
+        is_stop_reply(&stop),
+        "after {after}, `?` gave {stop:?}\n{}",
+        server.dump()
+    );
+    let regs = request(c, server, "g");
+    assert!(
+        regs.len() >= 2 * 8 * 17 && hex_decode(&regs).is_some(),
+        "after {after}, `g` gave {regs:?}\n{}",
+        server.dump()
+    );
+}
+
+/// A whole `qXfer` object, read in chunks of 0xfff from `prefix` (e.g.
+/// `qXfer:threads:read::`): the data of every `m` reply and the final
+/// `l` one, unescaped.
+fn qxfer_read(c: &mut RspClient, server: &Server, prefix: &str) -> Vec<u8> {
+    let mut doc = Vec::new();
+    for _ in 0..1000 {
+        let packet = format!("{prefix}{:x},fff", doc.len());
+        let reply = request_raw(c, server, &packet);
+        match reply.split_first() {
+            Some((b'm', data)) => doc.extend(unescape(data)),
+            Some((b'l', data)) => {
+                doc.extend(unescape(data));
+                return doc;
+            }
+            _ => panic!(
+                "{packet:?} should get an `m` or `l` reply, got {:?}\n{}",
+                String::from_utf8_lossy(&reply),
+                server.dump()
+            ),
+        }
+    }
+    panic!("{prefix} never ended with an `l` reply\n{}", server.dump())
+}
+
+/// The exit status of a `W` reply (`W07` or `W7;process:1f04`).
+fn exit_status(reply: &str) -> Option<u8> {
+    let rest = reply.strip_prefix('W')?;
+    u8::from_str_radix(rest.split(';').next()?, 16).ok()
+}
+
+/// Resumes every thread and returns the stop reply (a longer wait: the
+/// machine may be loaded).
+fn resume(c: &mut RspClient, server: &Server) -> String {
+    c.set_timeout(scaled(Duration::from_secs(60)))
+        .expect("set timeout");
+    let reply = request(c, server, "vCont;c");
+    c.set_timeout(scaled(support::rsp::DEFAULT_TIMEOUT))
+        .expect("set timeout");
+    reply
+}
+
+/// Resumes and expects the program to exit with `code`.
+#[track_caller]
+fn continue_to_exit(c: &mut RspClient, server: &Server, code: u8) {
+    let reply = resume(c, server);
+    assert_eq!(
+        exit_status(&reply),
+        Some(code),
+        "continuing should end with W{code:02x}, got {reply:?}\n{}",
+        server.dump()
+    );
+    server.wait_stderr(&format!("Child exited with status {code}"));
+}
+
+/// Inserts a software breakpoint at `symbol`, resumes to it and removes it;
+/// returns the stop reply.
+fn run_to(c: &mut RspClient, server: &Server, f: &Fixture, symbol: &str) -> String {
+    let pid = server.inferior_pid();
+    let addr = f.address_in(pid, symbol).unwrap_or_else(|| {
+        panic!(
+            "{} is not mapped in {pid}\n{}",
+            f.exe.display(),
+            server.dump()
+        )
+    });
+    let z0 = request(c, server, &format!("Z0,{addr:x},1"));
+    assert_eq!(z0, "OK", "Z0 at {symbol} ({addr:#x})\n{}", server.dump());
+    let stop = resume(c, server);
+    assert!(
+        stop.starts_with("T05"),
+        "resuming should stop at the breakpoint at {symbol} with T05, got {stop:?}\n{}",
+        server.dump()
+    );
+    let z0 = request(c, server, &format!("z0,{addr:x},1"));
+    assert_eq!(z0, "OK", "z0 at {symbol} ({addr:#x})\n{}", server.dump());
+    stop
+}
+
+/// The `;`-separated features of a qSupported reply.
+fn features(reply: &str) -> BTreeSet<&str> {
+    reply.split(';').collect()
+}
+
+#[test]
+fn qsupported_lists_our_features() {
+    let f = fixture("basic");
+    let server = Server::start_fixture(&f);
+    let mut c = RspClient::connect(server.port()).expect("connect");
+
+    let reply = request(&mut c, &server, "qSupported:multiprocess+;exec-events+");
+    let set = features(&reply);
+    for feature in [
+        "qXfer:threads:read+",
+        "qXfer:siginfo:read+",
+        "QPassSignals+",
+        "exec-events+",
+        "qXfer:libraries-svr4:read+",
+        "qXfer:exec-file:read+",
+        "qXfer:auxv:read+",
+    ] {
+        assert!(
+            set.contains(feature),
+            "qSupported reply lacks {feature}: {reply:?}\n{}",
+            server.dump()
+        );
+    }
+    assert_usable(&mut c, &server, "qSupported");
+    continue_to_exit(&mut c, &server, 7);
+}
+
+#[test]
+fn qsupported_offers_exec_events_only_when_asked() {
+    let f = fixture("basic");
+    let server = Server::start_fixture(&f);
+    let mut c = RspClient::connect(server.port()).expect("connect");
+
+    let reply = request(&mut c, &server, "qSupported:multiprocess+;swbreak+");
+    let set = features(&reply);
+    // GNU: gdbserver 13 offers exec-events+ whatever the client says.
+    assert!(
+        testing_gnu_gdbserver() || !set.contains("exec-events+"),
+        "without exec-events+ in the request, the reply must not offer it: {reply:?}\n{}",
+        server.dump()
+    );
+    assert!(
+        set.contains("qXfer:threads:read+") && set.contains("QPassSignals+"),
+        "the other features stay: {reply:?}\n{}",
+        server.dump()
+    );
+    assert_usable(&mut c, &server, "qSupported");
+    continue_to_exit(&mut c, &server, 7);
+}
+
+#[test]
+fn qxfer_threads_lists_every_thread_with_its_name() {
+    let f = fixture("thread_names");
+    let server = Server::start_fixture(&f);
+    let mut c = connect(&server);
+    let pid = server.inferior_pid();
+    run_to(&mut c, &server, &f, "all_named");
+
+    // One read, as gdb does it.
+    let first = request_raw(&mut c, &server, "qXfer:threads:read::0,fff");
+    assert!(
+        matches!(first.first(), Some(b'l' | b'm')),
+        "qXfer:threads:read should get `l` or `m`, got {:?}\n{}",
+        String::from_utf8_lossy(&first),
+        server.dump()
+    );
+    let xml = String::from_utf8(qxfer_read(&mut c, &server, "qXfer:threads:read::"))
+        .expect("thread list is UTF-8");
+    assert!(
+        xml.contains("<threads>") && xml.contains("</threads>"),
+        "not a thread list: {xml:?}\n{}",
+        server.dump()
+    );
+
+    let tasks: BTreeSet<u32> = fs::read_dir(format!("/proc/{pid}/task"))
+        .expect("reading /proc/PID/task")
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+        .collect();
+    assert_eq!(tasks.len(), 4, "main and three workers should exist");
+    assert_eq!(
+        xml.matches("<thread id=").count(),
+        tasks.len(),
+        "one <thread id=...> per thread ({tasks:?}): {xml}\n{}",
+        server.dump()
+    );
+    for tid in &tasks {
+        let id = format!("<thread id=\"p{pid:x}.{tid:x}\"");
+        assert!(
+            xml.contains(&id),
+            "thread {tid} ({id}) missing from {xml}\n{}",
+            server.dump()
+        );
+    }
+    for name in ["worker-1", "worker-2", "worker-3", "thread_names"] {
+        assert!(
+            xml.contains(&format!("name=\"{name}\"")),
+            "thread name {name:?} missing from {xml}\n{}",
+            server.dump()
+        );
+    }
+
+    // A bad annex is an error, and the server goes on.
+    // GNU: gdbserver 13 drops the connection instead.
+    if testing_gnu_gdbserver() {
+        return;
+    }
+    let bad = request(&mut c, &server, "qXfer:threads:read::zz");
+    assert!(
+        is_error_reply(&bad),
+        "qXfer:threads:read::zz should get E.., got {bad:?}\n{}",
+        server.dump()
+    );
+    assert_usable(&mut c, &server, "qXfer:threads:read::zz");
+    continue_to_exit(&mut c, &server, 4);
+}
+
+#[test]
+fn qxfer_siginfo_after_sigsegv() {
+    let f = fixture("segv_addr");
+    let server = Server::start_fixture(&f);
+    let mut c = connect(&server);
+    let stop = resume(&mut c, &server);
+    assert!(
+        stop.starts_with("T0b"),
+        "the program should stop with SIGSEGV (T0b), got {stop:?}\n{}",
+        server.dump()
+    );
+
+    let reply = request_raw(&mut c, &server, "qXfer:siginfo:read::0,80");
+    let (kind, data) = reply
+        .split_first()
+        .unwrap_or_else(|| panic!("empty qXfer:siginfo reply\n{}", server.dump()));
+    assert!(
+        matches!(kind, b'l' | b'm'),
+        "qXfer:siginfo:read should get `l` or `m` + data, got {:?}\n{}",
+        String::from_utf8_lossy(&reply),
+        server.dump()
+    );
+    let info = unescape(data);
+    assert!(
+        info.len() >= 24,
+        "siginfo should be binary data (128 bytes on Linux), got {} bytes: {info:x?}\n{}",
+        info.len(),
+        server.dump()
+    );
+    let signo = i32::from_le_bytes(info[0..4].try_into().expect("4 bytes"));
+    assert_eq!(signo, 11, "si_signo should be SIGSEGV: {info:x?}");
+    let addr = u64::from_le_bytes(info[16..24].try_into().expect("8 bytes"));
+    assert_eq!(addr, 0x10, "si_addr should be 0x10: {info:x?}");
+
+    // Past the end: the last (empty) part.
+    let past = request(&mut c, &server, "qXfer:siginfo:read::1000,80");
+    // GNU: gdbserver 13 answers E01.
+    let expected = if testing_gnu_gdbserver() { "E01" } else { "l" };
+    assert_eq!(
+        past,
+        expected,
+        "reading past the end of siginfo should give `l` with no data\n{}",
+        server.dump()
+    );
+    assert_usable(&mut c, &server, "qXfer:siginfo:read past the end");
+}
+
+#[test]
+fn pass_signals_and_program_signals() {
+    let f = fixture("usr1_storm");
+    let server = Server::start_fixture(&f);
+    let mut c = connect(&server);
+
+    // A malformed list: an error or "unsupported", and nothing breaks.
+    // GNU: gdbserver 13 drops the connection instead.
+    if !testing_gnu_gdbserver() {
+        let bad = request(&mut c, &server, "QPassSignals:zz");
+        assert!(
+            bad.is_empty() || is_error_reply(&bad),
+            "QPassSignals:zz should get E.. or the empty reply, got {bad:?}\n{}",
+            server.dump()
+        );
+        assert_usable(&mut c, &server, "QPassSignals:zz");
+    }
+
+    // SIGUSR1 is GDB's signal 30 (0x1e).
+    let pass = request(&mut c, &server, "QPassSignals:1e");
+    assert_eq!(pass, "OK", "QPassSignals:1e\n{}", server.dump());
+    let program = request(&mut c, &server, "QProgramSignals:");
+    assert_eq!(program, "OK", "QProgramSignals:\n{}", server.dump());
+
+    // The 100 SIGUSR1s are delivered without a stop: the next reply is the
+    // exit, with code 100 (every signal handled).
+    let reply = resume(&mut c, &server);
+    assert_eq!(
+        exit_status(&reply),
+        Some(100),
+        "with SIGUSR1 passed, the program should run to W64 without stopping, got {reply:?}\n{}",
+        server.dump()
+    );
+    server.wait_stdout("usr1_storm: delivered 100 of 100");
+}
+
+#[test]
+fn watchpoint_packets_and_debug_register_limit() {
+    let f = fixture("watch");
+    let server = Server::start_fixture(&f);
+    let mut c = connect(&server);
+    let pid = server.inferior_pid();
+    let addr = |sym: &str| {
+        f.address_in(pid, sym)
+            .unwrap_or_else(|| panic!("{sym} not found in {pid}\n{}", server.dump()))
+    };
+    let words: Vec<u64> = ["w1", "w2", "w3", "w4", "w5"]
+        .iter()
+        .map(|s| addr(s))
+        .collect();
+    for w in &words {
+        assert_eq!(w % 8, 0, "w1..w5 are aligned longs: {w:#x}");
+    }
+
+    // Read watchpoints: unsupported (gdb then uses an access watchpoint).
+    let g2 = addr("g2");
+    for packet in [format!("Z3,{g2:x},4"), format!("z3,{g2:x},4")] {
+        let reply = request(&mut c, &server, &packet);
+        assert_eq!(
+            reply,
+            "",
+            "{packet} should get the empty reply (unsupported)\n{}",
+            server.dump()
+        );
+    }
+
+    // A write watchpoint in and out.
+    let w1 = words[0];
+    assert_eq!(request(&mut c, &server, &format!("Z2,{w1:x},4")), "OK");
+    assert_eq!(request(&mut c, &server, &format!("z2,{w1:x},4")), "OK");
+
+    // Four fit in the debug registers, the fifth does not.
+    for w in &words[..4] {
+        let reply = request(&mut c, &server, &format!("Z2,{w:x},4"));
+        assert_eq!(reply, "OK", "Z2 at {w:#x}\n{}", server.dump());
+    }
+    let w5 = words[4];
+    let fifth = request(&mut c, &server, &format!("Z2,{w5:x},4"));
+    assert!(
+        is_error_reply(&fifth),
+        "a fifth Z2 should get E.., got {fifth:?}\n{}",
+        server.dump()
+    );
+    if !testing_gnu_gdbserver() {
+        server.wait_stderr("all four debug registers are in use");
+    }
+    assert_usable(&mut c, &server, "a fifth Z2");
+
+    // Freed slots are reusable: remove the four, watch w5, and the
+    // program stops on its write of w5 (not on w1..w4).
+    for w in &words[..4] {
+        let reply = request(&mut c, &server, &format!("z2,{w:x},4"));
+        assert_eq!(reply, "OK", "z2 at {w:#x}\n{}", server.dump());
+    }
+    assert_eq!(
+        request(&mut c, &server, &format!("Z2,{w5:x},4")),
+        "OK",
+        "Z2 at w5 after freeing the slots\n{}",
+        server.dump()
+    );
+    let stop = resume(&mut c, &server);
+    let watched = stop.split(';').find_map(|field| {
+        let hex = field.split_once("watch:")?.1;
+        u64::from_str_radix(hex, 16).ok()
+    });
+    assert!(
+        stop.starts_with("T05") && watched == Some(w5),
+        "the program should stop on the write of w5 with `watch:{w5:x}`, got {stop:?}\n{}",
+        server.dump()
+    );
+    assert_eq!(request(&mut c, &server, &format!("z2,{w5:x},4")), "OK");
+    continue_to_exit(&mut c, &server, 10);
+}
+
+#[test]
+fn hg_selects_only_existing_threads() {
+    let f = fixture("basic");
+    let server = Server::start_fixture(&f);
+    let mut c = connect(&server);
+    let pid = server.inferior_pid();
+    let bogus = unused_pid();
+
+    for packet in [format!("Hgp{pid:x}.{bogus:x}"), format!("Hg{bogus:x}")] {
+        let reply = request(&mut c, &server, &packet);
+        assert_eq!(
+            reply,
+            "E01",
+            "{packet} names no thread and should get E01\n{}",
+            server.dump()
+        );
+    }
+    let ok = request(&mut c, &server, &format!("Hgp{pid:x}.{pid:x}"));
+    assert_eq!(ok, "OK", "Hg with the main thread's ids\n{}", server.dump());
+    assert_usable(&mut c, &server, "Hg");
+    continue_to_exit(&mut c, &server, 7);
+}
+
+#[test]
+fn exec_file_names_the_program() {
+    let f = fixture("basic");
+    let server = Server::start_fixture(&f);
+    let mut c = connect(&server);
+    let pid = server.inferior_pid();
+    let exe = fs::canonicalize(&f.exe).expect("canonical fixture path");
+    let exe_str = exe.to_str().expect("UTF-8 path");
+
+    let whole = qxfer_read(&mut c, &server, &format!("qXfer:exec-file:read:{pid:x}:"));
+    assert_eq!(
+        String::from_utf8_lossy(&whole),
+        exe_str,
+        "qXfer:exec-file should name the program\n{}",
+        server.dump()
+    );
+    // The path fits in one read: it is the last part, `l` (as gdbserver
+    // answers; gdb then needs no second request).
+    let reply = request(
+        &mut c,
+        &server,
+        &format!("qXfer:exec-file:read:{pid:x}:0,fff"),
+    );
+    assert_eq!(
+        reply,
+        format!("l{exe_str}"),
+        "one read of 0xfff bytes should return the whole path as the last part\n{}",
+        server.dump()
+    );
+    continue_to_exit(&mut c, &server, 7);
+}
+
+#[test]
+fn libraries_svr4_at_main() {
+    let f = fixture("basic");
+    let server = Server::start_fixture(&f);
+    let mut c = connect(&server);
+    run_to(&mut c, &server, &f, "main");
+
+    let first = request(&mut c, &server, "qXfer:libraries-svr4:read::0,ffff");
+    assert!(
+        (first.starts_with('l') || first.starts_with('m')) && first.contains("<library-list-svr4"),
+        "qXfer:libraries-svr4:read::0,ffff should return the list: {first:?}\n{}",
+        server.dump()
+    );
+    let libs = String::from_utf8(qxfer_read(&mut c, &server, "qXfer:libraries-svr4:read::"))
+        .expect("library list is UTF-8");
+    assert!(
+        libs.contains("<library-list-svr4") && libs.contains("libc.so"),
+        "at main, the library list should name libc: {libs:?}\n{}",
+        server.dump()
+    );
+    continue_to_exit(&mut c, &server, 7);
+}
+
+#[test]
+fn host_io_reads_the_program() {
+    let f = fixture("basic");
+    let server = Server::start_fixture(&f);
+    let mut c = connect(&server);
+    let exe = fs::canonicalize(&f.exe).expect("canonical fixture path");
+    let exe_str = exe.to_str().expect("UTF-8 path");
+
+    // Open the program, read its first 16 bytes, close.
+    let open = request(
+        &mut c,
+        &server,
+        &format!("vFile:open:{},0,0", hex_encode(exe_str.as_bytes())),
+    );
+    let fd = open
+        .strip_prefix('F')
+        .and_then(|n| i64::from_str_radix(n, 16).ok())
+        .filter(|n| *n >= 0)
+        .unwrap_or_else(|| {
+            panic!(
+                "vFile:open should give F<fd>, got {open:?}\n{}",
+                server.dump()
+            )
+        });
+    let pread = request_raw(&mut c, &server, &format!("vFile:pread:{fd:x},10,0"));
+    let data = pread.strip_prefix(b"F10;").unwrap_or_else(|| {
+        panic!(
+            "vFile:pread of 16 bytes should give `F10;` and the data, got {:?}\n{}",
+            String::from_utf8_lossy(&pread),
+            server.dump()
+        )
+    });
+    let data = unescape(data);
+    let file = fs::read(&exe).expect("reading the fixture");
+    assert_eq!(
+        data,
+        file[..16],
+        "vFile:pread should return the file's first 16 bytes"
+    );
+    assert_eq!(&data[..4], b"\x7fELF", "the ELF magic");
+    let close = request(&mut c, &server, &format!("vFile:close:{fd:x}"));
+    assert_eq!(close, "F0", "vFile:close\n{}", server.dump());
+    let closed = request(&mut c, &server, &format!("vFile:pread:{fd:x},10,0"));
+    assert!(
+        closed.starts_with("F-1"),
+        "reading a closed fd should fail with F-1,errno, got {closed:?}\n{}",
+        server.dump()
+    );
+    assert_usable(&mut c, &server, "vFile");
+    continue_to_exit(&mut c, &server, 7);
+}
+
+#[test]
+fn tls_address_with_bad_link_map() {
+    let f = fixture("tls");
+    let server = Server::start_fixture(&f);
+    let mut c = connect(&server);
+    let pid = server.inferior_pid();
+    run_to(&mut c, &server, &f, "tls_ready");
+
+    for packet in [
+        format!("qGetTLSAddr:p{pid:x}.{pid:x},0,1"),
+        format!("qGetTLSAddr:{pid:x},0,1"),
+        "qGetTLSAddr:zz".to_string(),
+    ] {
+        let reply = request(&mut c, &server, &packet);
+        assert_eq!(reply, "E01", "{packet} should get E01\n{}", server.dump());
+        assert_usable(&mut c, &server, &packet);
+    }
+    continue_to_exit(&mut c, &server, 5);
+}
+
+/// The thread of a `QC` reply, as a number (`QCp1f.1f` or `QC1f`).
+fn qc_thread(reply: &str) -> Option<u64> {
+    let id = reply.strip_prefix("QC")?;
+    u64::from_str_radix(id.rsplit('.').next()?, 16).ok()
+}
+
+/// gdb writes a `-` when a reply takes longer than its `remotetimeout`
+/// (2 s, easily exceeded on a loaded machine), even in no-ack mode, and
+/// then reads the late reply. The `-` is no request: a reply to it would
+/// be taken by gdb as the reply to its next request, shifting every later
+/// reply by one. GNU gdbserver ignores it.
+#[test]
+fn stray_nack_in_no_ack_mode_gets_no_reply() {
+    let f = fixture("basic");
+    let server = Server::start_fixture(&f);
+    let mut c = connect(&server);
+    let reply = c.start_no_ack_mode().expect("QStartNoAckMode");
+    assert_eq!(reply, "OK", "QStartNoAckMode\n{}", server.dump());
+
+    let stop = request(&mut c, &server, "?");
+    assert!(
+        stop.starts_with("T05"),
+        "? gave {stop:?}\n{}",
+        server.dump()
+    );
+    c.send_raw(b"-").expect("sending a stray `-`");
+    // The next reply must be the one to the next request.
+    let pid = u64::from(server.inferior_pid());
+    let qc = request(&mut c, &server, "qC");
+    assert_eq!(
+        qc_thread(&qc),
+        Some(pid),
+        "after a stray `-` in no-ack mode, qC got {qc:?} (a reply to the `-` \
+         shifts the replies by one)\nreceived: {}\n{}",
+        c.transcript(),
+        server.dump()
+    );
+    let stop = request(&mut c, &server, "?");
+    assert!(
+        stop.starts_with("T05"),
+        "after a stray `-`, ? gave {stop:?}\nreceived: {}\n{}",
+        c.transcript(),
+        server.dump()
+    );
+    continue_to_exit(&mut c, &server, 7);
+}
+
+/// Reads one packet `$...#cs` without acknowledging it; returns the
+/// payload.
+fn read_packet_unacked(c: &mut RspClient, server: &Server) -> String {
+    let mut byte = || {
+        c.read_byte()
+            .unwrap_or_else(|e| panic!("reading a packet: {e}\n{}", server.dump()))
+    };
+    let mut b = byte();
+    // An ack of our request may come first.
+    while b == b'+' {
+        b = byte();
+    }
+    assert_eq!(b, b'$', "a packet should start with `$`\n{}", server.dump());
+    let mut payload = Vec::new();
+    loop {
+        match byte() {
+            b'#' => break,
+            other => payload.push(other),
+        }
+    }
+    byte();
+    byte();
+    String::from_utf8_lossy(&payload).into_owned()
+}
+
+/// In ack mode, `-` instead of `+` after a reply asks for that reply
+/// again (as gdb does when a reply arrives damaged or late).
+#[test]
+fn nack_gets_the_last_reply_again() {
+    let f = fixture("basic");
+    let server = Server::start_fixture(&f);
+    let mut c = connect(&server);
+    let pid = u64::from(server.inferior_pid());
+
+    c.send_packet(b"qC").expect("sending qC");
+    let first = read_packet_unacked(&mut c, &server);
+    assert_eq!(qc_thread(&first), Some(pid), "qC gave {first:?}");
+    c.send_raw(b"-").expect("sending `-`");
+    let again = read_packet_unacked(&mut c, &server);
+    assert_eq!(
+        again,
+        first,
+        "`-` should get the last reply retransmitted\nreceived: {}\n{}",
+        c.transcript(),
+        server.dump()
+    );
+    c.send_raw(b"+").expect("sending `+`");
+    let stop = request(&mut c, &server, "?");
+    assert!(
+        stop.starts_with("T05"),
+        "after the retransmission, ? gave {stop:?}\nreceived: {}\n{}",
+        c.transcript(),
+        server.dump()
+    );
+    continue_to_exit(&mut c, &server, 7);
+}

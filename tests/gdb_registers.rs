@@ -1,0 +1,390 @@
+//! End-to-end tests with gdb in batch mode on registers beyond the
+//! general ones: fs_base, orig_rax, AVX ymm and AVX-512 zmm/k (checked
+//! against the CPU's flags: present when the CPU has them, void when not),
+//! writing registers, inferior function calls, and a 32-bit (`-m32`)
+//! program under the 64-bit server.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use support::{fixture, mark, scaled, Gdb, Server, Session, TempDir, GDB_TIMEOUT};
+
+/// Starts the server on `prog` and runs gdb in batch mode with `cmds` (as
+/// support's `debug_fixture` does), but a gdb that does not finish in time
+/// fails the test with the server's output as well as gdb's.
+fn debug(prog: &Path, cmds: &[&str]) -> Session {
+    let server = Server::start(prog, &[]);
+    let gdb = Gdb::spawn(prog, server.port(), cmds);
+    let timeout = scaled(GDB_TIMEOUT);
+    if !gdb.output_handle().wait_closed(timeout) {
+        panic!(
+            "gdb did not finish within {timeout:?}\n{}\n{}",
+            gdb.dump(),
+            server.dump()
+        );
+    }
+    Session {
+        gdb: gdb.finish(),
+        server,
+    }
+}
+
+/// The CPU's feature flags, from the first `flags` line of /proc/cpuinfo.
+fn cpu_flags() -> BTreeSet<String> {
+    let info = fs::read_to_string("/proc/cpuinfo").expect("reading /proc/cpuinfo");
+    let line = info
+        .lines()
+        .find(|l| l.starts_with("flags"))
+        .unwrap_or_else(|| panic!("no flags line in /proc/cpuinfo:\n{info}"));
+    let list = line.split_once(':').map_or("", |(_, v)| v);
+    list.split_whitespace().map(str::to_string).collect()
+}
+
+/// The value of the first `$N = VALUE` line in `text`.
+fn printed_value(text: &str) -> Option<&str> {
+    text.lines().find_map(|l| {
+        let rest = l.strip_prefix('$')?;
+        let (num, value) = rest.split_once(" = ")?;
+        num.parse::<u32>().ok()?;
+        Some(value.trim())
+    })
+}
+
+/// The printed value of section `name` of a session, or a panic with the
+/// whole output.
+fn value_of<'a>(s: &'a Session, name: &str) -> &'a str {
+    printed_value(s.section(name))
+        .unwrap_or_else(|| panic!("no `$N = ...` in section @@{name}\n{}", s.dump()))
+}
+
+/// Asserts that a register the CPU lacks is unknown to gdb: printing it
+/// (`p $name`, section `name`) gives `void` (gdb takes `$name` for an
+/// unset convenience variable) or an invalid-register error.
+#[track_caller]
+fn assert_register_absent(s: &Session, name: &str, register: &str) {
+    let text = s.section(name);
+    let void = printed_value(text) == Some("void");
+    let error = text.contains("Invalid register");
+    assert!(
+        void || error,
+        "the CPU lacks {register}: gdb should print `void` or an error for it\n{}",
+        s.dump()
+    );
+}
+
+/// fs_base (the thread pointer, which glibc's pthread_self() returns on
+/// x86-64), orig_rax (-1 outside a system call), ymm0 (loaded by the
+/// program) where the CPU has AVX, zmm31 and k1 where it has AVX-512.
+#[test]
+fn read_fs_base_orig_rax_and_vector_registers() {
+    let flags = cpu_flags();
+    let avx = flags.contains("avx");
+    let avx512 = flags.contains("avx512f");
+    let f = fixture("regs");
+    let s = debug(
+        &f.exe,
+        &[
+            "break regs_here",
+            &mark("hit"),
+            "continue",
+            &mark("fs_base"),
+            "p $fs_base",
+            &mark("fs_base_hex"),
+            "p/x $fs_base",
+            &mark("self"),
+            "p/x self_pointer",
+            &mark("orig_rax"),
+            "p $orig_rax",
+            &mark("ymm0"),
+            "p $ymm0.v8_int32",
+            &mark("ymm0-whole"),
+            "p $ymm0",
+            &mark("xmm0"),
+            "p $xmm0.v4_int32",
+            &mark("zmm31"),
+            "p $zmm31.v16_int32",
+            &mark("zmm31-whole"),
+            "p $zmm31",
+            &mark("k1"),
+            "p $k1",
+            &mark("end"),
+        ],
+    );
+    assert!(
+        s.section("hit").contains("Breakpoint 1, regs_here () at ")
+            && s.section("hit").contains(&f.at("regs-here")),
+        "continue should stop in regs_here at {}\n{}",
+        f.location("regs-here"),
+        s.dump()
+    );
+
+    let fs_base: u64 = value_of(&s, "fs_base")
+        .parse()
+        .unwrap_or_else(|e| panic!("$fs_base is not a number: {e}\n{}", s.dump()));
+    assert_ne!(fs_base, 0, "$fs_base should be non-zero\n{}", s.dump());
+    let fs_hex = value_of(&s, "fs_base_hex");
+    assert_eq!(
+        fs_hex,
+        format!("{fs_base:#x}"),
+        "p/x $fs_base should match p $fs_base\n{}",
+        s.dump()
+    );
+    assert_eq!(
+        value_of(&s, "self"),
+        fs_hex,
+        "$fs_base should be the thread pointer pthread_self() returned\n{}",
+        s.dump()
+    );
+    assert_eq!(
+        value_of(&s, "orig_rax"),
+        "-1",
+        "$orig_rax should be -1 at a breakpoint (not in a system call)\n{}",
+        s.dump()
+    );
+
+    if avx {
+        assert_eq!(
+            value_of(&s, "ymm0"),
+            "{10, 20, 30, 40, 50, 60, 70, 80}",
+            "the CPU has AVX: $ymm0 should hold what the program loaded\n{}",
+            s.dump()
+        );
+        assert_eq!(
+            value_of(&s, "xmm0"),
+            "{10, 20, 30, 40}",
+            "$xmm0 is the low half of $ymm0\n{}",
+            s.dump()
+        );
+    } else {
+        assert_register_absent(&s, "ymm0-whole", "AVX (ymm0)");
+    }
+
+    if avx512 {
+        let zmm = value_of(&s, "zmm31");
+        assert!(
+            zmm.starts_with('{') && zmm.matches(',').count() == 15,
+            "the CPU has AVX-512: $zmm31.v16_int32 should be 16 numbers, got {zmm:?}\n{}",
+            s.dump()
+        );
+        let k1 = value_of(&s, "k1");
+        assert!(
+            k1.parse::<u64>().is_ok() || k1.starts_with("0x"),
+            "the CPU has AVX-512: $k1 should be a number, got {k1:?}\n{}",
+            s.dump()
+        );
+    } else {
+        assert_register_absent(&s, "zmm31-whole", "AVX-512 (zmm31)");
+        assert_register_absent(&s, "k1", "AVX-512 (k1)");
+    }
+}
+
+/// Writing rax and (with AVX) ymm1, which the program then finds in the
+/// register; an inferior call; the program still runs to its exit code.
+#[test]
+fn write_registers_and_call_a_function() {
+    let avx = cpu_flags().contains("avx");
+    let f = fixture("regs");
+    let mut cmds = vec![
+        "break regs_here".to_string(),
+        mark("hit"),
+        "continue".to_string(),
+        "set var $rax = 0x1234".to_string(),
+        mark("rax"),
+        "p/x $rax".to_string(),
+    ];
+    if avx {
+        cmds.extend([
+            "set var $ymm1.v8_int32 = {1,2,3,4,5,6,7,8}".to_string(),
+            mark("ymm1"),
+            "p $ymm1.v8_int32".to_string(),
+        ]);
+    }
+    cmds.extend([
+        mark("call"),
+        "print f(5)".to_string(),
+        // The call leaves the registers as they were.
+        mark("rax-after"),
+        "p/x $rax".to_string(),
+    ]);
+    if avx {
+        cmds.extend([mark("ymm1-after"), "p $ymm1.v8_int32".to_string()]);
+    }
+    cmds.extend(["delete".to_string(), mark("exit"), "continue".to_string()]);
+    let cmd_refs: Vec<&str> = cmds.iter().map(String::as_str).collect();
+    let s = debug(&f.exe, &cmd_refs);
+
+    assert!(
+        s.section("hit").contains("Breakpoint 1, regs_here () at "),
+        "continue should stop in regs_here\n{}",
+        s.dump()
+    );
+    assert_eq!(
+        value_of(&s, "rax"),
+        "0x1234",
+        "$rax should read back as written\n{}",
+        s.dump()
+    );
+    assert_eq!(
+        value_of(&s, "call"),
+        "28",
+        "f(5) = 5 * 5 + 3 = 28\n{}",
+        s.dump()
+    );
+    assert_eq!(
+        value_of(&s, "rax-after"),
+        "0x1234",
+        "$rax should be restored after the inferior call\n{}",
+        s.dump()
+    );
+    if avx {
+        assert_eq!(
+            value_of(&s, "ymm1"),
+            "{1, 2, 3, 4, 5, 6, 7, 8}",
+            "$ymm1 should read back as written\n{}",
+            s.dump()
+        );
+        assert_eq!(
+            value_of(&s, "ymm1-after"),
+            "{1, 2, 3, 4, 5, 6, 7, 8}",
+            "$ymm1 should be restored after the inferior call\n{}",
+            s.dump()
+        );
+    }
+    assert!(
+        s.section("exit").contains(") exited with code 010]"),
+        "the program should run on to `exited with code 010`\n{}",
+        s.dump()
+    );
+    // The program itself found the written ymm1 in the register.
+    if avx {
+        s.server.wait_stdout("regs: ymm1 seen: 1 2 3 4 5 6 7 8");
+    } else {
+        s.server.wait_stdout("regs: no AVX");
+    }
+    s.server.wait_stderr("Child exited with status 8");
+}
+
+/// Builds tests/fixtures/m32.c with `cc -m32 -g -O0` into `dir`.
+fn build_m32(dir: &TempDir) -> PathBuf {
+    let source = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("fixtures")
+        .join("m32.c");
+    let exe = dir.join("m32");
+    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_string());
+    let out = Command::new(&cc)
+        .args(["-m32", "-g", "-O0", "-Wall", "-o"])
+        .arg(&exe)
+        .arg(&source)
+        .output()
+        .unwrap_or_else(|e| panic!("running {cc}: {e}"));
+    assert!(
+        out.status.success(),
+        "`{cc} -m32` failed on {} ({}); is gcc-multilib installed (scripts/test.sh installs it)?\n{}{}",
+        source.display(),
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    exe
+}
+
+/// A 32-bit program: gdb sees an i386 target (eip, not rip), breaks,
+/// backtraces, finishes with the returned value, and runs to the exit code.
+#[test]
+fn program_built_with_m32() {
+    let dir = TempDir::new("m32");
+    let exe = build_m32(&dir);
+    let cmds = [
+        mark("arch"),
+        "show architecture".to_string(),
+        "break square".to_string(),
+        mark("hit"),
+        "continue".to_string(),
+        mark("bt"),
+        "bt".to_string(),
+        mark("eip"),
+        "info registers eip".to_string(),
+        mark("rip"),
+        "info registers rip".to_string(),
+        mark("ptr"),
+        "p sizeof(void *)".to_string(),
+        mark("finish"),
+        "finish".to_string(),
+        "delete".to_string(),
+        mark("exit"),
+        "continue".to_string(),
+    ];
+    let cmd_refs: Vec<&str> = cmds.iter().map(String::as_str).collect();
+    let s = debug(&exe, &cmd_refs);
+    let source =
+        fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/m32.c"))
+            .expect("reading m32.c");
+    let line_of = |marker: &str| {
+        source
+            .lines()
+            .position(|l| l.contains(&format!("MARK:{marker} ")))
+            .map(|i| i + 1)
+            .unwrap_or_else(|| panic!("no MARK:{marker} in m32.c"))
+    };
+
+    assert!(
+        s.section("arch").contains("i386"),
+        "gdb should see an i386 target\n{}",
+        s.dump()
+    );
+    let hit = s.section("hit");
+    assert!(
+        hit.contains("Breakpoint 1, square (x=7) at ")
+            && hit.contains(&format!("m32.c:{}\n", line_of("square-body"))),
+        "continue should stop in square (x=7)\n{}",
+        s.dump()
+    );
+    let bt = s.section("bt");
+    assert!(
+        bt.contains("#0  square (x=7) at ")
+            && bt.contains(" in main () at ")
+            && bt.contains(&format!("m32.c:{}\n", line_of("call"))),
+        "bt should show square then main\n{}",
+        s.dump()
+    );
+    let eip = s.section("eip");
+    assert!(
+        eip.lines()
+            .any(|l| l.starts_with("eip") && l.contains("<square+")),
+        "`info registers eip` should show eip in square\n{}",
+        s.dump()
+    );
+    assert!(
+        s.section("rip").contains("Invalid register `rip'"),
+        "a 32-bit target has no rip\n{}",
+        s.dump()
+    );
+    assert_eq!(
+        value_of(&s, "ptr"),
+        "4",
+        "pointers are 4 bytes in a 32-bit program\n{}",
+        s.dump()
+    );
+    let finish = s.section("finish");
+    assert!(
+        finish.contains("Value returned is $") && finish.contains(" = 49"),
+        "finish should return 49 from square (7)\n{}",
+        s.dump()
+    );
+    assert!(
+        finish.contains(" in main () at "),
+        "finish should return to main\n{}",
+        s.dump()
+    );
+    assert!(
+        s.section("exit").contains(") exited with code 011]"),
+        "the program should run to `exited with code 011`\n{}",
+        s.dump()
+    );
+    s.server.wait_stderr("Child exited with status 9");
+}
