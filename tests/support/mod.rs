@@ -624,6 +624,45 @@ impl Server {
             .unwrap_or_else(|| panic!("no stderr line containing {needle:?}\n{}", self.dump()))
     }
 
+    /// Like [`wait_stdout`](Self::wait_stdout), with gdb's output (or any
+    /// other context) in the failure message.
+    pub fn expect_stdout(&self, needle: &str, gdb_output: &str) -> String {
+        self.stdout
+            .wait_for_line(needle, scaled(WAIT_TIMEOUT))
+            .unwrap_or_else(|| {
+                panic!(
+                    "no server stdout line containing {needle:?}\n--- gdb output:\n{gdb_output}\n--- end of gdb output\n{}",
+                    self.dump()
+                )
+            })
+    }
+
+    /// Like [`wait_stderr`](Self::wait_stderr), with gdb's output (or any
+    /// other context) in the failure message.
+    pub fn expect_stderr(&self, needle: &str, gdb_output: &str) -> String {
+        self.stderr
+            .wait_for_line(needle, scaled(WAIT_TIMEOUT))
+            .unwrap_or_else(|| {
+                panic!(
+                    "no server stderr line containing {needle:?}\n--- gdb output:\n{gdb_output}\n--- end of gdb output\n{}",
+                    self.dump()
+                )
+            })
+    }
+
+    /// Like [`wait_exit`](Self::wait_exit), with gdb's output (or any other
+    /// context) in the failure message.
+    pub fn expect_exit(&mut self, gdb_output: &str) -> ExitStatus {
+        let timeout = scaled(WAIT_TIMEOUT);
+        match wait_child(&mut self.child, &self.stderr, timeout) {
+            Some(status) => status,
+            None => panic!(
+                "server did not exit within {timeout:?}\n--- gdb output:\n{gdb_output}\n--- end of gdb output\n{}",
+                self.dump()
+            ),
+        }
+    }
+
     /// Waits for the server to exit; panics on timeout.
     pub fn wait_exit(&mut self) -> ExitStatus {
         let timeout = scaled(WAIT_TIMEOUT);
