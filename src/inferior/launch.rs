@@ -23,9 +23,6 @@ pub struct LaunchSpec {
     pub cwd: Option<PathBuf>,
     /// Start it as `$SHELL -c 'exec PROG ARGS'`, like gdbserver by default.
     pub startup_with_shell: bool,
-    /// Quote the arguments for the shell (arguments already split by the
-    /// user's shell); off for arguments gdb sends, where redirections are meant.
-    pub quote_args: bool,
     pub disable_randomization: bool,
     /// A command that runs first and execs the program (`--wrapper`).
     pub wrapper: Vec<OsString>,
@@ -44,7 +41,6 @@ impl LaunchSpec {
             env: std::env::vars_os().collect(),
             cwd: None,
             startup_with_shell: true,
-            quote_args: true,
             disable_randomization: true,
             wrapper: Vec::new(),
             program_output_to_stderr: false,
@@ -138,11 +134,8 @@ fn command_line(
         }
         for arg in &spec.args {
             script.push(b' ');
-            if spec.quote_args {
-                script.extend_from_slice(&shell_quote(arg));
-            } else {
-                script.extend_from_slice(arg.as_bytes());
-            }
+            // Arguments come split already (by the user's shell or by gdb).
+            script.extend_from_slice(&shell_quote(arg));
         }
         let argv = vec![
             cstring(&shell)?,

@@ -48,6 +48,10 @@ pub fn run(config: &Config) -> Result<i32, String> {
         disable_randomization: config.disable_randomization,
         wrapper: config.wrapper.clone(),
         program_output_to_stderr: listener.is_stdio(),
+        last_program: match &config.start {
+            Start::Launch { program, .. } => Some(program.clone()),
+            _ => None,
+        },
     };
     let inferior = match &config.start {
         Start::Launch { program, args } => {

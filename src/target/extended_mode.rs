@@ -37,14 +37,22 @@ impl DebugTarget {
 impl ExtendedMode for DebugTarget {
     fn run(&mut self, filename: Option<&[u8]>, args: Args<'_, '_>) -> TargetResult<Pid, Self> {
         self.refuse_unless_multi("run")?;
-        let Some(program) = filename.map(os) else {
-            say("rgdbserver: run: no program given (use `set remote exec-file` in gdb)");
-            return Err(TargetError::NonFatal);
+        // No program named: the last one run (or the command line's), as
+        // gdbserver does; the arguments are always the new ones.
+        let program = match filename.filter(|f| !f.is_empty()).map(os) {
+            Some(program) => program,
+            None => match &self.settings.last_program {
+                Some(program) => program.clone(),
+                None => {
+                    say("rgdbserver: run: no program given (use `set remote exec-file` in gdb)");
+                    return Err(TargetError::NonFatal);
+                }
+            },
         };
-        let mut spec = self.settings.spec(program.clone(), args.map(os).collect());
-        // gdb splits `run` arguments itself and means redirections for the shell.
-        spec.quote_args = false;
+        // gdb has split the arguments already; each is quoted for the shell.
+        let spec = self.settings.spec(program.clone(), args.map(os).collect());
         let process = inferior::launch(&spec).map_err(map_error)?;
+        self.settings.last_program = Some(program.clone());
         let pid = process.pid();
         say(&format!(
             "Process {} created; pid = {pid}",

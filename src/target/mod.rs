@@ -79,6 +79,8 @@ pub struct LaunchSettings {
     pub wrapper: Vec<OsString>,
     /// The protocol runs over our stdin/stdout: the program must not touch them.
     pub program_output_to_stderr: bool,
+    /// What `run` with no program starts: the last program run.
+    pub last_program: Option<OsString>,
 }
 
 impl LaunchSettings {
@@ -89,7 +91,6 @@ impl LaunchSettings {
             env: self.env.clone(),
             cwd: self.cwd.clone(),
             startup_with_shell: self.startup_with_shell,
-            quote_args: true,
             disable_randomization: self.disable_randomization,
             wrapper: self.wrapper.clone(),
             program_output_to_stderr: self.program_output_to_stderr,
