@@ -28,7 +28,7 @@ enum State {
 }
 
 /// Longest packet accepted; anything longer is dropped as noise.
-const MAX_PACKET: usize = 1 << 20;
+const MAX_PACKET: usize = 4 << 20;
 
 #[derive(Debug, Default)]
 pub struct Framer {

@@ -27,8 +27,10 @@ use std::os::fd::AsRawFd;
 const CLIENT: Token = Token(0);
 const SIGNALS: Token = Token(1);
 
-/// gdbstub's packet buffer, and so the PacketSize offered to the client.
-const PACKET_SIZE: usize = 64 * 1024;
+/// gdbstub's packet buffer, and so the PacketSize offered to the client:
+/// large, so that a memory dump takes few round trips (a `m` reply of
+/// 128 KiB of memory is 256 KiB of hex).
+const PACKET_SIZE: usize = 256 * 1024;
 
 /// How a session ended.
 #[derive(Debug)]

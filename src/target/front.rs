@@ -67,6 +67,9 @@ impl Front {
         if let Some(annex) = body.strip_prefix(b"qXfer:threads:read::") {
             return Some(qxfer(&self.threads_xml(target), annex));
         }
+        if let Some(args) = body.strip_prefix(b"m") {
+            return read_memory(target, args);
+        }
         if let Some(args) = body.strip_prefix(b"qGetTLSAddr:") {
             return Some(self.tls_address(target, args));
         }
@@ -216,6 +219,40 @@ impl Front {
     }
 }
 
+/// Largest `m` read answered: half the packet buffer, in hex.
+const MAX_READ: usize = 128 * 1024;
+
+/// `mADDR,LENGTH`: one read of the process's memory, hex-encoded with a
+/// table (gdbstub writes replies a byte at a time). `None` for a malformed
+/// request, left to gdbstub to refuse.
+fn read_memory(target: &mut DebugTarget, args: &[u8]) -> Option<Vec<u8>> {
+    let (addr, len) = std::str::from_utf8(args).ok()?.split_once(',')?;
+    let addr = u64::from_str_radix(addr, 16).ok()?;
+    let len = usize::from_str_radix(len, 16).ok()?.min(MAX_READ);
+    let Some(inferior) = target.inferior() else {
+        return Some(b"E01".to_vec());
+    };
+    let mut data = vec![0u8; len];
+    match inferior.process.read_memory(addr, &mut data) {
+        Ok(n) if n > 0 || len == 0 => Some(hex_encode(&data[..n])),
+        Ok(_) => Some(format!("E{:02x}", libc::EFAULT).into_bytes()),
+        Err(e) => {
+            log::debug!("m {addr:#x},{len:#x}: {e}");
+            Some(format!("E{:02x}", libc::EFAULT).into_bytes())
+        }
+    }
+}
+
+fn hex_encode(data: &[u8]) -> Vec<u8> {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = Vec::with_capacity(2 * data.len());
+    for &byte in data {
+        hex.push(DIGITS[usize::from(byte >> 4)]);
+        hex.push(DIGITS[usize::from(byte & 0xf)]);
+    }
+    hex
+}
+
 /// `ANNEX:OFFSET,LENGTH` -> (annex, offset and length).
 fn split_annex(rest: &[u8]) -> Option<(&[u8], &[u8])> {
     let colon = rest.iter().position(|&b| b == b':')?;
@@ -318,6 +355,11 @@ mod tests {
         assert!(reply.ends_with(b";exec-events+"));
         let none = ClientFeatures::from_q_supported(b"qSupported");
         assert!(!none.exec_events);
+    }
+
+    #[test]
+    fn memory_is_hex_encoded() {
+        assert_eq!(hex_encode(&[0x00, 0xab, 0x7f]), b"00ab7f");
     }
 
     #[test]
