@@ -805,6 +805,14 @@ impl<T: Tracer> Process<T> {
                     self.set_state(tid, ThreadState::Stopped(Stop::Quiet))
                 }
             }
+            ThreadState::Stopping(resume) if self.trap_queued_behind_stop(tid, resume) => {
+                // Let it take the trap: it stops again before running any code.
+                log::debug!("thread {tid}: a SIGTRAP is queued behind its stop");
+                if let Err(errno) = self.tracer.resume(tid, TraceMode::Continue, 0) {
+                    log::warn!("thread {tid}: cannot collect its queued trap: {errno}");
+                    self.set_state(tid, ThreadState::Stopped(Stop::Quiet));
+                }
+            }
             ThreadState::Stopping(_) => self.set_state(tid, ThreadState::Stopped(Stop::Quiet)),
             ThreadState::Stopped(_) | ThreadState::Zombie => {
                 log::warn!("thread {tid}: unexpected stop in state {state:?}")
@@ -838,6 +846,22 @@ impl<T: Tracer> Process<T> {
             }
             state => log::warn!("thread {tid}: signal {signal} in state {state:?}"),
         }
+    }
+
+    /// A thread can execute our int3 (or finish a step) just as our
+    /// interrupt arrives: the kernel then reports the interrupt stop first,
+    /// with the SIGTRAP still queued and the pc one past the int3. Left so,
+    /// the hit would be lost and the SIGTRAP delivered later (fatal after a
+    /// detach). Only a thread past one of our breakpoints or stepping can be
+    /// in this state, so only they cost a look at its pending signals.
+    fn trap_queued_behind_stop(&mut self, tid: Tid, resume: Resume) -> bool {
+        let suspicious = resume.is_step()
+            || (!self.breakpoints.is_empty()
+                && self
+                    .tracer
+                    .pc(tid)
+                    .is_ok_and(|pc| self.breakpoints.contains(pc.wrapping_sub(1))));
+        suspicious && self.tracer.has_pending_sigtrap(tid)
     }
 
     /// A stop the client must hear of: keep it, and stop everyone else.

@@ -51,6 +51,8 @@ struct FakeTracer {
     dead: Vec<Tid>,
     /// (entry?, number) of each thread's syscall stop.
     syscalls: BTreeMap<Tid, (bool, u64)>,
+    /// Threads with a SIGTRAP queued behind their interrupt stop.
+    pending_sigtraps: Vec<Tid>,
     /// DR6 per thread, as the next hardware trap leaves it.
     debug_status: BTreeMap<Tid, u64>,
 }
@@ -102,6 +104,9 @@ impl Tracer for FakeTracer {
     }
     fn take_debug_status(&mut self, tid: Tid) -> Result<u64, Errno> {
         Ok(self.debug_status.remove(&tid).unwrap_or(0))
+    }
+    fn has_pending_sigtrap(&mut self, tid: Tid) -> bool {
+        self.pending_sigtraps.contains(&tid)
     }
     fn siginfo(&mut self, _tid: Tid) -> Result<Vec<u8>, Errno> {
         Ok(vec![0; 128])
@@ -740,4 +745,37 @@ fn a_range_step_goes_on_inside_its_range_and_reports_outside() {
         .filter(|op| matches!(op, Op::Resume { step: true, .. }))
         .count();
     assert_eq!(steps, 2);
+}
+
+#[test]
+fn a_breakpoint_trap_queued_behind_an_interrupt_stop_is_not_lost() {
+    let mut p = running_process();
+    hit_breakpoint(&mut p, A);
+    // B executed the int3 as our interrupt arrived: interrupt stop first,
+    // pc one past the int3, SIGTRAP still queued.
+    p.tracer().pcs.insert(B, BP + 1);
+    p.tracer().pending_sigtraps.push(B);
+    p.tracer().ops.clear();
+    assert_eq!(
+        feed(&mut p, &[interrupt_stop(PID), interrupt_stop(B)]),
+        None
+    );
+    assert_eq!(
+        p.tracer().ops,
+        vec![Op::Resume {
+            tid: B,
+            step: false,
+            signal: 0
+        }],
+        "B is let go to take its trap"
+    );
+    p.tracer().pending_sigtraps.clear();
+    p.tracer().signal_codes.insert(B, SI_KERNEL);
+    let report = feed(&mut p, &[sigtrap(B)]);
+    assert!(matches!(report, Some(Report::Thread { tid: A, .. })));
+    assert_eq!(
+        p.thread_state(B),
+        Some(ThreadState::Stopped(Stop::Pending(StopEvent::Breakpoint)))
+    );
+    assert_eq!(p.tracer().pcs[&B], BP, "pc backed up");
 }

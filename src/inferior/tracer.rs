@@ -4,7 +4,7 @@
 use crate::arch::x86_64::{xsave_size, Features, Registers};
 use crate::sys::memory::{self, MemFile};
 use crate::sys::wait::{self, WaitStatus};
-use crate::sys::{ptrace, spawn, Errno, Tid};
+use crate::sys::{procfs, ptrace, spawn, Errno, Tid};
 use std::collections::HashMap;
 
 /// How a thread is let go.
@@ -37,6 +37,8 @@ pub trait Tracer {
     ) -> Result<(), Errno>;
     /// Read DR6 (which slot fired) and clear it for the next hit.
     fn take_debug_status(&mut self, tid: Tid) -> Result<u64, Errno>;
+    /// Whether a SIGTRAP is queued for `tid` (and not yet delivered).
+    fn has_pending_sigtrap(&mut self, tid: Tid) -> bool;
     /// The whole `siginfo_t` of the signal that stopped `tid`, raw.
     fn siginfo(&mut self, tid: Tid) -> Result<Vec<u8>, Errno>;
     fn registers(&mut self, tid: Tid) -> Result<Registers, Errno>;
@@ -139,6 +141,11 @@ impl Tracer for LiveTracer {
 
     fn siginfo(&mut self, tid: Tid) -> Result<Vec<u8>, Errno> {
         ptrace::siginfo_bytes(tid)
+    }
+
+    fn has_pending_sigtrap(&mut self, tid: Tid) -> bool {
+        procfs::thread_pending_signals(self.pid, tid)
+            .is_ok_and(|mask| mask & (1 << (libc::SIGTRAP - 1)) != 0)
     }
 
     fn set_debug_registers(

@@ -54,3 +54,14 @@ pub fn command_name(pid: Tid) -> Option<String> {
         .ok()
         .map(|s| s.trim_end().to_string())
 }
+
+/// The signals pending for thread `tid` alone (`SigPnd`), as a mask with
+/// bit `n - 1` for signal `n`.
+pub fn thread_pending_signals(pid: Tid, tid: Tid) -> io::Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/status"))?;
+    let mask = status
+        .lines()
+        .find_map(|line| line.strip_prefix("SigPnd:"))
+        .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok());
+    mask.ok_or_else(|| io::Error::other("no SigPnd line"))
+}
