@@ -1,0 +1,199 @@
+//! Transports other than TCP: the server's stdin/stdout
+//! (`target remote | rgdbserver - PROG`) and a Unix domain socket
+//! (`rgdbserver unix:PATH PROG`).
+
+mod support;
+
+use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+
+use support::{fixture, mark, section, server_path, Gdb, Server, TempDir};
+
+/// chatty.c prints ROUNDS * LINES lines.
+const CHATTY_LINES: usize = 5 * 200;
+
+/// `target remote | SERVER - PROG`: gdb starts the server itself and talks
+/// to it over a pipe. Breakpoints and running to the exit work, and the
+/// program's own stdout (1000 lines full of `$`, `#`, `+`, `-`) does not
+/// get into the protocol stream: the server sends it to its stderr, which
+/// is gdb's, so every line shows intact in gdb's output.
+#[test]
+fn stdio_transport() {
+    let f = fixture("chatty");
+    let server = server_path();
+    let args = vec![
+        f.exe_str().to_string(),
+        "-ex".into(),
+        format!(
+            "target remote | {} - {}",
+            server.to_str().expect("UTF-8 server path"),
+            f.exe_str()
+        ),
+        "-ex".into(),
+        "break chat".into(),
+        "-ex".into(),
+        mark("hit"),
+        "-ex".into(),
+        "continue".into(),
+        "-ex".into(),
+        "delete".into(),
+        "-ex".into(),
+        mark("exit"),
+        "-ex".into(),
+        "continue".into(),
+    ];
+    let out = Gdb::spawn_args(&args).finish();
+    let dump = || format!("--- gdb output (the server's stderr included):\n{out}\n--- end");
+    let get = |name: &str| section(&out, name).unwrap_or_else(|| panic!("no {name}\n{}", dump()));
+    assert!(
+        out.contains("Remote debugging using "),
+        "gdb should connect through the pipe\n{}",
+        dump()
+    );
+    assert!(
+        get("hit").contains("Breakpoint 1, chat (round=0) at "),
+        "continue should stop in chat\n{}",
+        dump()
+    );
+    assert!(
+        get("exit").contains(") exited with code 011]"),
+        "continue should run chatty.c to its exit code 9\n{}",
+        dump()
+    );
+    let mut expected = Vec::with_capacity(CHATTY_LINES);
+    for round in 0..5 {
+        for i in 0..200 {
+            expected.push(format!("chatty {round}.{i} $O00#ff +-+ }}*{{ $T05#b9"));
+        }
+    }
+    let got: Vec<&str> = out.lines().filter(|l| l.starts_with("chatty ")).collect();
+    assert_eq!(
+        got.len(),
+        CHATTY_LINES,
+        "every line the program printed should reach gdb's stderr once\n{}",
+        dump()
+    );
+    for (line, want) in got.iter().zip(&expected) {
+        assert_eq!(
+            line,
+            want,
+            "the program's output should be intact and in order\n{}",
+            dump()
+        );
+    }
+    assert!(
+        !out.contains("Ignoring packet error") && !out.contains("Remote connection closed"),
+        "the protocol should not be disturbed\n{}",
+        dump()
+    );
+}
+
+/// `unix:PATH`: the socket is created with mode 0600, gdb (13) connects
+/// with `target remote PATH` (gdb 13 does not know the `unix::PATH` form:
+/// it reports "cannot resolve name"), debugging works, and the socket file
+/// is removed when the server exits.
+///
+/// rgdbserver only: GNU gdbserver 13 has no Unix-socket transport.
+#[test]
+fn unix_socket_transport() {
+    let f = fixture("basic");
+    let dir = TempDir::new("unix");
+    let sock = dir.join("sock");
+    let sock_str = sock.to_str().expect("UTF-8 temp path").to_string();
+    let mut server = Server::start_args(&["--once", &format!("unix:{sock_str}"), f.exe_str()]);
+    server.wait_stderr(&format!("Listening on Unix socket {sock_str}"));
+    let meta = std::fs::symlink_metadata(&sock)
+        .unwrap_or_else(|e| panic!("no socket file {sock_str}: {e}\n{}", server.dump()));
+    assert!(
+        meta.file_type().is_socket(),
+        "{sock_str} should be a socket\n{}",
+        server.dump()
+    );
+    assert_eq!(
+        meta.permissions().mode() & 0o777,
+        0o600,
+        "the socket should be for its owner only\n{}",
+        server.dump()
+    );
+
+    let args: Vec<String> = [
+        f.exe_str(),
+        "-ex",
+        &format!("target remote {sock_str}"),
+        "-ex",
+        "break add",
+        "-ex",
+        &mark("hit"),
+        "-ex",
+        "continue",
+        "-ex",
+        "delete",
+        "-ex",
+        &mark("exit"),
+        "-ex",
+        "continue",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let out = Gdb::spawn_args(&args).finish();
+    let dump = || {
+        format!(
+            "--- gdb output:\n{out}\n--- end of gdb output\n{}",
+            server.dump()
+        )
+    };
+    let get = |name: &str| section(&out, name).unwrap_or_else(|| panic!("no {name}\n{}", dump()));
+    assert!(
+        get("hit").contains("Breakpoint 1, add (a=0, b=0) at "),
+        "continue should stop in add\n{}",
+        dump()
+    );
+    assert!(
+        get("exit").contains(") exited with code 07]"),
+        "continue should run to the exit code\n{}",
+        dump()
+    );
+    server.expect_stderr("Remote debugging using Unix socket", &out);
+    let status = server.expect_exit(&out);
+    let dump = || {
+        format!(
+            "--- gdb output:\n{out}\n--- end of gdb output\n{}",
+            server.dump()
+        )
+    };
+    assert!(status.success(), "server exit status {status}\n{}", dump());
+    assert!(
+        !sock.exists(),
+        "the socket file should be removed when the server exits\n{}",
+        dump()
+    );
+}
+
+/// The socket file is removed too when the server ends on SIGTERM before
+/// any client came, and the launched program is killed. (rgdbserver only.)
+#[test]
+fn unix_socket_removed_after_sigterm() {
+    let f = fixture("basic");
+    let dir = TempDir::new("unixterm");
+    let sock = dir.join("sock");
+    let sock_str = sock.to_str().expect("UTF-8 temp path").to_string();
+    let mut server = Server::start_args(&["--once", &format!("unix:{sock_str}"), f.exe_str()]);
+    assert!(sock.exists(), "no socket file\n{}", server.dump());
+    assert!(server.signal("TERM"), "kill -TERM\n{}", server.dump());
+    let status = server.wait_exit();
+    assert!(
+        status.success(),
+        "server exit status {status}\n{}",
+        server.dump()
+    );
+    assert!(
+        !sock.exists(),
+        "the socket file should be removed when the server exits\n{}",
+        server.dump()
+    );
+    assert!(
+        server.wait_inferior_gone(),
+        "the launched program should be killed\n{}",
+        server.dump()
+    );
+}
