@@ -186,77 +186,9 @@ const fn gpr32(name: &'static str, index: usize, ty: &'static str) -> RegDesc {
     }
 }
 
-/// The registers every 32-bit process has, in GDB's i386 Linux numbering.
-/// The kernel shows a 32-bit tracee through the same 64-bit register sets:
-/// eax is the low half of rax, and so on.
-static BASE_I386: [RegDesc; 42] = [
-    gpr32("eax", RAX, "int32"),
-    gpr32("ecx", RCX, "int32"),
-    gpr32("edx", RDX, "int32"),
-    gpr32("ebx", RBX, "int32"),
-    gpr32("esp", RSP, "data_ptr"),
-    gpr32("ebp", RBP, "data_ptr"),
-    gpr32("esi", RSI, "int32"),
-    gpr32("edi", RDI, "int32"),
-    gpr32("eip", RIP, "code_ptr"),
-    gpr32("eflags", EFLAGS, "i386_eflags"),
-    seg("cs", CS),
-    seg("ss", SS),
-    seg("ds", DS),
-    seg("es", ES),
-    seg("fs", FS),
-    seg("gs", GS),
-    st("st0", 0),
-    st("st1", 1),
-    st("st2", 2),
-    st("st3", 3),
-    st("st4", 4),
-    st("st5", 5),
-    st("st6", 6),
-    st("st7", 7),
-    fx32("fctrl", 0, 2, "float"),
-    fx32("fstat", 2, 2, "float"),
-    RegDesc {
-        name: "ftag",
-        bits: 32,
-        ty: "int",
-        group: Some("float"),
-        feature: Feature::Core,
-        slot: Slot::FullTag,
-    },
-    fx32("fiseg", 12, 2, "float"),
-    fx32("fioff", 8, 4, "float"),
-    fx32("foseg", 20, 2, "float"),
-    fx32("fooff", 16, 4, "float"),
-    fx32("fop", 6, 2, "float"),
-    xmm("xmm0", 0),
-    xmm("xmm1", 1),
-    xmm("xmm2", 2),
-    xmm("xmm3", 3),
-    xmm("xmm4", 4),
-    xmm("xmm5", 5),
-    xmm("xmm6", 6),
-    xmm("xmm7", 7),
-    RegDesc {
-        name: "mxcsr",
-        bits: 32,
-        ty: "i386_mxcsr",
-        group: Some("vector"),
-        feature: Feature::Sse,
-        slot: Slot::Fx { offset: 24, len: 4 },
-    },
-    RegDesc {
-        name: "orig_eax",
-        bits: 32,
-        ty: "int",
-        group: Some("system"),
-        feature: Feature::Linux,
-        slot: Slot::Gpr32(ORIG_RAX),
-    },
-];
-
-/// The registers every x86_64 process has, in GDB's amd64 Linux numbering.
-static BASE: [RegDesc; 60] = [
+/// The general registers of a 64-bit process, in GDB's amd64 numbering
+/// (`org.gnu.gdb.i386.core`, first part).
+static AMD64_CORE: [RegDesc; 24] = [
     gpr("rax", RAX, "int64"),
     gpr("rbx", RBX, "int64"),
     gpr("rcx", RCX, "int64"),
@@ -288,6 +220,32 @@ static BASE: [RegDesc; 60] = [
     seg("es", ES),
     seg("fs", FS),
     seg("gs", GS),
+];
+
+/// The general registers of a 32-bit process, in GDB's i386 numbering. The
+/// kernel shows a 32-bit tracee through the same 64-bit register sets: eax
+/// is the low half of rax, and so on.
+static I386_CORE: [RegDesc; 16] = [
+    gpr32("eax", RAX, "int32"),
+    gpr32("ecx", RCX, "int32"),
+    gpr32("edx", RDX, "int32"),
+    gpr32("ebx", RBX, "int32"),
+    gpr32("esp", RSP, "data_ptr"),
+    gpr32("ebp", RBP, "data_ptr"),
+    gpr32("esi", RSI, "int32"),
+    gpr32("edi", RDI, "int32"),
+    gpr32("eip", RIP, "code_ptr"),
+    gpr32("eflags", EFLAGS, "i386_eflags"),
+    seg("cs", CS),
+    seg("ss", SS),
+    seg("ds", DS),
+    seg("es", ES),
+    seg("fs", FS),
+    seg("gs", GS),
+];
+
+/// x87: st0-st7 and the control registers (the rest of `core`).
+static X87: [RegDesc; 16] = [
     st("st0", 0),
     st("st1", 1),
     st("st2", 2),
@@ -311,6 +269,10 @@ static BASE: [RegDesc; 60] = [
     fx32("foseg", 20, 2, "float"),
     fx32("fooff", 16, 4, "float"),
     fx32("fop", 6, 2, "float"),
+];
+
+/// `org.gnu.gdb.i386.sse`: xmm0-15 (xmm0-7 for 32-bit code), then mxcsr.
+static XMM: [RegDesc; 16] = [
     xmm("xmm0", 0),
     xmm("xmm1", 1),
     xmm("xmm2", 2),
@@ -327,14 +289,19 @@ static BASE: [RegDesc; 60] = [
     xmm("xmm13", 13),
     xmm("xmm14", 14),
     xmm("xmm15", 15),
-    RegDesc {
-        name: "mxcsr",
-        bits: 32,
-        ty: "i386_mxcsr",
-        group: Some("vector"),
-        feature: Feature::Sse,
-        slot: Slot::Fx { offset: 24, len: 4 },
-    },
+];
+
+static MXCSR: RegDesc = RegDesc {
+    name: "mxcsr",
+    bits: 32,
+    ty: "i386_mxcsr",
+    group: Some("vector"),
+    feature: Feature::Sse,
+    slot: Slot::Fx { offset: 24, len: 4 },
+};
+
+/// `org.gnu.gdb.i386.linux` (orig_rax) and `.segments` (fs_base, gs_base).
+static AMD64_LINUX: [RegDesc; 3] = [
     RegDesc {
         name: "orig_rax",
         bits: 64,
@@ -360,6 +327,31 @@ static BASE: [RegDesc; 60] = [
         slot: Slot::Gpr64(GS_BASE),
     },
 ];
+
+/// `org.gnu.gdb.i386.linux` for 32-bit code.
+static I386_LINUX: RegDesc = RegDesc {
+    name: "orig_eax",
+    bits: 32,
+    ty: "int",
+    group: Some("system"),
+    feature: Feature::Linux,
+    slot: Slot::Gpr32(ORIG_RAX),
+};
+
+/// The registers every process of `mode` has, in GDB's numbering.
+fn base_registers(mode: Mode) -> Vec<RegDesc> {
+    let (core, vectors, linux): (&[RegDesc], usize, &[RegDesc]) = match mode {
+        Mode::Amd64 => (&AMD64_CORE, 16, &AMD64_LINUX),
+        Mode::I386 => (&I386_CORE, 8, std::slice::from_ref(&I386_LINUX)),
+    };
+    core.iter()
+        .chain(&X87)
+        .chain(&XMM[..vectors])
+        .chain(std::iter::once(&MXCSR))
+        .chain(linux)
+        .cloned()
+        .collect()
+}
 
 /// Whether the process runs 64-bit or 32-bit code.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -599,12 +591,8 @@ fn layout(mode: Mode, features: Features) -> &'static [RegDesc] {
         | usize::from(features.pkeys) << 2
         | usize::from(mode == Mode::I386) << 3;
     LAYOUTS[index].get_or_init(|| {
-        let base: &[RegDesc] = match mode {
-            Mode::Amd64 => &BASE,
-            Mode::I386 => &BASE_I386,
-        };
-        base.iter()
-            .cloned()
+        base_registers(mode)
+            .into_iter()
             .chain(extended_registers(mode))
             .filter(|r| features.has(r.feature))
             .collect()
@@ -1122,6 +1110,17 @@ mod tests {
             }
         );
         assert_eq!(Features::from_xcr0(0x2e7), all);
+    }
+
+    #[test]
+    fn i386_layout_is_gdbs() {
+        let regs = layout(Mode::I386, Features::default());
+        assert_eq!(regs.len(), 42);
+        assert_eq!(regs[8].name, "eip");
+        assert_eq!(regs[40].name, "mxcsr");
+        assert_eq!(regs[41].name, "orig_eax");
+        let size: usize = regs.iter().map(|r| r.bits / 8).sum();
+        assert_eq!(size, 16 * 4 + 8 * 10 + 8 * 4 + 8 * 16 + 4 + 4);
     }
 
     #[test]
