@@ -21,7 +21,7 @@ process PID with GDB (target remote / target extended-remote COMM) or LLDB
 COMM is where the client connects:
   [HOST]:PORT   TCP; PORT 0 picks a free port, printed as 'Listening on port N'
   unix:PATH     a Unix domain socket, created mode 0600 and removed on exit
-                (gdb: target remote unix::PATH)
+                (gdb 13: target remote PATH)
   - or stdio    the server's stdin and stdout (gdb: target remote | rgdbserver - PROG)
 
 Modes:

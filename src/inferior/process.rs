@@ -1149,18 +1149,41 @@ impl<T: Tracer> Process<T> {
         for addr in addrs {
             self.remove_breakpoint(addr)?;
         }
-        for thread in self.threads.values() {
-            let signal = match thread.state() {
-                ThreadState::Stopped(stop) => stop.signal().unwrap_or(0),
-                _ => continue,
-            };
-            if let Err(errno) = self.tracer.detach(thread.tid, signal) {
-                log::debug!("thread {}: detach: {errno}", thread.tid);
+        let threads: Vec<(Tid, ThreadState)> =
+            self.threads.values().map(|t| (t.tid, t.state())).collect();
+        for (tid, state) in threads {
+            match state {
+                ThreadState::Stopped(stop) => {
+                    let signal = stop.signal().unwrap_or(0);
+                    if let Err(errno) = self.tracer.detach(tid, signal) {
+                        log::debug!("thread {tid}: detach: {errno}");
+                    }
+                }
+                // Exiting, and still ours until reaped: with
+                // PTRACE_O_EXITKILL it would be SIGKILLed when the server
+                // exits, and that kills the whole process. Its last status
+                // is due at once (a leader's only after its threads: left).
+                ThreadState::Zombie if tid != self.pid => self.reap(tid),
+                _ => {}
             }
         }
         self.threads.clear();
         self.state = RunState::Gone;
         Ok(())
+    }
+}
+
+impl<T: Tracer> Process<T> {
+    /// Wait for an exiting thread's last status.
+    fn reap(&mut self, tid: Tid) {
+        loop {
+            match self.tracer.wait_for(tid) {
+                Ok(Some(WaitStatus::Exited { .. } | WaitStatus::Killed { .. }))
+                | Ok(None)
+                | Err(_) => return,
+                Ok(Some(other)) => log::debug!("thread {tid}: {other:?} while reaping"),
+            }
+        }
     }
 }
 

@@ -779,3 +779,25 @@ fn a_breakpoint_trap_queued_behind_an_interrupt_stop_is_not_lost() {
     );
     assert_eq!(p.tracer().pcs[&B], BP, "pc backed up");
 }
+
+#[test]
+fn detach_reaps_exiting_threads_so_exitkill_cannot_touch_them() {
+    let mut p = running_process();
+    let exit_event = WaitStatus::Event {
+        tid: B,
+        event: PtraceEvent::Exit,
+        signal: libc::SIGTRAP,
+    };
+    hit_breakpoint(&mut p, A);
+    feed(&mut p, &[exit_event, interrupt_stop(PID)]).unwrap();
+    assert_eq!(p.thread_state(B), Some(ThreadState::Zombie));
+    p.tracer()
+        .statuses
+        .push_back(WaitStatus::Exited { tid: B, code: 0 });
+    p.detach().unwrap();
+    assert!(
+        p.tracer().statuses.is_empty(),
+        "B's last status was collected"
+    );
+    assert!(!p.tracer().ops.contains(&Op::Detach { tid: B, signal: 0 }));
+}
