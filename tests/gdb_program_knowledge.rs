@@ -15,27 +15,9 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-use support::{fixture, mark, scaled, section, thread_rows, Gdb, Server, Session, GDB_TIMEOUT};
-
-/// Starts the server on `prog` and runs gdb in batch mode with `cmds` (as
-/// support's `debug_fixture` does), but a gdb that does not finish in time
-/// fails the test with the server's output as well as gdb's.
-fn debug(prog: &Path, cmds: &[&str]) -> Session {
-    let server = Server::start(prog, &[]);
-    let gdb = Gdb::spawn(prog, server.port(), cmds);
-    let timeout = scaled(GDB_TIMEOUT);
-    if !gdb.output_handle().wait_closed(timeout) {
-        panic!(
-            "gdb did not finish within {timeout:?}\n{}\n{}",
-            gdb.dump(),
-            server.dump()
-        );
-    }
-    Session {
-        gdb: gdb.finish(),
-        server,
-    }
-}
+use support::{
+    debug_program, fixture, mark, printed_value, scaled, section, thread_rows, Server, GDB_TIMEOUT,
+};
 
 /// The settings every gdb run gets first (as support's `Gdb` does).
 const GDB_INIT: &[&str] = &[
@@ -178,16 +160,6 @@ fn frame_pcs(bt: &str) -> Vec<u64> {
             u64::from_str_radix(&digits, 16).ok()
         })
         .collect()
-}
-
-/// The value of a `$N = VALUE` line: `VALUE` of the first such line.
-fn printed_value(text: &str) -> Option<&str> {
-    text.lines().find_map(|l| {
-        let rest = l.strip_prefix('$')?;
-        let (num, value) = rest.split_once(" = ")?;
-        num.parse::<u32>().ok()?;
-        Some(value.trim())
-    })
 }
 
 /// gdb with no local copy of the program: it reads the program and libc
@@ -355,7 +327,7 @@ fn gdb_without_local_program_file() {
 #[test]
 fn thread_names_in_info_threads() {
     let f = fixture("thread_names");
-    let s = debug(
+    let s = debug_program(
         &f.exe,
         &[
             "break all_named",
@@ -417,7 +389,7 @@ fn thread_names_in_info_threads() {
 #[test]
 fn siginfo_after_sigsegv() {
     let f = fixture("segv_addr");
-    let s = debug(
+    let s = debug_program(
         &f.exe,
         &[
             &mark("fault"),
@@ -473,7 +445,7 @@ fn siginfo_after_sigsegv() {
 #[test]
 fn pass_signals_without_stopping() {
     let f = fixture("usr1_storm");
-    let s = debug(
+    let s = debug_program(
         &f.exe,
         &[
             "handle SIGUSR1 nostop noprint pass",
@@ -529,7 +501,7 @@ fn thread_local_variables_and_errno_per_thread() {
     cmds.push(mark("exit"));
     cmds.push("continue".to_string());
     let cmd_refs: Vec<&str> = cmds.iter().map(String::as_str).collect();
-    let s = debug(&f.exe, &cmd_refs);
+    let s = debug_program(&f.exe, &cmd_refs);
 
     assert!(
         s.section("hit").contains("Breakpoint 1, tls_ready () at "),

@@ -8,30 +8,10 @@ mod support;
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
-use support::{fixture, mark, scaled, Gdb, Server, Session, TempDir, GDB_TIMEOUT};
-
-/// Starts the server on `prog` and runs gdb in batch mode with `cmds` (as
-/// support's `debug_fixture` does), but a gdb that does not finish in time
-/// fails the test with the server's output as well as gdb's.
-fn debug(prog: &Path, cmds: &[&str]) -> Session {
-    let server = Server::start(prog, &[]);
-    let gdb = Gdb::spawn(prog, server.port(), cmds);
-    let timeout = scaled(GDB_TIMEOUT);
-    if !gdb.output_handle().wait_closed(timeout) {
-        panic!(
-            "gdb did not finish within {timeout:?}\n{}\n{}",
-            gdb.dump(),
-            server.dump()
-        );
-    }
-    Session {
-        gdb: gdb.finish(),
-        server,
-    }
-}
+use support::{debug_program, fixture, mark, printed_value, Session, TempDir};
 
 /// The CPU's feature flags, from the first `flags` line of /proc/cpuinfo.
 fn cpu_flags() -> BTreeSet<String> {
@@ -42,16 +22,6 @@ fn cpu_flags() -> BTreeSet<String> {
         .unwrap_or_else(|| panic!("no flags line in /proc/cpuinfo:\n{info}"));
     let list = line.split_once(':').map_or("", |(_, v)| v);
     list.split_whitespace().map(str::to_string).collect()
-}
-
-/// The value of the first `$N = VALUE` line in `text`.
-fn printed_value(text: &str) -> Option<&str> {
-    text.lines().find_map(|l| {
-        let rest = l.strip_prefix('$')?;
-        let (num, value) = rest.split_once(" = ")?;
-        num.parse::<u32>().ok()?;
-        Some(value.trim())
-    })
 }
 
 /// The printed value of section `name` of a session, or a panic with the
@@ -85,7 +55,7 @@ fn read_fs_base_orig_rax_and_vector_registers() {
     let avx = flags.contains("avx");
     let avx512 = flags.contains("avx512f");
     let f = fixture("regs");
-    let s = debug(
+    let s = debug_program(
         &f.exe,
         &[
             "break regs_here",
@@ -215,7 +185,7 @@ fn write_registers_and_call_a_function() {
     }
     cmds.extend(["delete".to_string(), mark("exit"), "continue".to_string()]);
     let cmd_refs: Vec<&str> = cmds.iter().map(String::as_str).collect();
-    let s = debug(&f.exe, &cmd_refs);
+    let s = debug_program(&f.exe, &cmd_refs);
 
     assert!(
         s.section("hit").contains("Breakpoint 1, regs_here () at "),
@@ -320,7 +290,7 @@ fn program_built_with_m32() {
         "continue".to_string(),
     ];
     let cmd_refs: Vec<&str> = cmds.iter().map(String::as_str).collect();
-    let s = debug(&exe, &cmd_refs);
+    let s = debug_program(&exe, &cmd_refs);
     let source =
         fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/m32.c"))
             .expect("reading m32.c");

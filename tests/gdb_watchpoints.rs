@@ -4,31 +4,7 @@
 
 mod support;
 
-use std::path::Path;
-
-use support::{
-    fixture, mark, scaled, testing_gnu_gdbserver, Fixture, Gdb, Server, Session, GDB_TIMEOUT,
-};
-
-/// Starts the server on `prog` and runs gdb in batch mode with `cmds` (as
-/// support's `debug_fixture` does), but a gdb that does not finish in time
-/// fails the test with the server's output as well as gdb's.
-fn debug(prog: &Path, cmds: &[&str]) -> Session {
-    let server = Server::start(prog, &[]);
-    let gdb = Gdb::spawn(prog, server.port(), cmds);
-    let timeout = scaled(GDB_TIMEOUT);
-    if !gdb.output_handle().wait_closed(timeout) {
-        panic!(
-            "gdb did not finish within {timeout:?}\n{}\n{}",
-            gdb.dump(),
-            server.dump()
-        );
-    }
-    Session {
-        gdb: gdb.finish(),
-        server,
-    }
-}
+use support::{debug_program, fixture, mark, testing_gnu_gdbserver, Fixture};
 
 fn watch() -> Fixture {
     fixture("watch")
@@ -39,7 +15,7 @@ fn watch() -> Fixture {
 #[test]
 fn watch_fires_in_main_and_in_a_thread_created_later() {
     let f = watch();
-    let s = debug(
+    let s = debug_program(
         &f.exe,
         &[
             "break main",
@@ -108,7 +84,7 @@ fn watch_fires_in_main_and_in_a_thread_created_later() {
 #[test]
 fn read_and_access_watchpoints_and_hardware_breakpoint() {
     let f = watch();
-    let s = debug(
+    let s = debug_program(
         &f.exe,
         &[
             "break main",
@@ -186,7 +162,7 @@ fn read_and_access_watchpoints_and_hardware_breakpoint() {
 #[test]
 fn too_many_hardware_watchpoints() {
     let f = watch();
-    let s = debug(
+    let s = debug_program(
         &f.exe,
         &[
             "break main",
@@ -242,7 +218,7 @@ fn too_many_hardware_watchpoints() {
 #[test]
 fn catch_syscall_write_entry_and_return() {
     let f = fixture("syscalls");
-    let s = debug(
+    let s = debug_program(
         &f.exe,
         &[
             &mark("set"),
@@ -314,7 +290,7 @@ fn catch_syscall_write_entry_and_return() {
 #[test]
 fn catch_syscall_not_called_never_fires() {
     let f = fixture("syscalls");
-    let s = debug(
+    let s = debug_program(
         &f.exe,
         &[
             &mark("set"),

@@ -1041,9 +1041,37 @@ impl Session {
 /// Starts the server on `fixture` (no arguments), runs gdb with `cmds`
 /// after `target remote`, and returns both outputs.
 pub fn debug_fixture(fixture: &Fixture, cmds: &[&str]) -> Session {
-    let server = Server::start_fixture(fixture);
-    let gdb = gdb_batch(&fixture.exe, server.port(), cmds);
-    Session { gdb, server }
+    debug_program(&fixture.exe, cmds)
+}
+
+/// Starts the server on `prog` and runs gdb in batch mode with `cmds`; a
+/// gdb that does not finish in time fails the test with the server's
+/// output as well as gdb's.
+pub fn debug_program(prog: &Path, cmds: &[&str]) -> Session {
+    let server = Server::start(prog, &[]);
+    let gdb = Gdb::spawn(prog, server.port(), cmds);
+    let timeout = scaled(GDB_TIMEOUT);
+    if !gdb.output_handle().wait_closed(timeout) {
+        panic!(
+            "gdb did not finish within {timeout:?}\n{}\n{}",
+            gdb.dump(),
+            server.dump()
+        );
+    }
+    Session {
+        gdb: gdb.finish(),
+        server,
+    }
+}
+
+/// The value of the first `$N = VALUE` line gdb printed in `text`.
+pub fn printed_value(text: &str) -> Option<&str> {
+    text.lines().find_map(|l| {
+        let rest = l.strip_prefix('$')?;
+        let (num, value) = rest.split_once(" = ")?;
+        num.parse::<u32>().ok()?;
+        Some(value.trim())
+    })
 }
 
 /// A gdb command printing a section marker: `echo \n@@name\n`. Use
