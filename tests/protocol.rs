@@ -462,3 +462,30 @@ fn basic_queries() {
     );
     continue_to_exit(&mut c, &server);
 }
+
+/// Stop replies carry the frame pointer, stack pointer and pc (GDB amd64
+/// registers 6, 7 and 16), so gdb need not send `g` after every stop; the
+/// pc must be the thread's real one.
+#[test]
+fn stop_replies_carry_the_frame_registers() {
+    let f = fixture("basic");
+    let server = Server::start_fixture(&f);
+    let (mut c, _) = connect(&server);
+    let threads = thread_list(&mut c);
+    let tid = threads.first().expect("one thread");
+    let reply = c.req(&format!("vCont;s:{tid}"));
+    for reg in ["06:", "07:", "10:"] {
+        assert!(
+            reply.split(';').any(|field| field.starts_with(reg)),
+            "stop reply {reply:?} should carry register {reg}"
+        );
+    }
+    let expedited_pc = reply
+        .split(';')
+        .find_map(|field| field.strip_prefix("10:"))
+        .expect("pc field")
+        .to_string();
+    let pc_register = c.req("p10");
+    assert_eq!(expedited_pc, pc_register, "expedited pc is the thread's pc");
+    continue_to_exit(&mut c, &server);
+}
