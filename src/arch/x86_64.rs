@@ -801,6 +801,19 @@ impl Registers {
         self.gpr[RIP] = pc;
     }
 
+    /// Whether GDB register `regnum` is the pc.
+    pub fn is_pc(&self, regnum: usize) -> bool {
+        frame_regnums(self.mode)[2].0 == regnum
+    }
+
+    /// Tell the kernel the thread is not in a system call, so that resuming
+    /// does not restart an interrupted one at (pc - 2). gdb does this itself
+    /// when it moves the pc; lldb leaves it to the stub, as lldb-server
+    /// does it.
+    pub fn cancel_syscall_restart(&mut self) {
+        self.gpr[ORIG_RAX] = u64::MAX;
+    }
+
     /// Take from `current` the state no GDB register carries (mxcsr_mask,
     /// the upper half of the x87 instruction and data pointers, reserved
     /// bytes, the XSAVE header), so writing a whole set leaves it alone.
@@ -999,6 +1012,78 @@ const AVX512_TYPES: &str = r#"  <vector id="v4f" type="ieee_single" count="4"/>
   <vector id="v2ui128" type="uint128" count="2"/>
 "#;
 
+/// What lldb reads from a register's attributes (gdb ignores them): its
+/// role in the ABI (pc, sp, fp, flags, argument registers) and its DWARF
+/// number, which for x86 is also its eh_frame number. Numbers from the
+/// System V psABI (amd64 and i386).
+fn lldb_roles(mode: Mode, name: &str) -> (Option<&'static str>, Option<u32>) {
+    const AMD64: &[(&str, Option<&str>, u32)] = &[
+        ("rax", None, 0),
+        ("rdx", Some("arg3"), 1),
+        ("rcx", Some("arg4"), 2),
+        ("rbx", None, 3),
+        ("rsi", Some("arg2"), 4),
+        ("rdi", Some("arg1"), 5),
+        ("rbp", Some("fp"), 6),
+        ("rsp", Some("sp"), 7),
+        ("r8", Some("arg5"), 8),
+        ("r9", Some("arg6"), 9),
+        ("r10", None, 10),
+        ("r11", None, 11),
+        ("r12", None, 12),
+        ("r13", None, 13),
+        ("r14", None, 14),
+        ("r15", None, 15),
+        ("rip", Some("pc"), 16),
+        ("eflags", Some("flags"), 49),
+        ("es", None, 50),
+        ("cs", None, 51),
+        ("ss", None, 52),
+        ("ds", None, 53),
+        ("fs", None, 54),
+        ("gs", None, 55),
+        ("fs_base", None, 58),
+        ("gs_base", None, 59),
+        ("mxcsr", None, 64),
+        ("fctrl", None, 65),
+        ("fstat", None, 66),
+    ];
+    const I386: &[(&str, Option<&str>, u32)] = &[
+        ("eax", None, 0),
+        ("ecx", None, 1),
+        ("edx", None, 2),
+        ("ebx", None, 3),
+        ("esp", Some("sp"), 4),
+        ("ebp", Some("fp"), 5),
+        ("esi", None, 6),
+        ("edi", None, 7),
+        ("eip", Some("pc"), 8),
+        ("eflags", Some("flags"), 9),
+        ("es", None, 40),
+        ("cs", None, 41),
+        ("ss", None, 42),
+        ("ds", None, 43),
+        ("fs", None, 44),
+        ("gs", None, 45),
+        ("mxcsr", None, 39),
+    ];
+    let (table, xmm_base, st_base) = match mode {
+        Mode::Amd64 => (AMD64, 17, 33),
+        Mode::I386 => (I386, 21, 11),
+    };
+    if let Some(&(_, generic, dwarf)) = table.iter().find(|(n, _, _)| *n == name) {
+        return (generic, Some(dwarf));
+    }
+    let numbered = |prefix: &str| name.strip_prefix(prefix)?.parse::<u32>().ok();
+    if let Some(i) = numbered("xmm").filter(|&i| i < 16) {
+        return (None, Some(xmm_base + i));
+    }
+    if let Some(i) = numbered("st").filter(|&i| i < 8) {
+        return (None, Some(st_base + i));
+    }
+    (None, None)
+}
+
 /// The target description for `features`: one `<feature>` per GDB feature,
 /// registers in layout order with explicit numbers.
 pub fn target_description(mode: Mode, features: Features) -> String {
@@ -1032,6 +1117,17 @@ pub fn target_description(mode: Mode, features: Features) -> String {
         );
         if let Some(group) = desc.group {
             let _ = write!(xml, " group=\"{group}\"");
+        }
+        let (generic, dwarf) = lldb_roles(mode, desc.name);
+        if mode == Mode::Amd64 && desc.name == "eflags" {
+            // lldb's name for it.
+            xml.push_str(" altname=\"rflags\"");
+        }
+        if let Some(generic) = generic {
+            let _ = write!(xml, " generic=\"{generic}\"");
+        }
+        if let Some(dwarf) = dwarf {
+            let _ = write!(xml, " dwarf_regnum=\"{dwarf}\" ehframe_regnum=\"{dwarf}\"");
         }
         xml.push_str("/>\n");
     }

@@ -186,6 +186,21 @@ impl<T: Tracer> Process<T> {
             .map(|t| t.tid)
     }
 
+    /// Every stop still pending, now told to the client at once (lldb
+    /// takes all of a stop's events together, as lldb-server gives them);
+    /// they will not be reported again.
+    pub fn report_pending_stops(&mut self) -> Vec<(Tid, StopEvent)> {
+        let pending: Vec<(Tid, StopEvent)> = self
+            .threads
+            .values()
+            .filter_map(|t| Some((t.tid, t.pending()?)))
+            .collect();
+        for &(tid, event) in &pending {
+            self.set_state(tid, ThreadState::Stopped(Stop::Reported(event)));
+        }
+        pending
+    }
+
     pub fn thread_state(&self, tid: Tid) -> Option<ThreadState> {
         self.threads.get(&tid).map(Thread::state)
     }

@@ -156,9 +156,21 @@ impl<'a> Session<'a> {
                                 let expedited = target.expedited_registers(report);
                                 let mut regs =
                                     expedited.iter().map(|(id, bytes)| (*id, bytes.as_slice()));
+                                let amend = exec.is_none() && self.front.amends_stop_replies();
                                 self.conn.set_muted(exec.is_some());
+                                if amend {
+                                    self.conn.start_capture();
+                                }
                                 let next = running.report_stop_with_regs(target, reason, &mut regs);
                                 self.conn.set_muted(false);
+                                if amend {
+                                    let captured = self.conn.end_capture();
+                                    if let Some(start) = captured.iter().position(|&b| b == b'$') {
+                                        let body = Input::body(&captured[start..]);
+                                        let reply = self.front.amend_stop_reply(target, body);
+                                        self.conn.send(&frame(&reply))?;
+                                    }
+                                }
                                 let next = next.map_err(protocol_error)?;
                                 if let (Some(tid), Some(inferior)) = (exec, target.inferior()) {
                                     let pid = inferior.process.pid();

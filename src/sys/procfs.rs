@@ -65,3 +65,65 @@ pub fn thread_pending_signals(pid: Tid, tid: Tid) -> io::Result<u64> {
         .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok());
     mask.ok_or_else(|| io::Error::other("no SigPnd line"))
 }
+
+/// One line of /proc/PID/maps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mapping {
+    pub start: u64,
+    pub end: u64,
+    pub readable: bool,
+    pub writable: bool,
+    pub executable: bool,
+    /// The file mapped, or `[stack]`, `[heap]`, `[vdso]`...; empty if anonymous.
+    pub name: String,
+}
+
+/// The process's memory mappings, in address order.
+pub fn memory_maps(pid: Tid) -> io::Result<Vec<Mapping>> {
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps"))?;
+    Ok(maps.lines().filter_map(parse_mapping).collect())
+}
+
+/// `START-END PERMS OFFSET DEV INODE [NAME]`
+fn parse_mapping(line: &str) -> Option<Mapping> {
+    let mut fields = line.splitn(6, ' ');
+    let (start, end) = fields.next()?.split_once('-')?;
+    let perms = fields.next()?.as_bytes();
+    let name = fields.nth(3).unwrap_or("").trim_start();
+    Some(Mapping {
+        start: u64::from_str_radix(start, 16).ok()?,
+        end: u64::from_str_radix(end, 16).ok()?,
+        readable: perms.first() == Some(&b'r'),
+        writable: perms.get(1) == Some(&b'w'),
+        executable: perms.get(2) == Some(&b'x'),
+        name: name.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn maps_lines_parse_with_and_without_names() {
+        let m = parse_mapping(
+            "7ffff7fc8000-7ffff7fca000 r-xp 00000000 00:00 0                          [vdso]",
+        )
+        .unwrap();
+        assert_eq!((m.start, m.end), (0x7ffff7fc8000, 0x7ffff7fca000));
+        assert!(m.readable && !m.writable && m.executable);
+        assert_eq!(m.name, "[vdso]");
+        let anon = parse_mapping("7ffff7dd0000-7ffff7dd4000 rw-p 00000000 00:00 0").unwrap();
+        assert_eq!(anon.name, "");
+        assert!(anon.writable);
+        let spaced = parse_mapping("1000-2000 r--p 00000000 08:01 42   /tmp/a b").unwrap();
+        assert_eq!(spaced.name, "/tmp/a b");
+    }
+
+    #[test]
+    fn our_own_maps_have_a_stack() {
+        let maps = memory_maps(std::process::id() as Tid).unwrap();
+        assert!(maps.iter().any(|m| m.name == "[stack]"), "{maps:?}");
+        assert!(maps.windows(2).all(|w| w[0].end <= w[1].start));
+    }
+}

@@ -98,6 +98,10 @@ impl SingleRegisterAccess<Tid> for DebugTarget {
         let tid = os_tid(tid);
         let mut regs = self.process()?.read_registers(tid).map_err(map_error)?;
         regs.write(reg.0, val).ok_or(TargetError::NonFatal)?;
+        if regs.is_pc(reg.0) {
+            // A pc moved alone (a function call by lldb): no syscall restart there.
+            regs.cancel_syscall_restart();
+        }
         self.process()?
             .write_registers(tid, &regs)
             .map_err(map_error)

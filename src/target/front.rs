@@ -4,10 +4,11 @@
 //!
 //! Owned here: `Hg`/`Hc` with an unknown thread (refused), `qXfer:threads`
 //! (thread names), `qXfer:siginfo` (`$_siginfo`), `QPassSignals` and
-//! `QProgramSignals`; plus our features in the `qSupported` reply and the
-//! exec stop reply, which gdbstub cannot word.
+//! `QProgramSignals`, memory reads (`m`, and the binary `x`), and the
+//! packets only lldb sends (see [`super::lldb`]); plus our features in the
+//! `qSupported` reply and the exec stop reply, which gdbstub cannot word.
 
-use super::{signals, DebugTarget};
+use super::{lldb, signals, DebugTarget};
 use crate::inferior::Report;
 use crate::sys::procfs;
 use gdbstub::common::Signal;
@@ -33,12 +34,41 @@ impl ClientFeatures {
     }
 }
 
+/// Which debugger is on the other end. Told apart by what it says: lldb
+/// opens with packets of its own (`QThreadSuffixSupported`, `qHostInfo`...)
+/// that gdb never sends. The few packets both send but read differently
+/// are answered in the client's way.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    #[default]
+    Gdb,
+    Lldb,
+}
+
+/// Packets that only lldb sends.
+const LLDB_ONLY: &[&[u8]] = &[
+    b"QThreadSuffixSupported",
+    b"QListThreadsInStopReply",
+    b"qHostInfo",
+    b"qProcessInfo",
+    b"QEnableErrorStrings",
+    b"qVAttachOrWaitSupported",
+    b"jThreadsInfo",
+    b"qMemoryRegionInfo",
+    b"qWatchpointSupportInfo",
+];
+
 /// This layer's view of the session.
 #[derive(Debug, Default)]
 pub struct Front {
     pub client: ClientFeatures,
+    pub dialect: Dialect,
     /// The thread `Hg` selected, or the last one a stop named.
     selected: Option<i32>,
+    /// What lldb has been told of the current stop, for `jThreadsInfo`.
+    told: lldb::StopNews,
+    /// lldb's `QListThreadsInStopReply`: stop replies list every thread.
+    threads_in_stop_reply: bool,
 }
 
 impl Front {
@@ -47,6 +77,16 @@ impl Front {
         if body.starts_with(b"qSupported") {
             self.client = ClientFeatures::from_q_supported(body);
             return None;
+        }
+        if LLDB_ONLY.iter().any(|p| body.starts_with(p)) {
+            self.dialect = Dialect::Lldb;
+        }
+        if body == b"?" || body.starts_with(b"vRun") || body.starts_with(b"vAttach") {
+            self.told = lldb::StopNews::default();
+            return None;
+        }
+        if let Some(reply) = self.answer_lldb(target, body) {
+            return Some(reply);
         }
         if let Some(thread) = body.strip_prefix(b"Hg") {
             return self.select_thread(target, thread, true);
@@ -62,13 +102,21 @@ impl Front {
             return Some(document_reply(target.auxv_document(), annex));
         }
         if let Some(annex) = body.strip_prefix(b"qXfer:libraries-svr4:read::") {
-            return Some(document_reply(target.libraries_document(), annex));
+            let document = target.libraries_document(self.dialect);
+            return Some(document_reply(document, annex));
         }
         if let Some(annex) = body.strip_prefix(b"qXfer:threads:read::") {
             return Some(qxfer(&self.threads_xml(target), annex));
         }
         if let Some(args) = body.strip_prefix(b"m") {
-            return read_memory(target, args);
+            return read_memory(target, args, Encoding::Hex);
+        }
+        if let Some(args) = body.strip_prefix(b"x") {
+            let encoding = match self.dialect {
+                Dialect::Gdb => Encoding::Binary,
+                Dialect::Lldb => Encoding::BinaryLldb,
+            };
+            return read_memory(target, args, encoding);
         }
         if let Some(args) = body.strip_prefix(b"qGetTLSAddr:") {
             return Some(self.tls_address(target, args));
@@ -97,11 +145,47 @@ impl Front {
         None
     }
 
+    /// lldb's own packets; `None` for the rest.
+    fn answer_lldb(&mut self, target: &mut DebugTarget, body: &[u8]) -> Option<Vec<u8>> {
+        let reply = match body {
+            b"qHostInfo" => lldb::host_info(),
+            b"qProcessInfo" => lldb::process_info(target),
+            b"jThreadsInfo" => lldb::threads_info(target, &mut self.told),
+            b"QListThreadsInStopReply" => {
+                self.threads_in_stop_reply = true;
+                b"OK".to_vec()
+            }
+            // x86 has four debug registers.
+            b"qWatchpointSupportInfo" | b"qWatchpointSupportInfo:" => b"num:4;".to_vec(),
+            _ => {
+                let args = body.strip_prefix(b"qMemoryRegionInfo:")?;
+                lldb::memory_region_info(target, args)
+            }
+        };
+        Some(escape_binary(&reply))
+    }
+
     /// A stop was reported: gdbstub now points at its thread, and so do we.
     pub fn note_stop(&mut self, report: Report) {
         if let Report::Thread { tid, .. } | Report::Interrupted { tid } = report {
             self.selected = Some(tid);
         }
+        self.told = lldb::StopNews::new(report);
+    }
+
+    /// Whether stop replies get [`amend_stop_reply`](Self::amend_stop_reply).
+    pub fn amends_stop_replies(&self) -> bool {
+        self.threads_in_stop_reply
+    }
+
+    /// A stop reply of gdbstub's with what the client asked to have in it.
+    pub fn amend_stop_reply(&mut self, target: &mut DebugTarget, reply: &[u8]) -> Vec<u8> {
+        let mut reply = reply.to_vec();
+        if self.threads_in_stop_reply && reply.first() == Some(&b'T') {
+            let extras = lldb::stop_reply_extras(target, &mut self.told);
+            reply.extend_from_slice(extras.as_bytes());
+        }
+        reply
     }
 
     /// gdbstub's `qSupported` reply with this layer's features added.
@@ -109,7 +193,7 @@ impl Front {
         let mut reply = reply.to_vec();
         reply.extend_from_slice(
             b";qXfer:threads:read+;qXfer:siginfo:read+;qXfer:exec-file:read+;qXfer:auxv:read+\
-              ;qXfer:libraries-svr4:read+;QPassSignals+;QProgramSignals+",
+              ;qXfer:libraries-svr4:read+;QPassSignals+;QProgramSignals+;binary-upload+",
         );
         if self.client.exec_events {
             reply.extend_from_slice(b";exec-events+");
@@ -219,30 +303,53 @@ impl Front {
     }
 }
 
-/// Largest `m` read answered: half the packet buffer, in hex.
+/// Largest memory read answered: half the packet buffer, in hex.
 const MAX_READ: usize = 128 * 1024;
 
-/// `mADDR,LENGTH`: one read of the process's memory, hex-encoded with a
-/// table (gdbstub writes replies a byte at a time). `None` for a malformed
-/// request, left to gdbstub to refuse.
-fn read_memory(target: &mut DebugTarget, args: &[u8]) -> Option<Vec<u8>> {
+/// How a memory read is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Encoding {
+    /// `m`: hex digits.
+    Hex,
+    /// gdb's `x`: `b` then the bytes, binary-escaped.
+    Binary,
+    /// lldb's `x`: the bytes alone, and `OK` for an empty read (its probe).
+    BinaryLldb,
+}
+
+/// `mADDR,LENGTH` or `xADDR,LENGTH`: one read of the process's memory.
+/// `None` for a malformed request, left to gdbstub to refuse.
+fn read_memory(target: &mut DebugTarget, args: &[u8], encoding: Encoding) -> Option<Vec<u8>> {
     let (addr, len) = std::str::from_utf8(args).ok()?.split_once(',')?;
     let addr = u64::from_str_radix(addr, 16).ok()?;
     let len = usize::from_str_radix(len, 16).ok()?.min(MAX_READ);
+    if len == 0 && encoding == Encoding::BinaryLldb {
+        return Some(b"OK".to_vec());
+    }
     let Some(inferior) = target.inferior() else {
         return Some(b"E01".to_vec());
     };
     let mut data = vec![0u8; len];
-    match inferior.process.read_memory(addr, &mut data) {
-        Ok(n) if n > 0 || len == 0 => Some(hex_encode(&data[..n])),
-        Ok(_) => Some(format!("E{:02x}", libc::EFAULT).into_bytes()),
+    let read = match inferior.process.read_memory(addr, &mut data) {
+        Ok(n) if n > 0 || len == 0 => &data[..n],
+        Ok(_) => return Some(format!("E{:02x}", libc::EFAULT).into_bytes()),
         Err(e) => {
-            log::debug!("m {addr:#x},{len:#x}: {e}");
-            Some(format!("E{:02x}", libc::EFAULT).into_bytes())
+            log::debug!("read {addr:#x},{len:#x}: {e}");
+            return Some(format!("E{:02x}", libc::EFAULT).into_bytes());
         }
-    }
+    };
+    Some(match encoding {
+        Encoding::Hex => hex_encode(read),
+        Encoding::Binary => {
+            let mut reply = b"b".to_vec();
+            reply.extend_from_slice(&escape_binary(read));
+            reply
+        }
+        Encoding::BinaryLldb => escape_binary(read),
+    })
 }
 
+/// Hex digits from a table (gdbstub writes replies a byte at a time).
 fn hex_encode(data: &[u8]) -> Vec<u8> {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut hex = Vec::with_capacity(2 * data.len());
@@ -251,6 +358,21 @@ fn hex_encode(data: &[u8]) -> Vec<u8> {
         hex.push(DIGITS[usize::from(byte & 0xf)]);
     }
     hex
+}
+
+/// Binary data in a packet: `#`, `$`, `}` and `*` (run-length marker)
+/// become `}` and the byte xor 0x20.
+fn escape_binary(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len() + data.len() / 16);
+    for &byte in data {
+        if matches!(byte, b'#' | b'$' | b'}' | b'*') {
+            out.push(b'}');
+            out.push(byte ^ 0x20);
+        } else {
+            out.push(byte);
+        }
+    }
+    out
 }
 
 /// `ANNEX:OFFSET,LENGTH` -> (annex, offset and length).
@@ -282,14 +404,7 @@ fn qxfer(document: &[u8], annex: &[u8]) -> Vec<u8> {
     let start = offset.min(document.len());
     let end = start.saturating_add(length).min(document.len());
     let mut reply = vec![if end < document.len() { b'm' } else { b'l' }];
-    for &byte in &document[start..end] {
-        if matches!(byte, b'#' | b'$' | b'}' | b'*') {
-            reply.push(b'}');
-            reply.push(byte ^ 0x20);
-        } else {
-            reply.push(byte);
-        }
-    }
+    reply.extend_from_slice(&escape_binary(&document[start..end]));
     reply
 }
 
@@ -348,7 +463,7 @@ mod tests {
         assert!(client.multiprocess && client.exec_events);
         let front = Front {
             client,
-            selected: None,
+            ..Front::default()
         };
         let reply = front.amend_supported(b"PacketSize=100");
         assert!(reply.starts_with(b"PacketSize=100;"));
@@ -360,6 +475,11 @@ mod tests {
     #[test]
     fn memory_is_hex_encoded() {
         assert_eq!(hex_encode(&[0x00, 0xab, 0x7f]), b"00ab7f");
+    }
+
+    #[test]
+    fn binary_escapes_the_four_special_bytes() {
+        assert_eq!(escape_binary(b"a#$}*b"), b"a}\x03}\x04}]}\x0ab");
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod description;
 mod extended_mode;
 pub mod front;
 mod host_io;
+mod lldb;
 mod monitor;
 mod program_files;
 mod resume;

@@ -5,6 +5,7 @@
 //! `qXfer:exec-file` (the executable's path), `qXfer:auxv` (where a PIE is
 //! loaded), `qXfer:libraries-svr4` (the loaded libraries).
 
+use super::front::Dialect;
 use super::DebugTarget;
 use crate::inferior::libraries;
 use crate::sys::procfs;
@@ -29,11 +30,14 @@ impl DebugTarget {
         procfs::auxv(self.current_pid()?).ok()
     }
 
-    pub(super) fn libraries_document(&mut self) -> Option<Vec<u8>> {
-        Some(
-            libraries::link_maps(self.current_pid()?)
-                .to_xml()
-                .into_bytes(),
-        )
+    /// For lldb: no document (an error) until the dynamic linker has set
+    /// up its list, as lldb-server does, and no `main-lm`, which lldb takes
+    /// for the address of the pointer to `r_debug`.
+    pub(super) fn libraries_document(&mut self, dialect: Dialect) -> Option<Vec<u8>> {
+        let mut maps = libraries::link_maps(self.current_pid()?);
+        if dialect == Dialect::Lldb {
+            maps.main_lm.take()?;
+        }
+        Some(maps.to_xml().into_bytes())
     }
 }
