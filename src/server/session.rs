@@ -14,8 +14,8 @@ use super::conn::ClientConn;
 use super::framing::{frame, Framer, Input};
 use crate::inferior::Report;
 use crate::inferior::StopEvent;
-use crate::target::front::Front;
-use crate::target::{stop_reason, DebugTarget};
+use crate::target::front::{Dialect, Front};
+use crate::target::{signals, stop_reason, DebugTarget};
 use gdbstub::stub::state_machine::GdbStubStateMachine;
 use gdbstub::stub::{DisconnectReason, GdbStub, MultiThreadStopReason};
 use mio::unix::SourceFd;
@@ -262,8 +262,19 @@ impl<'a> Session<'a> {
                     return self.conn.send(&out);
                 }
                 self.handshake.note(&raw);
-                if Input::body(&raw).starts_with(b"qSupported") {
-                    return self.feed_q_supported(target, &raw);
+                let body = Input::body(&raw);
+                if body.starts_with(b"qSupported") {
+                    // gdbstub answers; we add this layer's features.
+                    return self.feed_rewritten(target, &raw, |front, reply| {
+                        front.amend_supported(reply)
+                    });
+                }
+                if body == b"k" && self.front.dialect == Dialect::Lldb {
+                    // lldb wants to hear how the process ended, not OK.
+                    return self.feed_rewritten(target, &raw, |_, reply| match reply {
+                        b"OK" => format!("X{:02x}", signals::to_gdb(libc::SIGKILL).0).into_bytes(),
+                        other => other.to_vec(),
+                    });
                 }
                 self.feed(target, &raw)
             }
@@ -300,19 +311,23 @@ impl<'a> Session<'a> {
         self.conn.send_pending()
     }
 
-    /// gdbstub answers `qSupported`; we add this layer's features to it.
-    fn feed_q_supported(&mut self, target: &mut DebugTarget, raw: &[u8]) -> io::Result<()> {
+    /// Feed a packet to gdbstub and send its reply as `rewrite` makes it.
+    fn feed_rewritten(
+        &mut self,
+        target: &mut DebugTarget,
+        raw: &[u8],
+        rewrite: impl FnOnce(&mut Front, &[u8]) -> Vec<u8>,
+    ) -> io::Result<()> {
         self.conn.start_capture();
         let fed = self.feed(target, raw);
         let reply = self.conn.end_capture();
         fed?;
-        // The capture is the ack, if any, then `$features#xx`.
+        // The capture is the ack, if any, then `$reply#xx`.
         let start = reply.iter().position(|&b| b == b'$');
         let (ack, packet) = reply.split_at(start.unwrap_or(reply.len()));
         let mut out = ack.to_vec();
         if packet.len() >= 4 {
-            let body = Input::body(packet);
-            out.extend_from_slice(&frame(&self.front.amend_supported(body)));
+            out.extend_from_slice(&frame(&rewrite(&mut self.front, Input::body(packet))));
         }
         self.conn.send(&out)
     }
