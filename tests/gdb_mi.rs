@@ -1,0 +1,895 @@
+//! End-to-end tests driving `gdb --interpreter=mi3` the way IDE front ends
+//! (VS Code cpptools, CLion) do: MI commands with numeric tokens, gdb in
+//! asynchronous mode (`mi-async`), `-target-select remote`, breakpoints,
+//! `-exec-continue`, `*stopped` records, `-thread-info`,
+//! `-stack-list-frames`, `-data-evaluate-expression`, `-exec-interrupt`
+//! while the program runs, and the program's exit.
+//!
+//! A small driver ([`Mi`]) writes commands to gdb's stdin and waits (with
+//! timeouts) for the result record carrying the command's token and for
+//! asynchronous records; [`parse_record`] turns a record into values the
+//! tests can look into.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::fs;
+
+use support::{fixture, scaled, Fixture, Gdb, Server, GDB_TIMEOUT};
+
+// ---------------------------------------------------------------------------
+// MI records
+// ---------------------------------------------------------------------------
+
+/// An MI value: a C string, a tuple `{a=..,b=..}` or a list `[..]` (the
+/// names of a list of results, as in `stack=[frame={..},frame={..}]`, are
+/// dropped: the list holds the values).
+#[derive(Clone, Debug, PartialEq)]
+enum Value {
+    Const(String),
+    Tuple(Vec<(String, Value)>),
+    List(Vec<Value>),
+}
+
+impl Value {
+    /// The value at a dotted path of tuple fields, e.g. `frame.func`.
+    fn get(&self, path: &str) -> Option<&Value> {
+        let mut v = self;
+        for name in path.split('.') {
+            match v {
+                Value::Tuple(fields) => v = &fields.iter().find(|(n, _)| n == name)?.1,
+                _ => return None,
+            }
+        }
+        Some(v)
+    }
+
+    /// The string at `path`, if it is one.
+    fn str(&self, path: &str) -> Option<&str> {
+        match self.get(path)? {
+            Value::Const(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The items of the list at `path`, if it is one.
+    fn list(&self, path: &str) -> Option<&[Value]> {
+        match self.get(path)? {
+            Value::List(items) => Some(items),
+            _ => None,
+        }
+    }
+}
+
+/// A result record (`TOKEN^done,...`) or an asynchronous record
+/// (`*stopped,...`, `=thread-group-exited,...`): its class (`done`,
+/// `stopped`, ...) and its results as a tuple.
+#[derive(Clone, Debug)]
+struct Record {
+    class: String,
+    results: Value,
+    line: String,
+}
+
+/// Parses one MI output record line: an optional token, the record type
+/// (`^`, `*`, `=`, `+`), the class and the results.
+fn parse_record(line: &str) -> Result<Record, String> {
+    let rest = line.trim_start_matches(|c: char| c.is_ascii_digit());
+    let rest = rest
+        .strip_prefix(['^', '*', '=', '+'])
+        .ok_or_else(|| format!("not a result or async record: {line:?}"))?;
+    let (class, results) = match rest.split_once(',') {
+        Some((class, results)) => (class, results),
+        None => (rest, ""),
+    };
+    let mut p = Parser {
+        s: results.as_bytes(),
+        i: 0,
+    };
+    let mut fields = Vec::new();
+    if !results.is_empty() {
+        loop {
+            fields.push(p.result()?);
+            if !p.eat(b',') {
+                break;
+            }
+        }
+    }
+    if p.i != p.s.len() {
+        return Err(format!("trailing text at {} in {line:?}", p.i));
+    }
+    Ok(Record {
+        class: class.to_string(),
+        results: Value::Tuple(fields),
+        line: line.to_string(),
+    })
+}
+
+struct Parser<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.i).copied()
+    }
+
+    fn eat(&mut self, c: u8) -> bool {
+        if self.peek() == Some(c) {
+            self.i += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn expect(&mut self, c: u8) -> Result<(), String> {
+        if self.eat(c) {
+            Ok(())
+        } else {
+            Err(format!(
+                "expected {:?} at {}: {:?}",
+                c as char,
+                self.i,
+                String::from_utf8_lossy(&self.s[self.i..])
+            ))
+        }
+    }
+
+    /// `name=value`
+    fn result(&mut self) -> Result<(String, Value), String> {
+        let start = self.i;
+        while let Some(c) = self.peek() {
+            if c == b'=' {
+                break;
+            }
+            self.i += 1;
+        }
+        let name = String::from_utf8_lossy(&self.s[start..self.i]).into_owned();
+        self.expect(b'=')?;
+        Ok((name, self.value()?))
+    }
+
+    fn value(&mut self) -> Result<Value, String> {
+        match self.peek() {
+            Some(b'"') => self.c_string().map(Value::Const),
+            Some(b'{') => {
+                self.i += 1;
+                let mut fields = Vec::new();
+                if !self.eat(b'}') {
+                    loop {
+                        fields.push(self.result()?);
+                        if !self.eat(b',') {
+                            break;
+                        }
+                    }
+                    self.expect(b'}')?;
+                }
+                Ok(Value::Tuple(fields))
+            }
+            Some(b'[') => {
+                self.i += 1;
+                let mut items = Vec::new();
+                if !self.eat(b']') {
+                    loop {
+                        let item = match self.peek() {
+                            Some(b'"' | b'{' | b'[') => self.value()?,
+                            _ => self.result()?.1,
+                        };
+                        items.push(item);
+                        if !self.eat(b',') {
+                            break;
+                        }
+                    }
+                    self.expect(b']')?;
+                }
+                Ok(Value::List(items))
+            }
+            _ => Err(format!(
+                "expected a value at {}: {:?}",
+                self.i,
+                String::from_utf8_lossy(&self.s[self.i..])
+            )),
+        }
+    }
+
+    /// A C string with gdb's escapes (`\"`, `\\`, `\n`, `\t`, octal).
+    fn c_string(&mut self) -> Result<String, String> {
+        self.expect(b'"')?;
+        let mut out = Vec::new();
+        loop {
+            let c = self.peek().ok_or("unterminated string")?;
+            self.i += 1;
+            match c {
+                b'"' => break,
+                b'\\' => {
+                    let e = self.peek().ok_or("unterminated escape")?;
+                    self.i += 1;
+                    match e {
+                        b'n' => out.push(b'\n'),
+                        b't' => out.push(b'\t'),
+                        b'r' => out.push(b'\r'),
+                        b'e' => out.push(0x1b),
+                        b'0'..=b'7' => {
+                            let mut v = u32::from(e - b'0');
+                            for _ in 0..2 {
+                                match self.peek() {
+                                    Some(d @ b'0'..=b'7') => {
+                                        v = v * 8 + u32::from(d - b'0');
+                                        self.i += 1;
+                                    }
+                                    _ => break,
+                                }
+                            }
+                            out.push(u8::try_from(v & 0xff).expect("masked to a byte"));
+                        }
+                        other => out.push(other),
+                    }
+                }
+                other => out.push(other),
+            }
+        }
+        Ok(String::from_utf8_lossy(&out).into_owned())
+    }
+}
+
+/// Quotes a string for an MI command argument (`"..."` with `\` and `"`
+/// escaped).
+fn mi_quote(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// Complete lines of `text` (a partial last line is not yet a record).
+fn complete_lines(text: &str) -> impl Iterator<Item = &str> {
+    text.split_inclusive('\n')
+        .filter(|l| l.ends_with('\n'))
+        .map(|l| l.trim_end_matches(['\n', '\r']))
+}
+
+// ---------------------------------------------------------------------------
+// The MI driver
+// ---------------------------------------------------------------------------
+
+/// gdb in MI mode connected to the server under test.
+struct Mi {
+    gdb: Gdb,
+    server: Server,
+    next_token: u32,
+    /// Index of the first output line [`wait_async`](Self::wait_async) has
+    /// not consumed: asynchronous records are consumed in order.
+    cursor: usize,
+}
+
+impl Mi {
+    /// Starts the server on `f`, then gdb in MI mode, and sets gdb up as
+    /// cpptools does: `-file-exec-and-symbols`, asynchronous execution
+    /// (cpptools says `-gdb-set target-async on`, the deprecated name of
+    /// `mi-async`), `-target-select remote`. Consumes the `*stopped` record
+    /// of the connection (the program stopped at its first instruction).
+    fn start(f: &Fixture) -> Mi {
+        let server = Server::start_fixture(f);
+        let gdb = Gdb::spawn_interactive_args(&["--interpreter=mi3".to_string()]);
+        let mut mi = Mi {
+            gdb,
+            server,
+            next_token: 1,
+            cursor: 0,
+        };
+        mi.done(&format!("-file-exec-and-symbols {}", mi_quote(f.exe_str())));
+        mi.done("-gdb-set mi-async on");
+        let port = mi.server.port();
+        let connected = mi.command(&format!("-target-select remote 127.0.0.1:{port}"));
+        mi.check(
+            connected.class == "connected",
+            &format!(
+                "-target-select should answer ^connected: {}",
+                connected.line
+            ),
+        );
+        let stop = mi.wait_async("*stopped");
+        mi.check(
+            stop.results.str("thread-id").is_some() && stop.results.get("frame").is_some(),
+            &format!(
+                "the stop on connection should name a thread and frame: {}",
+                stop.line
+            ),
+        );
+        mi
+    }
+
+    /// gdb's and the server's output, for failure messages.
+    fn dump(&self) -> String {
+        format!("{}\n{}", self.gdb.dump(), self.server.dump())
+    }
+
+    /// Panics with `what` and all output unless `ok`.
+    #[track_caller]
+    fn check(&self, ok: bool, what: &str) {
+        if !ok {
+            panic!("{what}\n{}", self.dump());
+        }
+    }
+
+    /// Sends `TOKEN` + `cmd` and waits for the result record with that
+    /// token (`TOKEN^done`, `^running`, `^connected`, `^error`, `^exit`).
+    #[track_caller]
+    fn command(&mut self, cmd: &str) -> Record {
+        let token = self.next_token;
+        self.next_token += 1;
+        self.gdb.send(&format!("{token}{cmd}"));
+        let prefix = format!("{token}^");
+        let timeout = scaled(GDB_TIMEOUT);
+        let line = self
+            .gdb
+            .output_handle()
+            .wait_until(timeout, |text| {
+                complete_lines(text)
+                    .find(|l| l.starts_with(&prefix))
+                    .map(str::to_string)
+            })
+            .unwrap_or_else(|| {
+                panic!(
+                    "no result record {prefix}... for {cmd:?} within {timeout:?}\n{}",
+                    self.dump()
+                )
+            });
+        parse_record(&line).unwrap_or_else(|e| panic!("{e}\n{}", self.dump()))
+    }
+
+    /// Runs `cmd` and panics unless it answers `^done`.
+    #[track_caller]
+    fn done(&mut self, cmd: &str) -> Record {
+        let r = self.command(cmd);
+        self.check(
+            r.class == "done",
+            &format!("{cmd:?} should answer ^done: {}", r.line),
+        );
+        r
+    }
+
+    /// Runs an execution command (`-exec-continue`, `-exec-finish`) and
+    /// waits for `^running` and the `*running` record.
+    #[track_caller]
+    fn run(&mut self, cmd: &str) {
+        let r = self.command(cmd);
+        self.check(
+            r.class == "running",
+            &format!("{cmd:?} should answer ^running: {}", r.line),
+        );
+        let running = self.wait_async("*running");
+        self.check(
+            running.results.str("thread-id") == Some("all"),
+            &format!("all-stop mode resumes every thread: {}", running.line),
+        );
+    }
+
+    /// Waits for the next asynchronous record starting with `prefix` (e.g.
+    /// `*stopped`, `=thread-group-exited`) after the last one consumed;
+    /// consumes it and the lines before it.
+    #[track_caller]
+    fn wait_async(&mut self, prefix: &str) -> Record {
+        let from = self.cursor;
+        let timeout = scaled(GDB_TIMEOUT);
+        let found = self.gdb.output_handle().wait_until(timeout, |text| {
+            complete_lines(text)
+                .enumerate()
+                .skip(from)
+                .find(|(_, l)| {
+                    l.trim_start_matches(|c: char| c.is_ascii_digit())
+                        .strip_prefix(prefix)
+                        .is_some_and(|r| r.is_empty() || r.starts_with(','))
+                })
+                .map(|(i, l)| (i, l.to_string()))
+        });
+        let (index, line) = found.unwrap_or_else(|| {
+            panic!(
+                "no {prefix} record (after output line {from}) within {timeout:?}\n{}",
+                self.dump()
+            )
+        });
+        self.cursor = index + 1;
+        parse_record(&line).unwrap_or_else(|e| panic!("{e}\n{}", self.dump()))
+    }
+
+    /// The string at `path` in a record's results; panics if missing.
+    #[track_caller]
+    fn field<'a>(&self, r: &'a Record, path: &str) -> &'a str {
+        r.results
+            .str(path)
+            .unwrap_or_else(|| panic!("no string {path} in {}\n{}", r.line, self.dump()))
+    }
+
+    /// `-data-evaluate-expression [OPTIONS] EXPR`'s value.
+    #[track_caller]
+    fn evaluate(&mut self, options: &str, expr: &str) -> String {
+        let r = self.done(&format!(
+            "-data-evaluate-expression {options} {}",
+            mi_quote(expr)
+        ));
+        self.field(&r, "value").to_string()
+    }
+
+    /// The `func` of every frame `-stack-list-frames [OPTIONS]` lists,
+    /// innermost first.
+    #[track_caller]
+    fn frame_funcs(&mut self, options: &str) -> Vec<String> {
+        let r = self.done(&format!("-stack-list-frames {options}"));
+        let frames = r
+            .results
+            .list("stack")
+            .unwrap_or_else(|| panic!("no stack=[...] in {}\n{}", r.line, self.dump()));
+        frames
+            .iter()
+            .enumerate()
+            .map(|(i, fr)| {
+                assert_eq!(
+                    fr.str("level"),
+                    Some(i.to_string().as_str()),
+                    "frames should be listed by level: {}\n{}",
+                    r.line,
+                    self.dump()
+                );
+                fr.str("func").unwrap_or("??").to_string()
+            })
+            .collect()
+    }
+
+    /// `-gdb-exit`, then waits for gdb to quit; returns the server (to
+    /// check how it ended).
+    fn exit(mut self) -> Server {
+        let r = self.command("-gdb-exit");
+        self.check(
+            r.class == "exit",
+            &format!("-gdb-exit should answer ^exit: {}", r.line),
+        );
+        let Mi { gdb, server, .. } = self;
+        gdb.finish();
+        server
+    }
+}
+
+/// Threads of a process, from /proc/PID/task.
+fn task_ids(pid: u32) -> BTreeSet<u32> {
+    fs::read_dir(format!("/proc/{pid}/task"))
+        .unwrap_or_else(|e| panic!("reading /proc/{pid}/task: {e}"))
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+// Tests
+// ---------------------------------------------------------------------------
+
+/// Worker threads in threads.c (NTHREADS); with main, NTHREADS + 1.
+const WORKERS: usize = 4;
+
+/// threads.c: a breakpoint in `worker` set by FILE:LINE, `-thread-info`
+/// listing every thread, per-thread stacks and expressions, then the
+/// breakpoint deleted and the program run to its exit.
+#[test]
+fn mi_breakpoint_threads_stack_and_exit() {
+    let f = fixture("threads");
+    let mut mi = Mi::start(&f);
+    let pid = mi.server.inferior_pid();
+
+    let location = f.location("worker-body");
+    let bp = mi.done(&format!("-break-insert -f {location}"));
+    let bkptno = mi.field(&bp, "bkpt.number").to_string();
+    mi.check(
+        mi.field(&bp, "bkpt.func") == "worker"
+            && mi.field(&bp, "bkpt.line") == f.line("worker-body").to_string(),
+        &format!(
+            "the breakpoint should be in worker at {location}: {}",
+            bp.line
+        ),
+    );
+
+    mi.run("-exec-continue");
+    let stop = mi.wait_async("*stopped");
+    mi.check(
+        mi.field(&stop, "reason") == "breakpoint-hit"
+            && mi.field(&stop, "bkptno") == bkptno
+            && mi.field(&stop, "frame.func") == "worker"
+            && mi.field(&stop, "frame.line") == f.line("worker-body").to_string()
+            && mi.field(&stop, "stopped-threads") == "all",
+        &format!(
+            "should stop at breakpoint {bkptno} in worker: {}",
+            stop.line
+        ),
+    );
+    let stop_thread = mi.field(&stop, "thread-id").to_string();
+    let stop_args = stop.results.list("frame.args").unwrap_or_default();
+    let stop_id = stop_args
+        .iter()
+        .find(|a| a.str("name") == Some("id"))
+        .and_then(|a| a.str("value"))
+        .unwrap_or_else(|| panic!("no id argument in {}\n{}", stop.line, mi.dump()))
+        .to_string();
+
+    // Every thread, all stopped, the current one the one at the breakpoint.
+    let info = mi.done("-thread-info");
+    let threads = info
+        .results
+        .list("threads")
+        .unwrap_or_else(|| panic!("no threads=[...] in {}\n{}", info.line, mi.dump()))
+        .to_vec();
+    mi.check(
+        threads.len() == WORKERS + 1,
+        &format!(
+            "-thread-info should list {} threads: {}",
+            WORKERS + 1,
+            info.line
+        ),
+    );
+    mi.check(
+        mi.field(&info, "current-thread-id") == stop_thread,
+        &format!("the current thread should be {stop_thread}: {}", info.line),
+    );
+    let mut lwps = BTreeSet::new();
+    let mut main_thread = None;
+    let mut worker_threads = Vec::new();
+    for t in &threads {
+        let id = t.str("id").unwrap_or_default().to_string();
+        let target_id = t.str("target-id").unwrap_or_default();
+        mi.check(
+            t.str("state") == Some("stopped"),
+            &format!("thread {id} should be stopped: {}", info.line),
+        );
+        // `Thread PID.LWP`
+        let lwp = target_id
+            .strip_prefix(&format!("Thread {pid}."))
+            .and_then(|l| l.parse::<u32>().ok())
+            .unwrap_or_else(|| {
+                panic!(
+                    "thread {id}: target-id {target_id:?} is not `Thread {pid}.LWP`\n{}",
+                    mi.dump()
+                )
+            });
+        lwps.insert(lwp);
+        if lwp == pid {
+            main_thread = Some(id.clone());
+        } else {
+            worker_threads.push(id.clone());
+        }
+        if id == stop_thread {
+            mi.check(
+                t.str("frame.func") == Some("worker"),
+                &format!("thread {id} should be in worker: {}", info.line),
+            );
+        }
+    }
+    mi.check(
+        main_thread.is_some() && worker_threads.len() == WORKERS,
+        &format!("one main thread and {WORKERS} workers: {}", info.line),
+    );
+    let tasks = task_ids(pid);
+    mi.check(
+        lwps == tasks,
+        &format!("-thread-info should list the program's threads {tasks:?}, not {lwps:?}"),
+    );
+
+    // The current thread's stack, then every worker's (as an IDE shows the
+    // call stack of the thread clicked).
+    let funcs = mi.frame_funcs("");
+    mi.check(
+        funcs.len() >= 2 && funcs[0] == "worker" && funcs[1] == "thread_main",
+        &format!("-stack-list-frames should show worker then thread_main: {funcs:?}"),
+    );
+    for t in &worker_threads {
+        let funcs = mi.frame_funcs(&format!("--thread {t}"));
+        mi.check(
+            funcs.iter().any(|f| f == "thread_main"),
+            &format!("thread {t}'s stack should reach thread_main: {funcs:?}"),
+        );
+    }
+
+    let vars = mi.done("-stack-list-variables --simple-values");
+    let var_names: Vec<&str> = vars
+        .results
+        .list("variables")
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|v| v.str("name"))
+        .collect();
+    mi.check(
+        var_names == ["id"],
+        &format!("worker's only variable is id: {}", vars.line),
+    );
+
+    let id = mi.evaluate("", "id");
+    mi.check(
+        id.parse::<usize>().is_ok_and(|v| v < WORKERS) && id == stop_id,
+        &format!("id should be the stop's id={stop_id} (0..{WORKERS}), not {id:?}"),
+    );
+    // The same through --thread/--frame, as cpptools passes them.
+    let id_n: usize = id.parse().expect("checked above");
+    let value = mi.evaluate(&format!("--thread {stop_thread} --frame 0"), "id * 10 + 1");
+    let want = (id_n * 10 + 1).to_string();
+    mi.check(
+        value == want,
+        &format!("id * 10 + 1 should be {want}, not {value:?}"),
+    );
+
+    // Without the breakpoint the program runs to its end; threads.c
+    // returns 3 when every worker ran, which gdb prints in octal.
+    mi.done(&format!("-break-delete {bkptno}"));
+    mi.run("-exec-continue");
+    let group = mi.wait_async("=thread-group-exited");
+    mi.check(
+        group.results.str("exit-code") == Some("03"),
+        &format!("the thread group should exit with 03: {}", group.line),
+    );
+    let exited = mi.wait_async("*stopped");
+    mi.check(
+        exited.results.str("reason") == Some("exited")
+            && exited.results.str("exit-code") == Some("03"),
+        &format!(
+            "should stop with reason=exited, exit-code=03: {}",
+            exited.line
+        ),
+    );
+
+    let mut server = mi.exit();
+    server.wait_stderr("Child exited with status 3");
+    let status = server.wait_exit();
+    assert!(
+        status.success(),
+        "the server should exit cleanly: {status}\n{}",
+        server.dump()
+    );
+}
+
+/// Threads in spin.c besides main.
+const SPINNERS: usize = 3;
+
+/// spin.c never stops by itself: `-exec-interrupt` while it runs stops it
+/// with SIGINT, twice, with every thread inspectable in between; then the
+/// program is killed as an IDE's "stop debugging" does.
+#[test]
+fn mi_interrupt_running_program() {
+    let f = fixture("spin");
+    let mut mi = Mi::start(&f);
+
+    mi.run("-exec-continue");
+    // spin.c prints "ready" once every spinner is in its loop.
+    let timeout = scaled(GDB_TIMEOUT);
+    if mi.server.stdout().wait_for_line("ready", timeout).is_none() {
+        panic!("spin never printed ready within {timeout:?}\n{}", mi.dump());
+    }
+    mi.done("-exec-interrupt");
+    let stop = mi.wait_async("*stopped");
+    mi.check(
+        stop.results.str("reason") == Some("signal-received")
+            && stop.results.str("signal-name") == Some("SIGINT")
+            && stop.results.str("stopped-threads") == Some("all"),
+        &format!(
+            "-exec-interrupt should stop everything with SIGINT: {}",
+            stop.line
+        ),
+    );
+
+    let info = mi.done("-thread-info");
+    let threads = info.results.list("threads").unwrap_or_default().to_vec();
+    mi.check(
+        threads.len() == SPINNERS + 1 && threads.iter().all(|t| t.str("state") == Some("stopped")),
+        &format!(
+            "-thread-info should list {} stopped threads: {}",
+            SPINNERS + 1,
+            info.line
+        ),
+    );
+    let spinners: Vec<String> = threads
+        .iter()
+        .filter(|t| t.str("frame.func") == Some("spinner"))
+        .filter_map(|t| t.str("id").map(str::to_string))
+        .collect();
+    mi.check(
+        spinners.len() == SPINNERS,
+        &format!("{SPINNERS} threads should be in spinner: {}", info.line),
+    );
+
+    // Each spinner's frame and variables, through --thread/--frame as
+    // cpptools passes them.
+    let mut ids = BTreeSet::new();
+    for t in &spinners {
+        let funcs = mi.frame_funcs(&format!("--thread {t}"));
+        mi.check(
+            funcs.first().map(String::as_str) == Some("spinner"),
+            &format!("thread {t}'s frame 0 should be spinner: {funcs:?}"),
+        );
+        let id = mi.evaluate(&format!("--thread {t} --frame 0"), "id");
+        let id: usize = id
+            .parse()
+            .unwrap_or_else(|_| panic!("thread {t}: id is {id:?}\n{}", mi.dump()));
+        mi.check(
+            id < SPINNERS && ids.insert(id),
+            &format!("thread {t}: id {id} should be new and below {SPINNERS} ({ids:?})"),
+        );
+        let spins = mi.evaluate(&format!("--thread {t} --frame 0"), "spins[id]");
+        mi.check(
+            spins.parse::<u64>().is_ok_and(|n| n > 0),
+            &format!("thread {t}: spins[{id}] should have counted, is {spins:?}"),
+        );
+    }
+
+    // Resume and interrupt again.
+    mi.run("-exec-continue");
+    mi.done("-exec-interrupt");
+    let stop = mi.wait_async("*stopped");
+    mi.check(
+        stop.results.str("reason") == Some("signal-received")
+            && stop.results.str("signal-name") == Some("SIGINT"),
+        &format!(
+            "the second -exec-interrupt should stop with SIGINT: {}",
+            stop.line
+        ),
+    );
+    let info = mi.done("-thread-info");
+    let count = info.results.list("threads").map_or(0, <[Value]>::len);
+    mi.check(
+        count == SPINNERS + 1,
+        &format!("still {} threads: {}", SPINNERS + 1, info.line),
+    );
+
+    // Stop debugging: kill the program, then leave.
+    mi.done(&format!("-interpreter-exec console {}", mi_quote("kill")));
+    mi.wait_async("=thread-group-exited");
+    let timeout = scaled(GDB_TIMEOUT);
+    mi.check(
+        mi.server.wait_inferior_gone_within(timeout),
+        "the program should be gone after kill",
+    );
+    let mut server = mi.exit();
+    server.wait_exit();
+}
+
+/// basic.c, single-threaded: a conditional breakpoint on a function,
+/// arguments and locals, `-exec-finish` with the return value, a FILE:LINE
+/// breakpoint, a variable changed through `-var-assign`, and the exit code
+/// that change gives.
+#[test]
+fn mi_finish_assign_and_exit_code() {
+    let f = fixture("basic");
+    let mut mi = Mi::start(&f);
+
+    // add(acc, i) is called with (0,0), (0,1), (1,2): stop at the third.
+    let bp = mi.done(&format!("-break-insert -f -c {} add", mi_quote("b == 2")));
+    let add_bp = mi.field(&bp, "bkpt.number").to_string();
+    mi.run("-exec-continue");
+    let stop = mi.wait_async("*stopped");
+    let args: Vec<(String, String)> = stop
+        .results
+        .list("frame.args")
+        .unwrap_or_default()
+        .iter()
+        .map(|a| {
+            (
+                a.str("name").unwrap_or_default().to_string(),
+                a.str("value").unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    mi.check(
+        mi.field(&stop, "reason") == "breakpoint-hit"
+            && mi.field(&stop, "bkptno") == add_bp
+            && mi.field(&stop, "frame.func") == "add"
+            && mi.field(&stop, "frame.line") == f.line("add-body").to_string()
+            && args == [("a".into(), "1".into()), ("b".into(), "2".into())],
+        &format!("should stop in add(a=1, b=2): {}", stop.line),
+    );
+
+    let frames = mi.done("-stack-list-frames");
+    let stack = frames.results.list("stack").unwrap_or_default();
+    mi.check(
+        stack.len() == 2
+            && stack[0].str("func") == Some("add")
+            && stack[1].str("func") == Some("main")
+            && stack[1].str("line") == Some(f.line("loop-call").to_string().as_str()),
+        &format!(
+            "the stack should be add, then main at the call: {}",
+            frames.line
+        ),
+    );
+
+    let vars = mi.done("-stack-list-variables --thread 1 --frame 0 --simple-values");
+    let mut names: Vec<&str> = vars
+        .results
+        .list("variables")
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|v| v.str("name"))
+        .collect();
+    names.sort_unstable();
+    mi.check(
+        names == ["a", "b", "sum"],
+        &format!("add's variables are a, b and sum: {}", vars.line),
+    );
+    let sum = mi.evaluate("", "a+b");
+    mi.check(sum == "3", &format!("a+b should be 3, is {sum:?}"));
+
+    // Back in main with add's return value.
+    mi.run("-exec-finish");
+    let fin = mi.wait_async("*stopped");
+    mi.check(
+        fin.results.str("reason") == Some("function-finished")
+            && fin.results.str("frame.func") == Some("main")
+            && fin.results.str("return-value") == Some("3"),
+        &format!("-exec-finish should return 3 to main: {}", fin.line),
+    );
+
+    let ret_line = f.line("return");
+    let bp = mi.done(&format!("-break-insert -f {}", f.location("return")));
+    let ret_bp = mi.field(&bp, "bkpt.number").to_string();
+    mi.run("-exec-continue");
+    let stop = mi.wait_async("*stopped");
+    mi.check(
+        stop.results.str("reason") == Some("breakpoint-hit")
+            && stop.results.str("bkptno") == Some(ret_bp.as_str())
+            && stop.results.str("frame.func") == Some("main")
+            && stop.results.str("frame.line") == Some(ret_line.to_string().as_str()),
+        &format!("should stop at the return, line {ret_line}: {}", stop.line),
+    );
+    // fact(5) + (0 + 1 + 2) and counter incremented.
+    let total = mi.evaluate("", "total");
+    let counter = mi.evaluate("", "counter");
+    mi.check(
+        total == "123" && counter == "6",
+        &format!("total should be 123 and counter 6, not {total:?} and {counter:?}"),
+    );
+
+    // Change the exit code as an IDE's watch window does.
+    let var = mi.done("-var-create - * exit_code");
+    let var_name = mi.field(&var, "name").to_string();
+    mi.check(
+        var.results.str("value") == Some("7"),
+        &format!("exit_code starts at 7: {}", var.line),
+    );
+    let assigned = mi.done(&format!("-var-assign {var_name} 6"));
+    mi.check(
+        assigned.results.str("value") == Some("6"),
+        &format!("-var-assign should answer the new value: {}", assigned.line),
+    );
+    let read_back = mi.evaluate("", "exit_code");
+    mi.check(
+        read_back == "6",
+        &format!("exit_code should read back as 6, is {read_back:?}"),
+    );
+
+    mi.run("-exec-continue");
+    let exited = mi.wait_async("*stopped");
+    mi.check(
+        exited.results.str("reason") == Some("exited")
+            && exited.results.str("exit-code") == Some("06"),
+        &format!("should exit with the assigned code 06: {}", exited.line),
+    );
+    let mut server = mi.exit();
+    server.wait_stderr("Child exited with status 6");
+    server.wait_exit();
+}
+
+#[test]
+fn mi_record_parser() {
+    let r = parse_record(
+        r#"12^done,stack=[frame={level="0",func="a\"b\\c\n"},frame={level="1",args=[]}],n="x",e={},l=["p","q"]"#,
+    )
+    .expect("parses");
+    assert_eq!(r.class, "done");
+    let stack = r.results.list("stack").expect("stack");
+    assert_eq!(stack.len(), 2);
+    assert_eq!(stack[0].str("func"), Some("a\"b\\c\n"));
+    assert_eq!(stack[1].list("args"), Some(&[][..]));
+    assert_eq!(r.results.str("n"), Some("x"));
+    assert_eq!(r.results.get("e"), Some(&Value::Tuple(Vec::new())));
+    assert_eq!(
+        r.results.list("l"),
+        Some(&[Value::Const("p".into()), Value::Const("q".into())][..])
+    );
+    let r = parse_record("*running,thread-id=\"all\"").expect("parses");
+    assert_eq!(r.class, "running");
+    assert_eq!(r.results.str("thread-id"), Some("all"));
+    let r = parse_record("7^exit").expect("parses");
+    assert_eq!(r.class, "exit");
+    assert!(parse_record("~\"text\"").is_err());
+    assert!(parse_record("^done,a=\"unterminated").is_err());
+}
