@@ -265,9 +265,8 @@ impl<'a> Session<'a> {
                 let body = Input::body(&raw);
                 if body.starts_with(b"qSupported") {
                     // gdbstub answers; we add this layer's features.
-                    return self.feed_rewritten(target, &raw, |front, reply| {
-                        front.amend_supported(reply)
-                    });
+                    return self
+                        .feed_rewritten(target, &raw, |front, reply| front.amend_supported(reply));
                 }
                 if body == b"k" && self.front.dialect == Dialect::Lldb {
                     // lldb wants to hear how the process ended, not OK.

@@ -69,6 +69,8 @@ pub struct Front {
     told: lldb::StopNews,
     /// lldb's `QListThreadsInStopReply`: stop replies list every thread.
     threads_in_stop_reply: bool,
+    /// The `qXfer:threads` document being read.
+    threads_document: Option<Vec<u8>>,
 }
 
 impl Front {
@@ -106,7 +108,14 @@ impl Front {
             return Some(document_reply(document, annex));
         }
         if let Some(annex) = body.strip_prefix(b"qXfer:threads:read::") {
-            return Some(qxfer(&self.threads_xml(target), annex));
+            // gdb reads it in 4 KiB slices: build it once, at the first.
+            if annex.starts_with(b"0,") || self.threads_document.is_none() {
+                self.threads_document = Some(self.threads_xml(target));
+            }
+            return Some(qxfer(
+                self.threads_document.as_deref().unwrap_or_default(),
+                annex,
+            ));
         }
         if let Some(args) = body.strip_prefix(b"m") {
             return read_memory(target, args, Encoding::Hex);
