@@ -141,7 +141,7 @@ impl<'a> Session<'a> {
                     Ok(Some(report)) => {
                         announce(report);
                         self.front.note_stop(report);
-                        match stop_reason(report) {
+                        match stop_reason(report, self.front.dialect) {
                             Some(reason) => {
                                 // An exec stop gdbstub cannot word: it moves
                                 // its state machine, muted, and we answer.

@@ -3,6 +3,7 @@
 //! Signal numbers stay GDB's: we do not claim `native-signals+`, so lldb
 //! translates them as it does for gdbserver.
 
+use super::front::Dialect;
 use super::{signals, DebugTarget};
 use crate::arch::x86_64::{current_mode, frame_regnums, Mode};
 use crate::inferior::{Report, StopEvent};
@@ -153,7 +154,7 @@ impl StopNews {
         let event = match self.reported {
             None if tid == pid => return Some(("signal", trap, None)),
             Some(Report::Interrupted { tid: t }) if t == tid => {
-                return Some(("signal", signals::to_gdb(libc::SIGINT).0, None))
+                return Some(("signal", super::interrupt_signal(Dialect::Lldb).0, None))
             }
             Some(Report::Thread { tid: t, event }) if t == tid => event,
             _ => self.others.iter().find(|(t, _)| *t == tid)?.1,

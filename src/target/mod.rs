@@ -20,6 +20,7 @@ use crate::inferior::debug_registers::HwKind;
 use crate::inferior::tracer::LiveTracer;
 use crate::inferior::{self, LaunchSpec, Process, Report, ResumePlan, StopEvent};
 use crate::sys::Tid as OsTid;
+use crate::target::front::Dialect;
 use gdbstub::common::Tid;
 use gdbstub::stub::MultiThreadStopReason;
 use gdbstub::target::ext::base::BaseOps;
@@ -209,8 +210,8 @@ fn gdb_tid(tid: OsTid) -> Option<Tid> {
     Tid::new(tid as usize)
 }
 
-/// A stop of the process as gdbstub reports it.
-pub fn stop_reason(report: Report) -> Option<MultiThreadStopReason<u64>> {
+/// A stop of the process as gdbstub reports it, in the client's words.
+pub fn stop_reason(report: Report, dialect: Dialect) -> Option<MultiThreadStopReason<u64>> {
     use MultiThreadStopReason as R;
     Some(match report {
         Report::Thread { tid, event } => {
@@ -252,11 +253,21 @@ pub fn stop_reason(report: Report) -> Option<MultiThreadStopReason<u64>> {
         }
         Report::Interrupted { tid } => R::SignalWithThread {
             tid: gdb_tid(tid)?,
-            signal: gdbstub::common::Signal::SIGINT,
+            signal: interrupt_signal(dialect),
         },
         Report::Exited(code) => R::Exited(code as u8),
         Report::Killed(sig) => R::Terminated(signals::to_gdb(sig)),
     })
+}
+
+/// The signal an interrupt (Ctrl-C) is reported with: SIGINT for gdb, as
+/// gdbserver does; SIGSTOP for lldb, as lldb-server does, which lldb does
+/// not pass back to the program when it resumes it.
+pub fn interrupt_signal(dialect: Dialect) -> gdbstub::common::Signal {
+    match dialect {
+        Dialect::Gdb => gdbstub::common::Signal::SIGINT,
+        Dialect::Lldb => signals::to_gdb(libc::SIGSTOP),
+    }
 }
 
 impl Target for DebugTarget {
