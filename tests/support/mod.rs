@@ -12,6 +12,7 @@
 //! - `CC`: the C compiler for the fixtures (default `cc`).
 #![allow(dead_code)]
 
+pub mod lldb;
 pub mod rsp;
 pub mod workers;
 

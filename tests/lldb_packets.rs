@@ -1,0 +1,895 @@
+//! Remote Serial Protocol tests with a raw client (tests/support/rsp.rs)
+//! for the packets lldb sends and gdb does not: `qHostInfo`,
+//! `qProcessInfo`, `qMemoryRegionInfo`, `jThreadsInfo`,
+//! `QListThreadsInStopReply` (threads, pcs and `jstopinfo` in stop
+//! replies), and the ones both send but read differently: the binary
+//! memory read `x` (lldb: the bytes alone, `OK` for the `x0,0` probe; gdb:
+//! `b` then the bytes) and `k` (lldb wants `X09`).
+//!
+//! The server tells the two apart by what the client sends: a session is
+//! lldb's once it has sent one of lldb's own packets (`qHostInfo` here).
+//! Binary replies are run-length decoded, then unescaped (`}` then the
+//! byte XOR 0x20), as lldb does.
+//!
+//! rgdbserver only: GNU gdbserver answers none of lldb's own packets.
+
+mod support;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::time::Duration;
+
+use support::rsp::{decode_rle, hex_decode, hex_encode, is_stop_reply, RspClient};
+use support::{fixture, read_memory, scaled, Fixture, Server, WAIT_TIMEOUT};
+
+/// lldb 19's `qSupported`.
+const LLDB_QSUPPORTED: &str =
+    "qSupported:xmlRegisters=i386,arm,mips,arc;multiprocess+;fork-events+;vfork-events+";
+
+/// gdb 13's `qSupported` (the features relevant here).
+const GDB_QSUPPORTED: &str =
+    "qSupported:multiprocess+;swbreak+;hwbreak+;vContSupported+;no-resumed+";
+
+/// The GDB register numbers (as in the target description) of rbp, rsp
+/// and rip.
+const RBP: u32 = 6;
+const RSP: u32 = 7;
+const RIP: u32 = 16;
+
+// ---------------------------------------------------------------------------
+// Sessions
+// ---------------------------------------------------------------------------
+
+fn client(server: &Server) -> RspClient {
+    RspClient::connect(server.port()).unwrap_or_else(|e| {
+        panic!(
+            "connecting to port {}: {e}\n{}",
+            server.port(),
+            server.dump()
+        )
+    })
+}
+
+/// Connects and opens the session as lldb does: `qSupported`,
+/// `QThreadSuffixSupported`, `qHostInfo` (from then on the server speaks
+/// lldb's dialect), `?`.
+fn connect_lldb(server: &Server) -> RspClient {
+    let mut c = client(server);
+    let sup = request(&mut c, server, LLDB_QSUPPORTED);
+    assert!(
+        sup.contains("PacketSize="),
+        "qSupported reply lacks PacketSize: {sup:?}\n{}",
+        server.dump()
+    );
+    // Either answer is fine (lldb then names threads with Hg).
+    request(&mut c, server, "QThreadSuffixSupported");
+    let host = request(&mut c, server, "qHostInfo");
+    assert!(
+        host.contains("triple:"),
+        "qHostInfo: {host:?}\n{}",
+        server.dump()
+    );
+    let stop = request(&mut c, server, "?");
+    assert!(
+        stop.starts_with("T05"),
+        "the program should be stopped with SIGTRAP at its first instruction: {stop:?}\n{}",
+        server.dump()
+    );
+    c
+}
+
+/// Connects and opens the session as gdb does: `qSupported`, `?`; no
+/// packet of lldb's. Returns the client and the `qSupported` reply.
+fn connect_gdb(server: &Server) -> (RspClient, String) {
+    let mut c = client(server);
+    let sup = request(&mut c, server, GDB_QSUPPORTED);
+    let stop = request(&mut c, server, "?");
+    assert!(
+        stop.starts_with("T05"),
+        "the program should be stopped with SIGTRAP at its first instruction: {stop:?}\n{}",
+        server.dump()
+    );
+    (c, sup)
+}
+
+/// Sends `packet` and returns the reply run-length decoded but still
+/// binary-escaped; panics with the transcript and the server's output on
+/// I/O errors.
+fn request_raw(c: &mut RspClient, server: &Server, packet: &str) -> Vec<u8> {
+    let result = c
+        .send_packet(packet.as_bytes())
+        .and_then(|()| c.read_packet());
+    match result {
+        Ok(raw) => decode_rle(&raw),
+        Err(e) => panic!(
+            "RSP request {packet:?} failed: {e}\nreceived: {}\n{}",
+            c.transcript(),
+            server.dump()
+        ),
+    }
+}
+
+/// Sends `packet` and returns the reply as text (lossy).
+fn request(c: &mut RspClient, server: &Server, packet: &str) -> String {
+    String::from_utf8_lossy(&request_raw(c, server, packet)).into_owned()
+}
+
+/// Undoes the binary escaping: `}` then the byte XOR 0x20.
+fn unescape(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len());
+    let mut bytes = data.iter();
+    while let Some(&b) = bytes.next() {
+        if b == b'}' {
+            if let Some(&next) = bytes.next() {
+                out.push(next ^ 0x20);
+            }
+        } else {
+            out.push(b);
+        }
+    }
+    out
+}
+
+/// Resumes every thread and returns the stop reply (a longer wait: the
+/// machine may be loaded).
+fn resume(c: &mut RspClient, server: &Server) -> String {
+    c.set_timeout(scaled(Duration::from_secs(60)))
+        .expect("set timeout");
+    let reply = request(c, server, "vCont;c");
+    c.set_timeout(scaled(support::rsp::DEFAULT_TIMEOUT))
+        .expect("set timeout");
+    reply
+}
+
+/// Resumes and expects the program to exit with `code` (`W..`).
+#[track_caller]
+fn continue_to_exit(c: &mut RspClient, server: &Server, code: u8) {
+    let reply = resume(c, server);
+    let status = reply
+        .strip_prefix('W')
+        .and_then(|r| u8::from_str_radix(r.split(';').next()?, 16).ok());
+    assert_eq!(
+        status,
+        Some(code),
+        "continuing should end with W{code:02x}, got {reply:?}\n{}",
+        server.dump()
+    );
+    server.wait_stderr(&format!("Child exited with status {code}"));
+}
+
+/// Inserts a software breakpoint at `symbol`, resumes to it and removes
+/// it; returns the breakpoint's address and the stop reply.
+fn run_to(c: &mut RspClient, server: &Server, f: &Fixture, symbol: &str) -> (u64, String) {
+    let pid = server.inferior_pid();
+    let addr = f.address_in(pid, symbol).unwrap_or_else(|| {
+        panic!(
+            "{} is not mapped in {pid}\n{}",
+            f.exe.display(),
+            server.dump()
+        )
+    });
+    let z0 = request(c, server, &format!("Z0,{addr:x},1"));
+    assert_eq!(z0, "OK", "Z0 at {symbol} ({addr:#x})\n{}", server.dump());
+    let stop = resume(c, server);
+    assert!(
+        stop.starts_with("T05"),
+        "resuming should stop at the breakpoint at {symbol} with T05, got {stop:?}\n{}",
+        server.dump()
+    );
+    let z0 = request(c, server, &format!("z0,{addr:x},1"));
+    assert_eq!(z0, "OK", "z0 at {symbol} ({addr:#x})\n{}", server.dump());
+    (addr, stop)
+}
+
+/// `key:value;...` replies (qHostInfo, qProcessInfo, qMemoryRegionInfo,
+/// stop replies after the `T05`).
+fn fields(reply: &str) -> BTreeMap<&str, &str> {
+    reply
+        .split(';')
+        .filter_map(|kv| kv.split_once(':'))
+        .collect()
+}
+
+/// A hex-encoded text field decoded.
+#[track_caller]
+fn hex_text(hex: &str) -> String {
+    let bytes = hex_decode(hex).unwrap_or_else(|| panic!("not hex: {hex:?}"));
+    String::from_utf8(bytes).unwrap_or_else(|e| panic!("hex field is not UTF-8: {e}"))
+}
+
+/// A register's value, `p` on the thread selected with `Hg`.
+fn register(c: &mut RspClient, server: &Server, tid: u32, regnum: u32) -> u64 {
+    let hg = request(c, server, &format!("Hg{tid:x}"));
+    assert_eq!(hg, "OK", "Hg{tid:x}\n{}", server.dump());
+    let reply = request(c, server, &format!("p{regnum:x}"));
+    le_value(&reply)
+        .unwrap_or_else(|| panic!("p{regnum:x} on {tid} gave {reply:?}\n{}", server.dump()))
+}
+
+/// A little-endian register value in hex (as `p` and jThreadsInfo give it).
+fn le_value(hex: &str) -> Option<u64> {
+    let bytes = hex_decode(hex)?;
+    if bytes.is_empty() || bytes.len() > 8 {
+        return None;
+    }
+    let mut buf = [0u8; 8];
+    buf[..bytes.len()].copy_from_slice(&bytes);
+    Some(u64::from_le_bytes(buf))
+}
+
+/// The thread ids of the program, from /proc.
+fn tasks(pid: u32) -> BTreeSet<u32> {
+    fs::read_dir(format!("/proc/{pid}/task"))
+        .expect("reading /proc/PID/task")
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+        .collect()
+}
+
+/// The program's mappings from /proc/PID/maps: (start, end, name).
+fn maps(pid: u32) -> Vec<(u64, u64, String)> {
+    let text = fs::read_to_string(format!("/proc/{pid}/maps")).expect("reading /proc/PID/maps");
+    text.lines()
+        .filter_map(|l| {
+            let mut parts = l.split_whitespace();
+            let (start, end) = parts.next()?.split_once('-')?;
+            let name = parts.nth(4).unwrap_or("").to_string();
+            Some((
+                u64::from_str_radix(start, 16).ok()?,
+                u64::from_str_radix(end, 16).ok()?,
+                name,
+            ))
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+// JSON (jThreadsInfo, jstopinfo)
+// ---------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq)]
+enum Json {
+    Null,
+    Bool(bool),
+    Num(f64),
+    Str(String),
+    Arr(Vec<Json>),
+    Obj(Vec<(String, Json)>),
+}
+
+impl Json {
+    fn get(&self, key: &str) -> Option<&Json> {
+        match self {
+            Json::Obj(members) => members.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    fn num(&self, key: &str) -> Option<f64> {
+        match self.get(key)? {
+            Json::Num(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    fn str(&self, key: &str) -> Option<&str> {
+        match self.get(key)? {
+            Json::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn items(&self) -> &[Json] {
+        match self {
+            Json::Arr(items) => items,
+            _ => &[],
+        }
+    }
+}
+
+/// Parses a whole JSON document; `Err` says where it is malformed.
+fn parse_json(text: &str) -> Result<Json, String> {
+    let mut p = JsonParser {
+        s: text.as_bytes(),
+        i: 0,
+    };
+    let v = p.value()?;
+    p.ws();
+    if p.i != p.s.len() {
+        return Err(format!("trailing data at {}", p.i));
+    }
+    Ok(v)
+}
+
+struct JsonParser<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+impl JsonParser<'_> {
+    fn ws(&mut self) {
+        while self.s.get(self.i).is_some_and(u8::is_ascii_whitespace) {
+            self.i += 1;
+        }
+    }
+
+    fn eat(&mut self, b: u8) -> Result<(), String> {
+        self.ws();
+        if self.s.get(self.i) == Some(&b) {
+            self.i += 1;
+            Ok(())
+        } else {
+            Err(format!("expected {:?} at {}", char::from(b), self.i))
+        }
+    }
+
+    fn value(&mut self) -> Result<Json, String> {
+        self.ws();
+        let rest = &self.s[self.i..];
+        for (word, v) in [
+            (&b"null"[..], Json::Null),
+            (b"true", Json::Bool(true)),
+            (b"false", Json::Bool(false)),
+        ] {
+            if rest.starts_with(word) {
+                self.i += word.len();
+                return Ok(v);
+            }
+        }
+        match rest.first() {
+            Some(b'{') => {
+                self.i += 1;
+                let mut members = Vec::new();
+                self.ws();
+                if self.s.get(self.i) == Some(&b'}') {
+                    self.i += 1;
+                    return Ok(Json::Obj(members));
+                }
+                loop {
+                    self.ws();
+                    let key = self.string()?;
+                    self.eat(b':')?;
+                    members.push((key, self.value()?));
+                    self.ws();
+                    match self.s.get(self.i) {
+                        Some(b',') => self.i += 1,
+                        Some(b'}') => {
+                            self.i += 1;
+                            return Ok(Json::Obj(members));
+                        }
+                        _ => return Err(format!("expected , or }} at {}", self.i)),
+                    }
+                }
+            }
+            Some(b'[') => {
+                self.i += 1;
+                let mut items = Vec::new();
+                self.ws();
+                if self.s.get(self.i) == Some(&b']') {
+                    self.i += 1;
+                    return Ok(Json::Arr(items));
+                }
+                loop {
+                    items.push(self.value()?);
+                    self.ws();
+                    match self.s.get(self.i) {
+                        Some(b',') => self.i += 1,
+                        Some(b']') => {
+                            self.i += 1;
+                            return Ok(Json::Arr(items));
+                        }
+                        _ => return Err(format!("expected , or ] at {}", self.i)),
+                    }
+                }
+            }
+            Some(b'"') => self.string().map(Json::Str),
+            Some(c) if *c == b'-' || c.is_ascii_digit() => {
+                let start = self.i;
+                while self
+                    .s
+                    .get(self.i)
+                    .is_some_and(|c| c.is_ascii_digit() || b"+-.eE".contains(c))
+                {
+                    self.i += 1;
+                }
+                let text = std::str::from_utf8(&self.s[start..self.i]).expect("ASCII");
+                text.parse()
+                    .map(Json::Num)
+                    .map_err(|e| format!("bad number {text:?}: {e}"))
+            }
+            _ => Err(format!("unexpected input at {}", self.i)),
+        }
+    }
+
+    fn string(&mut self) -> Result<String, String> {
+        self.eat(b'"')?;
+        let mut out = String::new();
+        loop {
+            let Some(&c) = self.s.get(self.i) else {
+                return Err("unterminated string".into());
+            };
+            self.i += 1;
+            match c {
+                b'"' => return Ok(out),
+                b'\\' => {
+                    let e = *self.s.get(self.i).ok_or("unterminated escape")?;
+                    self.i += 1;
+                    match e {
+                        b'u' => {
+                            let hex = self
+                                .s
+                                .get(self.i..self.i + 4)
+                                .and_then(|h| std::str::from_utf8(h).ok())
+                                .and_then(|h| u32::from_str_radix(h, 16).ok())
+                                .ok_or("bad \\u escape")?;
+                            self.i += 4;
+                            out.push(char::from_u32(hex).unwrap_or('\u{fffd}'));
+                        }
+                        b'n' => out.push('\n'),
+                        b't' => out.push('\t'),
+                        b'r' => out.push('\r'),
+                        b'b' => out.push('\u{8}'),
+                        b'f' => out.push('\u{c}'),
+                        other => out.push(char::from(other)),
+                    }
+                }
+                _ => {
+                    // Multi-byte UTF-8: copy the whole sequence.
+                    let start = self.i - 1;
+                    let mut end = self.i;
+                    while self.s.get(end).is_some_and(|b| b & 0xc0 == 0x80) {
+                        end += 1;
+                    }
+                    out.push_str(&String::from_utf8_lossy(&self.s[start..end]));
+                    self.i = end;
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Host, process and memory regions
+// ---------------------------------------------------------------------------
+
+/// `qHostInfo`: x86_64 Linux (the triple hex-encoded), 8-byte pointers,
+/// little endian, and watchpoints that trap after the access (lldb must
+/// know to step over them); `qWatchpointSupportInfo`: four debug
+/// registers.
+#[test]
+fn host_info_describes_x86_64_linux() {
+    let f = fixture("basic");
+    let server = Server::start_fixture(&f);
+    let mut c = client(&server);
+    request(&mut c, &server, LLDB_QSUPPORTED);
+    let reply = request(&mut c, &server, "qHostInfo");
+    let kv = fields(&reply);
+    let triple = kv
+        .get("triple")
+        .unwrap_or_else(|| panic!("qHostInfo lacks triple: {reply:?}"));
+    assert_eq!(hex_text(triple), "x86_64-pc-linux-gnu", "{reply:?}");
+    assert_eq!(kv.get("ptrsize"), Some(&"8"), "{reply:?}");
+    assert_eq!(kv.get("endian"), Some(&"little"), "{reply:?}");
+    assert_eq!(
+        kv.get("watchpoint_exceptions_received"),
+        Some(&"after"),
+        "{reply:?}"
+    );
+    let wp = request(&mut c, &server, "qWatchpointSupportInfo:");
+    assert_eq!(
+        fields(&wp).get("num"),
+        Some(&"4"),
+        "qWatchpointSupportInfo: {wp:?}"
+    );
+    let stop = request(&mut c, &server, "?");
+    assert!(is_stop_reply(&stop), "`?` after qHostInfo: {stop:?}");
+    continue_to_exit(&mut c, &server, 7);
+}
+
+/// `qProcessInfo`: the program's pid and its parent's (the server), in
+/// hex, and its triple.
+#[test]
+fn process_info_names_the_program() {
+    let f = fixture("basic");
+    let server = Server::start_fixture(&f);
+    let mut c = connect_lldb(&server);
+    let reply = request(&mut c, &server, "qProcessInfo");
+    let kv = fields(&reply);
+    let hex_field = |key: &str| {
+        kv.get(key)
+            .and_then(|v| u32::from_str_radix(v, 16).ok())
+            .unwrap_or_else(|| panic!("qProcessInfo lacks a hex {key}: {reply:?}"))
+    };
+    assert_eq!(
+        hex_field("pid"),
+        server.inferior_pid(),
+        "pid (hex) should be the program's: {reply:?}\n{}",
+        server.dump()
+    );
+    assert_eq!(
+        hex_field("parent-pid"),
+        server.pid(),
+        "the program's parent is the server: {reply:?}"
+    );
+    let triple = kv
+        .get("triple")
+        .unwrap_or_else(|| panic!("qProcessInfo lacks triple: {reply:?}"));
+    assert_eq!(hex_text(triple), "x86_64-pc-linux-gnu", "{reply:?}");
+    assert_eq!(kv.get("ptrsize"), Some(&"8"), "{reply:?}");
+    assert_eq!(kv.get("ostype"), Some(&"linux"), "{reply:?}");
+    continue_to_exit(&mut c, &server, 7);
+}
+
+/// `qMemoryRegionInfo:ADDR`: for an address in the stack, the [stack]
+/// mapping (bounds as in /proc/PID/maps, read-write, its name in hex);
+/// for an address between two mappings, the whole gap and no
+/// permissions.
+#[test]
+fn memory_region_info_for_stack_and_gap() {
+    let f = fixture("basic");
+    let server = Server::start_fixture(&f);
+    let mut c = connect_lldb(&server);
+    let pid = server.inferior_pid();
+    let mappings = maps(pid);
+
+    let rsp = register(&mut c, &server, pid, RSP);
+    let (start, end, _) = mappings
+        .iter()
+        .find(|(_, _, name)| name == "[stack]")
+        .cloned()
+        .unwrap_or_else(|| panic!("no [stack] in {mappings:?}"));
+    assert!(
+        (start..end).contains(&rsp),
+        "rsp {rsp:#x} should be in the stack {start:#x}-{end:#x}"
+    );
+    let reply = request(&mut c, &server, &format!("qMemoryRegionInfo:{rsp:x}"));
+    let kv = fields(&reply);
+    assert_eq!(
+        kv.get("start").copied(),
+        Some(format!("{start:x}").as_str()),
+        "stack region start: {reply:?}"
+    );
+    assert_eq!(
+        kv.get("size").copied(),
+        Some(format!("{:x}", end - start).as_str()),
+        "stack region size: {reply:?}"
+    );
+    assert_eq!(kv.get("permissions"), Some(&"rw"), "stack: {reply:?}");
+    let name = kv
+        .get("name")
+        .unwrap_or_else(|| panic!("stack region has no name: {reply:?}"));
+    assert_eq!(hex_text(name), "[stack]", "{reply:?}");
+
+    // A gap: the first pair of mappings that do not touch.
+    let (gap_start, gap_end) = mappings
+        .windows(2)
+        .map(|w| (w[0].1, w[1].0))
+        .find(|(a, b)| a < b)
+        .unwrap_or_else(|| panic!("no gap between mappings in {mappings:?}"));
+    let addr = gap_start + (gap_end - gap_start) / 2;
+    let reply = request(&mut c, &server, &format!("qMemoryRegionInfo:{addr:x}"));
+    let kv = fields(&reply);
+    assert_eq!(
+        kv.get("start").copied(),
+        Some(format!("{gap_start:x}").as_str()),
+        "gap start ({addr:#x} in {gap_start:#x}-{gap_end:#x}): {reply:?}"
+    );
+    assert_eq!(
+        kv.get("size").copied(),
+        Some(format!("{:x}", gap_end - gap_start).as_str()),
+        "gap size ({addr:#x} in {gap_start:#x}-{gap_end:#x}): {reply:?}"
+    );
+    assert!(
+        kv.get("permissions").is_none_or(|p| p.is_empty()),
+        "an unmapped gap has no permissions: {reply:?}"
+    );
+    continue_to_exit(&mut c, &server, 7);
+}
+
+// ---------------------------------------------------------------------------
+// Binary memory reads
+// ---------------------------------------------------------------------------
+
+/// Every byte value, written with `M` at 4 KiB below the stack pointer
+/// (unused stack at the program's first instruction); returns the address.
+fn write_every_byte(c: &mut RspClient, server: &Server) -> u64 {
+    let pid = server.inferior_pid();
+    let rsp = register(c, server, pid, RSP);
+    let addr = rsp - 0x1000;
+    let pattern: Vec<u8> = (0..=255).collect();
+    let reply = request(
+        c,
+        server,
+        &format!("M{addr:x},{:x}:{}", pattern.len(), hex_encode(&pattern)),
+    );
+    assert_eq!(reply, "OK", "M at {addr:#x}\n{}", server.dump());
+    addr
+}
+
+/// The bytes that must be escaped in binary data, and how they are sent.
+const ESCAPED: [(u8, [u8; 2]); 4] = [
+    (b'#', [b'}', 0x03]),
+    (b'$', [b'}', 0x04]),
+    (b'}', [b'}', 0x5d]),
+    (b'*', [b'}', 0x0a]),
+];
+
+/// Asserts that raw binary data carries `# $ } *` escaped, nothing else.
+#[track_caller]
+fn assert_escaped(raw: &[u8], len: usize, context: &str) {
+    for (byte, escaped) in ESCAPED {
+        assert!(
+            raw.windows(2).any(|w| w == escaped),
+            "{context}: {:?} should be sent as `}}` {:#04x}: {raw:?}",
+            char::from(byte),
+            escaped[1]
+        );
+    }
+    assert!(
+        !raw.contains(&b'#') && !raw.contains(&b'$') && !raw.contains(&b'*'),
+        "{context}: unescaped # $ or * in {raw:?}"
+    );
+    assert_eq!(
+        raw.len(),
+        len + ESCAPED.len(),
+        "{context}: only the four special bytes take two bytes"
+    );
+}
+
+/// In lldb's dialect (after `qHostInfo`), `xADDR,LEN` replies with the
+/// bytes alone, binary-escaped, the same bytes `m` gives in hex and
+/// /proc/PID/mem holds; `x0,0` (lldb's probe for `x`) replies `OK`.
+#[test]
+fn binary_read_in_lldb_dialect() {
+    let f = fixture("basic");
+    let server = Server::start_fixture(&f);
+    let mut c = connect_lldb(&server);
+    let pid = server.inferior_pid();
+
+    let probe = request(&mut c, &server, "x0,0");
+    assert_eq!(probe, "OK", "x0,0 in lldb's dialect\n{}", server.dump());
+
+    let addr = write_every_byte(&mut c, &server);
+    let raw = request_raw(&mut c, &server, &format!("x{addr:x},100"));
+    assert_escaped(&raw, 256, "x in lldb's dialect");
+    let data = unescape(&raw);
+    let expected: Vec<u8> = (0..=255).collect();
+    assert_eq!(data, expected, "x{addr:x},100 should give every byte value");
+    let m = request(&mut c, &server, &format!("m{addr:x},100"));
+    assert_eq!(hex_decode(&m), Some(data.clone()), "m and x should agree");
+
+    // The program's ELF header and code: x, m and /proc/PID/mem agree.
+    let text = f
+        .address_in(pid, "main")
+        .unwrap_or_else(|| panic!("basic is not mapped\n{}", server.dump()));
+    let base = text - f.symbol_offset("main");
+    for (at, len) in [(base, 0x40usize), (text, 0x80)] {
+        let raw = request_raw(&mut c, &server, &format!("x{at:x},{len:x}"));
+        let data = unescape(&raw);
+        let m = request(&mut c, &server, &format!("m{at:x},{len:x}"));
+        let mem = read_memory(pid, at, len).expect("reading /proc/PID/mem");
+        assert_eq!(data, mem, "x{at:x},{len:x} vs /proc/PID/mem");
+        assert_eq!(
+            hex_decode(&m),
+            Some(mem),
+            "m{at:x},{len:x} vs /proc/PID/mem"
+        );
+    }
+    assert_eq!(
+        &unescape(&request_raw(&mut c, &server, &format!("x{base:x},4")))[..],
+        b"\x7fELF"
+    );
+
+    continue_to_exit(&mut c, &server, 7);
+}
+
+/// In gdb's dialect (no lldb packet sent), `qSupported` offers
+/// `binary-upload+` and `xADDR,LEN` replies `b` then the bytes,
+/// binary-escaped.
+#[test]
+fn binary_read_in_gdb_dialect() {
+    let f = fixture("basic");
+    let server = Server::start_fixture(&f);
+    let (mut c, sup) = connect_gdb(&server);
+    assert!(
+        sup.split(';').any(|feature| feature == "binary-upload+"),
+        "qSupported should offer binary-upload+: {sup:?}\n{}",
+        server.dump()
+    );
+    let addr = write_every_byte(&mut c, &server);
+    let raw = request_raw(&mut c, &server, &format!("x{addr:x},100"));
+    let (first, rest) = raw
+        .split_first()
+        .unwrap_or_else(|| panic!("empty x reply\n{}", server.dump()));
+    assert_eq!(
+        *first,
+        b'b',
+        "gdb's x reply starts with `b`: {:?}\n{}",
+        String::from_utf8_lossy(&raw),
+        server.dump()
+    );
+    assert_escaped(rest, 256, "x in gdb's dialect");
+    let expected: Vec<u8> = (0..=255).collect();
+    assert_eq!(
+        unescape(rest),
+        expected,
+        "x{addr:x},100 should give every byte value"
+    );
+    let m = request(&mut c, &server, &format!("m{addr:x},100"));
+    assert_eq!(hex_decode(&m), Some(expected), "m and x should agree");
+    continue_to_exit(&mut c, &server, 7);
+}
+
+// ---------------------------------------------------------------------------
+// Threads
+// ---------------------------------------------------------------------------
+
+/// `jThreadsInfo` at a breakpoint in a four-thread program: a JSON array
+/// with every thread, its name, the stop reason of the one at the
+/// breakpoint (none for the others), and rbp, rsp and rip, equal to what
+/// `p` gives for that thread.
+#[test]
+fn jthreads_info_lists_every_thread() {
+    let f = fixture("thread_names");
+    let server = Server::start_fixture(&f);
+    let mut c = connect_lldb(&server);
+    let pid = server.inferior_pid();
+    let (bp, _) = run_to(&mut c, &server, &f, "all_named");
+
+    let raw = request_raw(&mut c, &server, "jThreadsInfo");
+    let text = String::from_utf8(unescape(&raw)).expect("jThreadsInfo is UTF-8");
+    let json = parse_json(&text)
+        .unwrap_or_else(|e| panic!("jThreadsInfo is not JSON ({e}): {text}\n{}", server.dump()));
+    let threads = json.items();
+    let by_tid: BTreeMap<u32, &Json> = threads
+        .iter()
+        .map(|t| {
+            let tid = t
+                .num("tid")
+                .unwrap_or_else(|| panic!("thread without a tid in {text}"));
+            (tid as u32, t)
+        })
+        .collect();
+    let tasks = tasks(pid);
+    assert_eq!(tasks.len(), 4, "main and three workers");
+    assert_eq!(threads.len(), 4, "one entry per thread: {text}");
+    assert_eq!(
+        by_tid.keys().copied().collect::<BTreeSet<_>>(),
+        tasks,
+        "jThreadsInfo tids vs /proc/{pid}/task: {text}"
+    );
+    let names: BTreeSet<&str> = threads.iter().filter_map(|t| t.str("name")).collect();
+    assert_eq!(
+        names,
+        BTreeSet::from(["thread_names", "worker-1", "worker-2", "worker-3"]),
+        "thread names: {text}"
+    );
+
+    for (&tid, thread) in &by_tid {
+        if tid == pid {
+            assert_eq!(thread.str("reason"), Some("breakpoint"), "main: {text}");
+            assert_eq!(thread.num("signal"), Some(5.0), "main: SIGTRAP: {text}");
+        } else {
+            assert_eq!(
+                thread.get("reason"),
+                None,
+                "thread {tid} only stopped because main did: {text}"
+            );
+        }
+        let regs = thread
+            .get("registers")
+            .unwrap_or_else(|| panic!("thread {tid} has no registers: {text}"));
+        for regnum in [RBP, RSP, RIP] {
+            let hex = regs
+                .str(&regnum.to_string())
+                .unwrap_or_else(|| panic!("thread {tid} lacks register {regnum}: {text}"));
+            assert_eq!(hex.len(), 16, "register {regnum} is 8 bytes: {text}");
+            let value = le_value(hex).expect("hex register");
+            assert_eq!(
+                value,
+                register(&mut c, &server, tid, regnum),
+                "thread {tid} register {regnum}: jThreadsInfo vs p\n{text}"
+            );
+        }
+        if tid == pid {
+            let rip = le_value(regs.str(&RIP.to_string()).unwrap_or_default());
+            assert_eq!(rip, Some(bp), "main's rip is the breakpoint: {text}");
+        }
+    }
+    continue_to_exit(&mut c, &server, 4);
+}
+
+/// After `QListThreadsInStopReply`, a stop reply lists every thread
+/// (`threads:`), their pcs in the same order (`thread-pcs:`) and the stop
+/// reasons in hex-encoded JSON (`jstopinfo:`).
+#[test]
+fn stop_reply_lists_threads_pcs_and_stop_info() {
+    let f = fixture("thread_names");
+    let server = Server::start_fixture(&f);
+    let mut c = connect_lldb(&server);
+    let pid = server.inferior_pid();
+    let ok = request(&mut c, &server, "QListThreadsInStopReply");
+    assert_eq!(ok, "OK", "QListThreadsInStopReply\n{}", server.dump());
+
+    let (bp, stop) = run_to(&mut c, &server, &f, "all_named");
+    let kv = fields(&stop);
+    let list = |key: &str| -> Vec<u64> {
+        kv.get(key)
+            .unwrap_or_else(|| panic!("stop reply lacks {key}: {stop:?}\n{}", server.dump()))
+            .split(',')
+            .map(|n| {
+                u64::from_str_radix(n, 16).unwrap_or_else(|e| panic!("{key} {n:?}: {e}: {stop:?}"))
+            })
+            .collect()
+    };
+    let threads = list("threads");
+    let pcs = list("thread-pcs");
+    let tasks = tasks(pid);
+    assert_eq!(
+        threads.iter().map(|&t| t as u32).collect::<BTreeSet<_>>(),
+        tasks,
+        "threads: vs /proc/{pid}/task: {stop:?}"
+    );
+    assert_eq!(threads.len(), tasks.len(), "no thread twice: {stop:?}");
+    assert_eq!(pcs.len(), threads.len(), "one pc per thread: {stop:?}");
+    let main = threads
+        .iter()
+        .position(|&t| t == u64::from(pid))
+        .expect("main is listed");
+    assert_eq!(pcs[main], bp, "main's pc is the breakpoint: {stop:?}");
+    for (&tid, &pc) in threads.iter().zip(&pcs) {
+        assert_eq!(
+            pc,
+            register(&mut c, &server, tid as u32, RIP),
+            "thread {tid}: thread-pcs vs p\n{stop:?}"
+        );
+    }
+
+    let info = hex_text(
+        kv.get("jstopinfo")
+            .unwrap_or_else(|| panic!("stop reply lacks jstopinfo: {stop:?}")),
+    );
+    let json = parse_json(&info).unwrap_or_else(|e| panic!("jstopinfo is not JSON ({e}): {info}"));
+    let main_info = json
+        .items()
+        .iter()
+        .find(|t| t.num("tid") == Some(f64::from(pid)))
+        .unwrap_or_else(|| panic!("jstopinfo lacks the main thread: {info}"));
+    assert_eq!(main_info.str("reason"), Some("breakpoint"), "{info}");
+    assert_eq!(main_info.num("signal"), Some(5.0), "{info}");
+    for t in json.items() {
+        let tid = t.num("tid").unwrap_or_else(|| panic!("no tid: {info}"));
+        assert!(
+            tasks.contains(&(tid as u32)),
+            "jstopinfo names thread {tid}, not in the program: {info}"
+        );
+    }
+    continue_to_exit(&mut c, &server, 4);
+}
+
+/// `k` in lldb's dialect: the reply says how the process ended (`X09`,
+/// killed by SIGKILL), the program is gone and the server exits.
+#[test]
+fn kill_in_lldb_dialect_replies_x09() {
+    let f = fixture("basic");
+    let mut server = Server::start_fixture(&f);
+    let mut c = connect_lldb(&server);
+    let reply = request(&mut c, &server, "k");
+    assert!(
+        reply == "X09" || reply.starts_with("X09;"),
+        "k should get X09, got {reply:?}\n{}",
+        server.dump()
+    );
+    assert!(
+        server.wait_inferior_gone(),
+        "the program should be gone after k\n{}",
+        server.dump()
+    );
+    let status = server
+        .wait_exit_within(scaled(WAIT_TIMEOUT))
+        .unwrap_or_else(|| panic!("server still running after k\n{}", server.dump()));
+    assert!(
+        status.success(),
+        "server exit status {status}\n{}",
+        server.dump()
+    );
+}
