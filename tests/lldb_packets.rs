@@ -893,3 +893,34 @@ fn kill_in_lldb_dialect_replies_x09() {
         server.dump()
     );
 }
+
+/// An interrupt is reported to lldb as SIGSTOP (GDB number 17), as
+/// lldb-server does: lldb takes it for its own interrupt and does not pass
+/// it to the program on resume. (gdb gets SIGINT: tests/protocol.rs.)
+#[test]
+fn interrupt_in_lldb_dialect_is_sigstop() {
+    let f = fixture("spin");
+    let server = Server::start_fixture(&f);
+    let mut c = connect_lldb(&server);
+    for round in 0..2 {
+        c.send_packet(b"vCont;c").expect("vCont;c");
+        if round == 0 {
+            server.wait_stdout("ready");
+        }
+        c.send_raw(b"\x03").expect("send ^C");
+        let reply = c
+            .read_reply()
+            .unwrap_or_else(|e| panic!("no stop reply after ^C: {e}\n{}", server.dump()));
+        assert!(
+            reply.starts_with("T11"),
+            "^C should stop the program with SIGSTOP (T11) for lldb, got {reply:?}\n{}",
+            server.dump()
+        );
+        let info = request(&mut c, &server, "jThreadsInfo");
+        assert!(
+            info.contains("\"signal\":17"),
+            "jThreadsInfo should give the interrupted thread signal 17: {info:?}"
+        );
+    }
+    assert!(server.inferior_alive(), "the program should still be alive");
+}
