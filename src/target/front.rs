@@ -331,7 +331,13 @@ enum Encoding {
 fn read_memory(target: &mut DebugTarget, args: &[u8], encoding: Encoding) -> Option<Vec<u8>> {
     let (addr, len) = std::str::from_utf8(args).ok()?.split_once(',')?;
     let addr = u64::from_str_radix(addr, 16).ok()?;
-    let len = usize::from_str_radix(len, 16).ok()?.min(MAX_READ);
+    // Escaped binary may double: one byte less keeps a `b` reply in the packet.
+    let max = if encoding == Encoding::Hex {
+        MAX_READ
+    } else {
+        MAX_READ - 1
+    };
+    let len = usize::from_str_radix(len, 16).ok()?.min(max);
     if len == 0 && encoding == Encoding::BinaryLldb {
         return Some(b"OK".to_vec());
     }
