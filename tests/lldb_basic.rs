@@ -334,6 +334,19 @@ fn register_read_general_flags_and_vector_registers() {
         "rip should be the breakpoint's address\n{}",
         s.dump()
     );
+    // The pc's symbol once (a `code_ptr` type made lldb print it twice).
+    let rip_line = s
+        .section("general")
+        .lines()
+        .find(|l| l.trim_start().starts_with("rip ="))
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(
+        rip_line.matches("regs_here").count(),
+        1,
+        "rip should show its symbol once: {rip_line:?}\n{}",
+        s.dump()
+    );
     let rsp = hex_after(&s, "general", "rsp =");
     let rbp = hex_after(&s, "general", "rbp =");
     assert!(

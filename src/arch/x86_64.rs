@@ -1012,6 +1012,14 @@ const AVX512_TYPES: &str = r#"  <vector id="v4f" type="ieee_single" count="4"/>
   <vector id="v2ui128" type="uint128" count="2"/>
 "#;
 
+fn plain_int(bits: usize) -> &'static str {
+    if bits == 32 {
+        "int32"
+    } else {
+        "int64"
+    }
+}
+
 /// What lldb reads from a register's attributes (gdb ignores them): its
 /// role in the ABI (pc, sp, fp, flags, argument registers) and its DWARF
 /// number, which for x86 is also its eh_frame number. Numbers from the
@@ -1084,9 +1092,18 @@ fn lldb_roles(mode: Mode, name: &str) -> (Option<&'static str>, Option<u32>) {
     (None, None)
 }
 
+/// Who reads a target description: lldb shows a `code_ptr` register's
+/// symbol twice (once for the type, once for being the pc), so it gets
+/// plain integers for the pointer registers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reader {
+    Gdb,
+    Lldb,
+}
+
 /// The target description for `features`: one `<feature>` per GDB feature,
 /// registers in layout order with explicit numbers.
-pub fn target_description(mode: Mode, features: Features) -> String {
+pub fn target_description(mode: Mode, features: Features, reader: Reader) -> String {
     let architecture = match mode {
         Mode::Amd64 => "i386:x86-64",
         Mode::I386 => "i386",
@@ -1110,10 +1127,14 @@ pub fn target_description(mode: Mode, features: Features) -> String {
             }
             current = Some(desc.feature);
         }
+        let ty = match (reader, desc.ty) {
+            (Reader::Lldb, "code_ptr" | "data_ptr") => plain_int(desc.bits),
+            (_, ty) => ty,
+        };
         let _ = write!(
             xml,
-            "  <reg name=\"{}\" bitsize=\"{}\" type=\"{}\" regnum=\"{regnum}\"",
-            desc.name, desc.bits, desc.ty
+            "  <reg name=\"{}\" bitsize=\"{}\" type=\"{ty}\" regnum=\"{regnum}\"",
+            desc.name, desc.bits
         );
         if let Some(group) = desc.group {
             let _ = write!(xml, " group=\"{group}\"");
@@ -1221,16 +1242,20 @@ mod tests {
 
     #[test]
     fn description_numbers_every_register() {
-        let xml = target_description(Mode::Amd64, Features::default());
+        let xml = target_description(Mode::Amd64, Features::default(), Reader::Gdb);
         assert!(xml.contains("name=\"rip\" bitsize=\"64\" type=\"code_ptr\" regnum=\"16\""));
         assert!(xml.contains("name=\"gs_base\" bitsize=\"64\" type=\"int\" regnum=\"59\""));
         assert_eq!(xml.matches("<feature").count(), 4);
+        let lldb = target_description(Mode::Amd64, Features::default(), Reader::Lldb);
+        assert!(lldb
+            .contains("name=\"rip\" bitsize=\"64\" type=\"int64\" regnum=\"16\" generic=\"pc\""));
         let avx = target_description(
             Mode::Amd64,
             Features {
                 avx: true,
                 ..Features::default()
             },
+            Reader::Gdb,
         );
         assert!(avx.contains("org.gnu.gdb.i386.avx"));
         assert!(avx.contains("name=\"ymm15h\" bitsize=\"128\" type=\"uint128\" regnum=\"75\""));

@@ -107,6 +107,10 @@ impl Front {
             let document = target.libraries_document(self.dialect);
             return Some(document_reply(document, annex));
         }
+        if let Some(annex) = body.strip_prefix(b"qXfer:features:read:target.xml:") {
+            // Ours rather than gdbstub's: one round trip less, and lldb's variant.
+            return Some(qxfer(super::description::description(self.dialect), annex));
+        }
         if let Some(annex) = body.strip_prefix(b"qXfer:threads:read::") {
             // gdb reads it in 4 KiB slices: build it once, at the first.
             if annex.starts_with(b"0,") || self.threads_document.is_none() {

@@ -5,7 +5,7 @@
 mod base;
 mod breakpoints;
 mod catch_syscalls;
-mod description;
+pub mod description;
 mod extended_mode;
 pub mod front;
 mod host_io;
