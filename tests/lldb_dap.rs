@@ -879,6 +879,12 @@ fn threads_at_a_breakpoint() {
             ));
         }
     }
+    // Names come from the server (jThreadsInfo): the program's comm.
+    if let Some((id, name)) = threads.iter().find(|(_, name)| !name.contains("threads")) {
+        s.fail(&format!(
+            "thread {id} should be named after the program (\"threads\"), got {name:?}: {threads:?}"
+        ));
+    }
 
     let frames = s.stack(tid);
     s.expect_frame(&frames, 0, "worker", "worker-body");
@@ -910,15 +916,11 @@ fn threads_at_a_breakpoint() {
 /// basic.c stopped in `add`: lldb knows the program's shared libraries
 /// (`modules` lists libc), so the stack goes on below `main` into libc.
 ///
-/// Fails with rgdbserver: lldb 19 takes the `main-lm` attribute of the
-/// `qXfer:libraries-svr4:read` reply (the main program's link_map, for
-/// gdb) for the address of the pointer to `r_debug`: it reads `r_debug`
-/// at the program's load base, sets its shared-library breakpoint at a
-/// garbage `r_brk` (`Z0,1003e0003,1` -> `E05`, "warning: failed to set
-/// breakpoint site") and never loads libc. The same exchange with the
-/// attribute removed (or lldb-server, which sends none) passes.
+/// lldb 19 takes the `main-lm` attribute of a `qXfer:libraries-svr4:read`
+/// reply (the main program's link_map, for gdb) for the address of the
+/// pointer to `r_debug`: given one, it set its shared-library breakpoint at
+/// a garbage address and never loaded libc. The server gives lldb none.
 #[test]
-#[ignore = "rgdbserver's library-list-svr4 main-lm attribute misleads lldb (see the comment)"]
 fn shared_libraries_are_known() {
     let f = fixture("basic");
     let mut s = Session::attach(&f);
@@ -966,17 +968,12 @@ fn shared_libraries_are_known() {
 /// `{id}` and goes on): each of the four workers logs once, whichever
 /// threads hit it at the same time.
 ///
-/// Fails with rgdbserver: when two threads hit the breakpoint before the
-/// program is stopped, the stop reply names one (`T05thread:p..;swbreak:`)
-/// and the other waits with its pc rewound to the breakpoint and its hit
-/// pending. lldb cannot learn the other thread's stop reason
-/// (`qThreadStopInfo` gets an empty reply, and there is no `jThreadsInfo`
-/// nor `threads:`/`thread-pcs:` in stop replies), sees a thread sitting on
-/// a breakpoint, and on resuming steps it over the breakpoint (`z0`,
-/// `vCont;s:p..`, `Z0`): the pending hit is never reported. lldb-server
-/// passes.
+/// When two threads hit the breakpoint before the program is stopped, the
+/// stop reply names one and the other's hit is pending. lldb must hear of
+/// both at once (`jstopinfo` in the stop reply, `jThreadsInfo`): seeing a
+/// thread sit on a breakpoint with no reason, it would step it off and the
+/// hit would be lost.
 #[test]
-#[ignore = "rgdbserver gives lldb no per-thread stop reasons: simultaneous hits are lost (see the comment)"]
 fn every_worker_hit_is_reported() {
     let f = fixture("threads");
     let mut s = Session::attach(&f);
