@@ -422,7 +422,9 @@ pub fn run(
                     }
                 }
                 CLIENT => {
-                    // Edge-triggered: read until the socket is empty.
+                    // Edge-triggered: read until the socket is empty. An
+                    // end of stream already signalled must be read too.
+                    let hung_up = event.is_read_closed() || event.is_error();
                     start = 0;
                     end = 0;
                     loop {
@@ -434,7 +436,16 @@ pub fn run(
                                 client_closed = true;
                                 break;
                             }
-                            Ok(n) => end += n,
+                            Ok(n) => {
+                                end += n;
+                                // A short read took all there was: skip the
+                                // read that would only say EAGAIN (it costs
+                                // every packet a syscall). Data or a hang-up
+                                // arriving later makes the socket ready again.
+                                if end < input.len() && !hung_up {
+                                    break;
+                                }
+                            }
                             Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                             Err(e) if e.kind() == io::ErrorKind::ConnectionReset => {
                                 client_closed = true;
