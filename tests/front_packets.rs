@@ -16,7 +16,10 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::time::Duration;
 
-use support::rsp::{decode_rle, hex_decode, hex_encode, is_error_reply, is_stop_reply, RspClient};
+use support::rsp::{
+    hex_decode, hex_encode, is_error_reply, is_stop_reply, request, request_raw, unescape,
+    RspClient,
+};
 use support::{fixture, scaled, testing_gnu_gdbserver, unused_pid, Fixture, Server};
 
 /// gdb 13's qSupported (the features relevant here).
@@ -46,46 +49,6 @@ fn connect(server: &Server) -> RspClient {
         server.dump()
     );
     c
-}
-
-/// Sends `packet` and returns the raw reply, run-length decoded but still
-/// binary-escaped; panics with the transcript and the server's output on
-/// I/O errors.
-fn request_raw(c: &mut RspClient, server: &Server, packet: &str) -> Vec<u8> {
-    let result = c
-        .send_packet(packet.as_bytes())
-        .and_then(|()| c.read_packet());
-    match result {
-        Ok(raw) => decode_rle(&raw),
-        Err(e) => panic!(
-            "RSP request {packet:?} failed: {e}\nreceived: {}\n{}",
-            c.transcript(),
-            server.dump()
-        ),
-    }
-}
-
-/// Sends `packet` and returns the reply as text (lossy), with the same
-/// failure messages as [`request_raw`].
-fn request(c: &mut RspClient, server: &Server, packet: &str) -> String {
-    String::from_utf8_lossy(&request_raw(c, server, packet)).into_owned()
-}
-
-/// Undoes the binary escaping of `X`/`qXfer`/`vFile` data: `}` then the
-/// byte XOR 0x20.
-fn unescape(data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(data.len());
-    let mut bytes = data.iter();
-    while let Some(&b) = bytes.next() {
-        if b == b'}' {
-            if let Some(&next) = bytes.next() {
-                out.push(next ^ 0x20);
-            }
-        } else {
-            out.push(b);
-        }
-    }
-    out
 }
 
 /// Asserts that the server still answers normally: `?` gives a stop reply

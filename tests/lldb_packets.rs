@@ -19,7 +19,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::time::Duration;
 
-use support::rsp::{decode_rle, hex_decode, hex_encode, is_stop_reply, RspClient};
+use support::rsp::{
+    hex_decode, hex_encode, is_stop_reply, request, request_raw, unescape, RspClient,
+};
 use support::{fixture, read_memory, scaled, Fixture, Server, WAIT_TIMEOUT};
 
 /// lldb 19's `qSupported`.
@@ -90,44 +92,6 @@ fn connect_gdb(server: &Server) -> (RspClient, String) {
         server.dump()
     );
     (c, sup)
-}
-
-/// Sends `packet` and returns the reply run-length decoded but still
-/// binary-escaped; panics with the transcript and the server's output on
-/// I/O errors.
-fn request_raw(c: &mut RspClient, server: &Server, packet: &str) -> Vec<u8> {
-    let result = c
-        .send_packet(packet.as_bytes())
-        .and_then(|()| c.read_packet());
-    match result {
-        Ok(raw) => decode_rle(&raw),
-        Err(e) => panic!(
-            "RSP request {packet:?} failed: {e}\nreceived: {}\n{}",
-            c.transcript(),
-            server.dump()
-        ),
-    }
-}
-
-/// Sends `packet` and returns the reply as text (lossy).
-fn request(c: &mut RspClient, server: &Server, packet: &str) -> String {
-    String::from_utf8_lossy(&request_raw(c, server, packet)).into_owned()
-}
-
-/// Undoes the binary escaping: `}` then the byte XOR 0x20.
-fn unescape(data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(data.len());
-    let mut bytes = data.iter();
-    while let Some(&b) = bytes.next() {
-        if b == b'}' {
-            if let Some(&next) = bytes.next() {
-                out.push(next ^ 0x20);
-            }
-        } else {
-            out.push(b);
-        }
-    }
-    out
 }
 
 /// Resumes every thread and returns the stop reply (a longer wait: the

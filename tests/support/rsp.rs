@@ -270,3 +270,43 @@ impl RspClient {
         Ok(reply)
     }
 }
+
+/// Sends `packet` and returns the reply run-length decoded but still
+/// binary-escaped; panics with the transcript and the server's output on
+/// I/O errors.
+pub fn request_raw(c: &mut RspClient, server: &super::Server, packet: &str) -> Vec<u8> {
+    let result = c
+        .send_packet(packet.as_bytes())
+        .and_then(|()| c.read_packet());
+    match result {
+        Ok(raw) => decode_rle(&raw),
+        Err(e) => panic!(
+            "RSP request {packet:?} failed: {e}\nreceived: {}\n{}",
+            c.transcript(),
+            server.dump()
+        ),
+    }
+}
+
+/// Sends `packet` and returns the reply as text (lossy), with the same
+/// failure messages as [`request_raw`].
+pub fn request(c: &mut RspClient, server: &super::Server, packet: &str) -> String {
+    String::from_utf8_lossy(&request_raw(c, server, packet)).into_owned()
+}
+
+/// Undoes the binary escaping of `x`/`X`/`qXfer`/`vFile` data: `}` then the
+/// byte XOR 0x20.
+pub fn unescape(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len());
+    let mut bytes = data.iter();
+    while let Some(&b) = bytes.next() {
+        if b == b'}' {
+            if let Some(&next) = bytes.next() {
+                out.push(next ^ 0x20);
+            }
+        } else {
+            out.push(b);
+        }
+    }
+    out
+}
