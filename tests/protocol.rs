@@ -239,6 +239,9 @@ fn malformed_requests_get_error_replies() {
             "m0",
             "M0,4:zz",
             "qXfer:features:read:target.xml:zz",
+            "xzz,4",
+            "x0",
+            "qSupported:bad;;feature",
         ] {
             assert_error_reply(&mut c, packet);
         }
@@ -250,6 +253,34 @@ fn malformed_requests_get_error_replies() {
         assert_eq!(reply, "", "{packet:?} should get the empty reply");
     }
     assert_usable(&mut c, "unknown packets");
+    continue_to_exit(&mut c, &server);
+}
+
+/// `qSupported` without a feature list is valid; gdbstub's parser refused
+/// it, and rebuilding gdbstub then replayed the refused packet and crashed
+/// the server. Now it is answered, and a refused packet is never replayed.
+#[test]
+fn bare_q_supported_and_a_refused_one_keep_the_session() {
+    if testing_gnu_gdbserver() {
+        return; // gdbserver drops the connection on a malformed qSupported.
+    }
+    let f = fixture("basic");
+    let server = Server::start_fixture(&f);
+    let mut c = RspClient::connect(server.port()).expect("connect");
+    let sup = c.req("qSupported");
+    assert!(
+        sup.contains("PacketSize="),
+        "a bare qSupported should be answered: {sup:?}\n{}",
+        server.dump()
+    );
+    assert_error_reply(&mut c, "qSupported:bad;;feature");
+    // gdbstub was rebuilt: the session goes on.
+    let stop = c.req("?");
+    assert!(
+        stop.starts_with("T05"),
+        "? after a refused packet: {stop:?}"
+    );
+    assert_usable(&mut c, "a refused qSupported");
     continue_to_exit(&mut c, &server);
 }
 

@@ -79,6 +79,19 @@ impl Handshake {
         }
     }
 
+    /// A packet gdbstub failed on is no part of the handshake to replay.
+    fn forget(&mut self, raw: &[u8]) {
+        for slot in [
+            &mut self.supported,
+            &mut self.select_general,
+            &mut self.select_continue,
+        ] {
+            if slot.as_deref() == Some(raw) {
+                *slot = None;
+            }
+        }
+    }
+
     fn new(main_thread: Option<i32>) -> Handshake {
         Handshake {
             main_thread,
@@ -261,12 +274,24 @@ impl<'a> Session<'a> {
                     out.extend_from_slice(&frame(&reply));
                     return self.conn.send(&out);
                 }
+                // A bare `qSupported` (the feature list is optional) fails
+                // gdbstub's parser: give it one feature that changes nothing.
+                let raw = if Input::body(&raw) == b"qSupported" {
+                    frame(b"qSupported:multiprocess-")
+                } else {
+                    raw
+                };
                 self.handshake.note(&raw);
                 let body = Input::body(&raw);
                 if body.starts_with(b"qSupported") {
                     // gdbstub answers; we add this layer's features.
-                    return self
-                        .feed_rewritten(target, &raw, |front, reply| front.amend_supported(reply));
+                    return self.feed_rewritten(target, &raw, |front, reply| {
+                        if reply.starts_with(b"E") {
+                            reply.to_vec()
+                        } else {
+                            front.amend_supported(reply)
+                        }
+                    });
                 }
                 if body == b"k" && self.front.dialect == Dialect::Lldb {
                     // lldb wants to hear how the process ended, not OK.
@@ -296,6 +321,7 @@ impl<'a> Session<'a> {
                         "packet {:?} failed: {e}; replying E01",
                         String::from_utf8_lossy(bytes)
                     );
+                    self.handshake.forget(bytes);
                     self.rebuild(target)?;
                     let mut reply = if self.handshake.no_ack {
                         Vec::new()
@@ -336,7 +362,6 @@ impl<'a> Session<'a> {
         self.conn.discard_unsent();
         self.stub = Some(new_stub(self.conn.clone(), target)?);
         self.conn.set_muted(true);
-        let mut replayed = Ok(());
         for packet in self.handshake.packets() {
             for &byte in &packet {
                 let result = match self.stub() {
@@ -346,14 +371,20 @@ impl<'a> Session<'a> {
                 match result {
                     Ok(next) => self.stub = Some(next),
                     Err(e) => {
-                        replayed = Err(protocol_error(e));
+                        // Taken once, refused now: go on without it.
+                        log::warn!(
+                            "replaying {:?} failed: {e}",
+                            String::from_utf8_lossy(&packet)
+                        );
+                        self.handshake.forget(&packet);
+                        self.stub = Some(new_stub(self.conn.clone(), target)?);
                         break;
                     }
                 }
             }
         }
         self.conn.set_muted(false);
-        replayed
+        Ok(())
     }
 }
 

@@ -129,7 +129,8 @@ impl Front {
                 Dialect::Gdb => Encoding::Binary,
                 Dialect::Lldb => Encoding::BinaryLldb,
             };
-            return read_memory(target, args, encoding);
+            // gdbstub does not know `x`: a malformed one is refused here.
+            return read_memory(target, args, encoding).or_else(|| Some(b"E01".to_vec()));
         }
         if let Some(args) = body.strip_prefix(b"qGetTLSAddr:") {
             return Some(self.tls_address(target, args));
