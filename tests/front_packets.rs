@@ -14,13 +14,12 @@ mod support;
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::time::Duration;
 
 use support::rsp::{
-    hex_decode, hex_encode, is_error_reply, is_stop_reply, request, request_raw, unescape,
-    RspClient,
+    continue_to_exit, exit_status, hex_decode, hex_encode, is_error_reply, is_stop_reply, request,
+    request_raw, resume, run_to, unescape, RspClient,
 };
-use support::{fixture, scaled, testing_gnu_gdbserver, unused_pid, Fixture, Server};
+use support::{fixture, testing_gnu_gdbserver, unused_pid, Server};
 
 /// gdb 13's qSupported (the features relevant here).
 const QSUPPORTED: &str =
@@ -91,60 +90,6 @@ fn qxfer_read(c: &mut RspClient, server: &Server, prefix: &str) -> Vec<u8> {
         }
     }
     panic!("{prefix} never ended with an `l` reply\n{}", server.dump())
-}
-
-/// The exit status of a `W` reply (`W07` or `W7;process:1f04`).
-fn exit_status(reply: &str) -> Option<u8> {
-    let rest = reply.strip_prefix('W')?;
-    u8::from_str_radix(rest.split(';').next()?, 16).ok()
-}
-
-/// Resumes every thread and returns the stop reply (a longer wait: the
-/// machine may be loaded).
-fn resume(c: &mut RspClient, server: &Server) -> String {
-    c.set_timeout(scaled(Duration::from_secs(60)))
-        .expect("set timeout");
-    let reply = request(c, server, "vCont;c");
-    c.set_timeout(scaled(support::rsp::DEFAULT_TIMEOUT))
-        .expect("set timeout");
-    reply
-}
-
-/// Resumes and expects the program to exit with `code`.
-#[track_caller]
-fn continue_to_exit(c: &mut RspClient, server: &Server, code: u8) {
-    let reply = resume(c, server);
-    assert_eq!(
-        exit_status(&reply),
-        Some(code),
-        "continuing should end with W{code:02x}, got {reply:?}\n{}",
-        server.dump()
-    );
-    server.wait_stderr(&format!("Child exited with status {code}"));
-}
-
-/// Inserts a software breakpoint at `symbol`, resumes to it and removes it;
-/// returns the stop reply.
-fn run_to(c: &mut RspClient, server: &Server, f: &Fixture, symbol: &str) -> String {
-    let pid = server.inferior_pid();
-    let addr = f.address_in(pid, symbol).unwrap_or_else(|| {
-        panic!(
-            "{} is not mapped in {pid}\n{}",
-            f.exe.display(),
-            server.dump()
-        )
-    });
-    let z0 = request(c, server, &format!("Z0,{addr:x},1"));
-    assert_eq!(z0, "OK", "Z0 at {symbol} ({addr:#x})\n{}", server.dump());
-    let stop = resume(c, server);
-    assert!(
-        stop.starts_with("T05"),
-        "resuming should stop at the breakpoint at {symbol} with T05, got {stop:?}\n{}",
-        server.dump()
-    );
-    let z0 = request(c, server, &format!("z0,{addr:x},1"));
-    assert_eq!(z0, "OK", "z0 at {symbol} ({addr:#x})\n{}", server.dump());
-    stop
 }
 
 /// The `;`-separated features of a qSupported reply.

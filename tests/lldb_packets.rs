@@ -17,12 +17,12 @@ mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::time::Duration;
 
 use support::rsp::{
-    hex_decode, hex_encode, is_stop_reply, request, request_raw, unescape, RspClient,
+    continue_to_exit, hex_decode, hex_encode, is_stop_reply, request, request_raw, run_to,
+    unescape, RspClient,
 };
-use support::{fixture, read_memory, scaled, Fixture, Server, WAIT_TIMEOUT};
+use support::{fixture, read_memory, scaled, Server, WAIT_TIMEOUT};
 
 /// lldb 19's `qSupported`.
 const LLDB_QSUPPORTED: &str =
@@ -92,57 +92,6 @@ fn connect_gdb(server: &Server) -> (RspClient, String) {
         server.dump()
     );
     (c, sup)
-}
-
-/// Resumes every thread and returns the stop reply (a longer wait: the
-/// machine may be loaded).
-fn resume(c: &mut RspClient, server: &Server) -> String {
-    c.set_timeout(scaled(Duration::from_secs(60)))
-        .expect("set timeout");
-    let reply = request(c, server, "vCont;c");
-    c.set_timeout(scaled(support::rsp::DEFAULT_TIMEOUT))
-        .expect("set timeout");
-    reply
-}
-
-/// Resumes and expects the program to exit with `code` (`W..`).
-#[track_caller]
-fn continue_to_exit(c: &mut RspClient, server: &Server, code: u8) {
-    let reply = resume(c, server);
-    let status = reply
-        .strip_prefix('W')
-        .and_then(|r| u8::from_str_radix(r.split(';').next()?, 16).ok());
-    assert_eq!(
-        status,
-        Some(code),
-        "continuing should end with W{code:02x}, got {reply:?}\n{}",
-        server.dump()
-    );
-    server.wait_stderr(&format!("Child exited with status {code}"));
-}
-
-/// Inserts a software breakpoint at `symbol`, resumes to it and removes
-/// it; returns the breakpoint's address and the stop reply.
-fn run_to(c: &mut RspClient, server: &Server, f: &Fixture, symbol: &str) -> (u64, String) {
-    let pid = server.inferior_pid();
-    let addr = f.address_in(pid, symbol).unwrap_or_else(|| {
-        panic!(
-            "{} is not mapped in {pid}\n{}",
-            f.exe.display(),
-            server.dump()
-        )
-    });
-    let z0 = request(c, server, &format!("Z0,{addr:x},1"));
-    assert_eq!(z0, "OK", "Z0 at {symbol} ({addr:#x})\n{}", server.dump());
-    let stop = resume(c, server);
-    assert!(
-        stop.starts_with("T05"),
-        "resuming should stop at the breakpoint at {symbol} with T05, got {stop:?}\n{}",
-        server.dump()
-    );
-    let z0 = request(c, server, &format!("z0,{addr:x},1"));
-    assert_eq!(z0, "OK", "z0 at {symbol} ({addr:#x})\n{}", server.dump());
-    (addr, stop)
 }
 
 /// `key:value;...` replies (qHostInfo, qProcessInfo, qMemoryRegionInfo,

@@ -310,3 +310,62 @@ pub fn unescape(data: &[u8]) -> Vec<u8> {
     }
     out
 }
+
+/// The exit status of a `W` reply (`W07` or `W7;process:1f04`).
+pub fn exit_status(reply: &str) -> Option<u8> {
+    let rest = reply.strip_prefix('W')?;
+    u8::from_str_radix(rest.split(';').next()?, 16).ok()
+}
+
+/// Resumes every thread and returns the stop reply (a longer wait: the
+/// machine may be loaded).
+pub fn resume(c: &mut RspClient, server: &super::Server) -> String {
+    c.set_timeout(super::scaled(Duration::from_secs(60)))
+        .expect("set timeout");
+    let reply = request(c, server, "vCont;c");
+    c.set_timeout(super::scaled(DEFAULT_TIMEOUT))
+        .expect("set timeout");
+    reply
+}
+
+/// Resumes and expects the program to exit with `code`.
+#[track_caller]
+pub fn continue_to_exit(c: &mut RspClient, server: &super::Server, code: u8) {
+    let reply = resume(c, server);
+    assert_eq!(
+        exit_status(&reply),
+        Some(code),
+        "continuing should end with W{code:02x}, got {reply:?}\n{}",
+        server.dump()
+    );
+    server.wait_stderr(&format!("Child exited with status {code}"));
+}
+
+/// Inserts a software breakpoint at `symbol`, resumes to it and removes
+/// it; returns the breakpoint's address and the stop reply.
+pub fn run_to(
+    c: &mut RspClient,
+    server: &super::Server,
+    f: &super::Fixture,
+    symbol: &str,
+) -> (u64, String) {
+    let pid = server.inferior_pid();
+    let addr = f.address_in(pid, symbol).unwrap_or_else(|| {
+        panic!(
+            "{} is not mapped in {pid}\n{}",
+            f.exe.display(),
+            server.dump()
+        )
+    });
+    let z0 = request(c, server, &format!("Z0,{addr:x},1"));
+    assert_eq!(z0, "OK", "Z0 at {symbol} ({addr:#x})\n{}", server.dump());
+    let stop = resume(c, server);
+    assert!(
+        stop.starts_with("T05"),
+        "resuming should stop at the breakpoint at {symbol} with T05, got {stop:?}\n{}",
+        server.dump()
+    );
+    let z0 = request(c, server, &format!("z0,{addr:x},1"));
+    assert_eq!(z0, "OK", "z0 at {symbol} ({addr:#x})\n{}", server.dump());
+    (addr, stop)
+}
