@@ -146,6 +146,16 @@ impl StopNews {
         }
     }
 
+    /// `,"reason":...,"signal":...` for a thread with a stop to tell.
+    fn json_fields(&self, tid: i32, pid: i32) -> Option<String> {
+        let (reason, signal, description) = self.reason(tid, pid)?;
+        let mut fields = format!(",\"reason\":\"{reason}\",\"signal\":{signal}");
+        if let Some(description) = description {
+            let _ = write!(fields, ",\"description\":\"{description}\"");
+        }
+        Some(fields)
+    }
+
     /// Why `tid` stopped, as lldb words it: (reason, GDB signal number,
     /// description). Threads stopped only because others did have none.
     /// Before any report, the main thread is where the initial `T05` stopped.
@@ -190,23 +200,11 @@ pub fn stop_reply_extras(target: &mut DebugTarget, news: &mut StopNews) -> Strin
             pcs.push(format!("{pc:x}"));
         }
     }
-    let mut json = String::from("[");
-    for &tid in &tids {
-        if let Some((reason, signal, description)) = news.reason(tid, pid) {
-            if json.len() > 1 {
-                json.push(',');
-            }
-            let _ = write!(
-                json,
-                "{{\"tid\":{tid},\"reason\":\"{reason}\",\"signal\":{signal}"
-            );
-            if let Some(description) = description {
-                let _ = write!(json, ",\"description\":\"{description}\"");
-            }
-            json.push('}');
-        }
-    }
-    json.push(']');
+    let stops: Vec<String> = tids
+        .iter()
+        .filter_map(|&tid| Some(format!("{{\"tid\":{tid}{}}}", news.json_fields(tid, pid)?)))
+        .collect();
+    let json = format!("[{}]", stops.join(","));
     format!(
         "threads:{};thread-pcs:{};jstopinfo:{};",
         threads.join(","),
@@ -227,9 +225,7 @@ pub fn threads_info(target: &mut DebugTarget, news: &mut StopNews) -> Vec<u8> {
         return b"E01".to_vec();
     };
     let process = &mut inferior.process;
-    if news.reported.is_some() {
-        news.others.extend(process.report_pending_stops());
-    }
+    news.others.extend(process.report_pending_stops());
     let pid = process.pid();
     let regnums = frame_regnums(current_mode());
     let tids: Vec<_> = process.thread_ids().collect();
@@ -242,11 +238,8 @@ pub fn threads_info(target: &mut DebugTarget, news: &mut StopNews) -> Vec<u8> {
         if let Ok(name) = procfs::thread_name(pid, tid) {
             let _ = write!(json, ",\"name\":{}", json_string(&name));
         }
-        if let Some((reason, signal, description)) = news.reason(tid, pid) {
-            let _ = write!(json, ",\"reason\":\"{reason}\",\"signal\":{signal}");
-            if let Some(description) = description {
-                let _ = write!(json, ",\"description\":\"{description}\"");
-            }
+        if let Some(fields) = news.json_fields(tid, pid) {
+            json.push_str(&fields);
         }
         if let Ok(values) = process.frame_registers(tid) {
             json.push_str(",\"registers\":{");
