@@ -178,8 +178,7 @@ impl<'a> Session<'a> {
                                 self.conn.set_muted(false);
                                 if amend {
                                     let captured = self.conn.end_capture();
-                                    if let Some(start) = captured.iter().position(|&b| b == b'$') {
-                                        let body = Input::body(&captured[start..]);
+                                    if let (_, Some(body)) = split_captured(&captured) {
                                         let reply = self.front.amend_stop_reply(target, body);
                                         self.conn.send(&frame(&reply))?;
                                     }
@@ -347,12 +346,10 @@ impl<'a> Session<'a> {
         let fed = self.feed(target, raw);
         let reply = self.conn.end_capture();
         fed?;
-        // The capture is the ack, if any, then `$reply#xx`.
-        let start = reply.iter().position(|&b| b == b'$');
-        let (ack, packet) = reply.split_at(start.unwrap_or(reply.len()));
+        let (ack, body) = split_captured(&reply);
         let mut out = ack.to_vec();
-        if packet.len() >= 4 {
-            out.extend_from_slice(&frame(&rewrite(&mut self.front, Input::body(packet))));
+        if let Some(body) = body {
+            out.extend_from_slice(&frame(&rewrite(&mut self.front, body)));
         }
         self.conn.send(&out)
     }
@@ -490,6 +487,14 @@ pub fn run(
             }
         }
     }
+}
+
+/// What gdbstub wrote while captured: the ack, if any, then one packet
+/// (`$body#xx`), whose body is returned.
+fn split_captured(captured: &[u8]) -> (&[u8], Option<&[u8]>) {
+    let start = captured.iter().position(|&b| b == b'$');
+    let (ack, packet) = captured.split_at(start.unwrap_or(captured.len()));
+    (ack, (packet.len() >= 4).then(|| Input::body(packet)))
 }
 
 /// The lines gdbserver prints when the program ends; IDEs wait for them.
