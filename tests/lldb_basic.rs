@@ -211,6 +211,34 @@ fn every_thread_hitting_a_breakpoint_is_reported() {
     s.expect_in("rest", "exited with status = 3");
 }
 
+/// An expression that calls a function, run on the main thread while it
+/// waits in a syscall (pthread_join): lldb moves the pc alone, and the
+/// server must keep the kernel from restarting the syscall there (the
+/// program died of SIGSEGV).
+#[test]
+fn function_call_from_a_thread_in_a_syscall() {
+    let f = fixture("threads");
+    let s = debug_fixture(
+        &f,
+        &[
+            "breakpoint set -n worker",
+            "continue",
+            "thread select 1",
+            &mark("call"),
+            "expression -- (int)worker(2)",
+            &mark("end"),
+            "breakpoint delete",
+            &continue_until_exit(8),
+        ],
+    );
+    s.expect_in("call", "(int) $0 = 21");
+    assert!(
+        !s.lldb.contains("SIGSEGV"),
+        "the call should not crash the program\n{}",
+        s.dump()
+    );
+}
+
 /// `thread list` at a breakpoint: the four threads, the workers by the
 /// names they gave themselves.
 #[test]
