@@ -4,8 +4,9 @@
 //!
 //! Owned here: `Hg`/`Hc` with an unknown thread (refused), `qXfer:threads`
 //! (thread names), `qXfer:siginfo` (`$_siginfo`), `QPassSignals` and
-//! `QProgramSignals`, memory reads (`m`, and the binary `x`), and the
-//! packets only lldb sends (see [`super::lldb`]); plus our features in the
+//! `QProgramSignals`, memory reads and writes (`m`, the binary `x`, `M`,
+//! `X`), `vFile:pread` and `vFile:pwrite`, and the packets only lldb sends
+//! (see [`super::lldb`]); plus our features and PacketSize in the
 //! `qSupported` reply and the exec stop reply, which gdbstub cannot word.
 
 use super::{lldb, signals, DebugTarget};
@@ -132,6 +133,18 @@ impl Front {
             // gdbstub does not know `x`: a malformed one is refused here.
             return read_memory(target, args, encoding).or_else(|| Some(b"E01".to_vec()));
         }
+        if let Some(args) = body.strip_prefix(b"M") {
+            return write_memory(target, args, Encoding::Hex);
+        }
+        if let Some(args) = body.strip_prefix(b"X") {
+            return write_memory(target, args, Encoding::Binary);
+        }
+        if let Some(args) = body.strip_prefix(b"vFile:pread:") {
+            return target.host_pread(args, MAX_READ - 1);
+        }
+        if let Some(args) = body.strip_prefix(b"vFile:pwrite:") {
+            return target.host_pwrite(args);
+        }
         if let Some(args) = body.strip_prefix(b"qGetTLSAddr:") {
             return Some(self.tls_address(target, args));
         }
@@ -202,9 +215,20 @@ impl Front {
         reply
     }
 
-    /// gdbstub's `qSupported` reply with this layer's features added.
+    /// gdbstub's `qSupported` reply with this layer's features added, and
+    /// our PacketSize in place of its (the size of its own buffer).
     pub fn amend_supported(&self, reply: &[u8]) -> Vec<u8> {
-        let mut reply = reply.to_vec();
+        let mut reply: Vec<u8> = reply
+            .split(|&b| b == b';')
+            .filter(|feature| !feature.starts_with(b"PacketSize="))
+            .fold(
+                format!("PacketSize={PACKET_SIZE:x}").into_bytes(),
+                |mut out, f| {
+                    out.push(b';');
+                    out.extend_from_slice(f);
+                    out
+                },
+            );
         reply.extend_from_slice(
             b";qXfer:threads:read+;qXfer:siginfo:read+;qXfer:exec-file:read+;qXfer:auxv:read+\
               ;qXfer:libraries-svr4:read+;QPassSignals+;QProgramSignals+;binary-upload+",
@@ -317,8 +341,15 @@ impl Front {
     }
 }
 
-/// Largest memory read answered: half the packet buffer, in hex.
-const MAX_READ: usize = 128 * 1024;
+/// The largest packet the client may send, and the largest reply it must
+/// take: large, so that a memory dump takes few round trips. The packets
+/// that carry that much are answered here (`m`, `x`, `M`, `X`,
+/// `vFile:pread`, `vFile:pwrite`), never in gdbstub's buffer: see
+/// `GDBSTUB_BUFFER` in server/session.rs.
+pub const PACKET_SIZE: usize = 256 * 1024;
+
+/// Largest memory read answered: half a packet, in hex.
+const MAX_READ: usize = PACKET_SIZE / 2;
 
 /// How a memory read is answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -369,6 +400,60 @@ fn read_memory(target: &mut DebugTarget, args: &[u8], encoding: Encoding) -> Opt
     })
 }
 
+/// `MADDR,LENGTH:HEX` or `XADDR,LENGTH:BINARY`: one write of the process's
+/// memory. `None` for a malformed request, left to gdbstub to refuse.
+fn write_memory(target: &mut DebugTarget, args: &[u8], encoding: Encoding) -> Option<Vec<u8>> {
+    let colon = args.iter().position(|&b| b == b':')?;
+    let (addr, len) = std::str::from_utf8(&args[..colon]).ok()?.split_once(',')?;
+    let addr = u64::from_str_radix(addr, 16).ok()?;
+    let len = usize::from_str_radix(len, 16).ok()?;
+    let data = match encoding {
+        Encoding::Hex => hex_decode(&args[colon + 1..])?,
+        Encoding::Binary | Encoding::BinaryLldb => unescape_binary(&args[colon + 1..]),
+    };
+    if data.len() != len {
+        return Some(b"E01".to_vec());
+    }
+    let Some(inferior) = target.inferior() else {
+        return Some(b"E01".to_vec());
+    };
+    if data.is_empty() {
+        // gdb's probe for `X`.
+        return Some(b"OK".to_vec());
+    }
+    Some(match inferior.process.write_memory(addr, &data) {
+        Ok(()) => b"OK".to_vec(),
+        Err(e) => {
+            log::debug!("write {addr:#x},{len:#x}: {e}");
+            format!("E{:02x}", libc::EFAULT).into_bytes()
+        }
+    })
+}
+
+/// Pairs of hex digits -> bytes; `None` if any is not a digit.
+fn hex_decode(hex: &[u8]) -> Option<Vec<u8>> {
+    if !hex.len().is_multiple_of(2) {
+        return None;
+    }
+    let digit = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    hex.chunks_exact(2)
+        .map(|pair| Some(digit(pair[0])? << 4 | digit(pair[1])?))
+        .collect()
+}
+
+/// Binary data from a packet: `}` escapes the next byte (xor 0x20).
+pub fn unescape_binary(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len());
+    let mut bytes = data.iter();
+    while let Some(&byte) = bytes.next() {
+        match byte {
+            b'}' => out.extend(bytes.next().map(|b| b ^ 0x20)),
+            _ => out.push(byte),
+        }
+    }
+    out
+}
+
 /// Hex digits from a table (gdbstub writes replies a byte at a time).
 fn hex_encode(data: &[u8]) -> Vec<u8> {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
@@ -382,7 +467,7 @@ fn hex_encode(data: &[u8]) -> Vec<u8> {
 
 /// Binary data in a packet: `#`, `$`, `}` and `*` (run-length marker)
 /// become `}` and the byte xor 0x20.
-fn escape_binary(data: &[u8]) -> Vec<u8> {
+pub fn escape_binary(data: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(data.len() + data.len() / 16);
     for &byte in data {
         if matches!(byte, b'#' | b'$' | b'}' | b'*') {
@@ -485,11 +570,24 @@ mod tests {
             client,
             ..Front::default()
         };
-        let reply = front.amend_supported(b"PacketSize=100");
-        assert!(reply.starts_with(b"PacketSize=100;"));
+        // gdbstub's PacketSize is the size of its own buffer: ours replaces it.
+        let reply = front.amend_supported(b"PacketSize=100;vContSupported+");
+        assert!(reply.starts_with(b"PacketSize=40000;vContSupported+;"));
+        assert_eq!(reply.windows(11).filter(|w| w == b"PacketSize=").count(), 1);
         assert!(reply.ends_with(b";exec-events+"));
         let none = ClientFeatures::from_q_supported(b"qSupported");
         assert!(!none.exec_events);
+    }
+
+    #[test]
+    fn binary_data_escapes_round_trip() {
+        let data: Vec<u8> = (0..=255).collect();
+        let escaped = escape_binary(&data);
+        assert!(!escaped.iter().any(|b| matches!(b, b'#' | b'$' | b'*')));
+        assert_eq!(unescape_binary(&escaped), data);
+        assert_eq!(hex_decode(b"00ab7F"), Some(vec![0x00, 0xab, 0x7f]));
+        assert_eq!(hex_decode(b"0"), None);
+        assert_eq!(hex_decode(b"zz"), None);
     }
 
     #[test]

@@ -76,6 +76,61 @@ fn errno<E>(e: std::io::Error) -> HostIoError<E> {
     })
 }
 
+/// `F-1,ERRNO`, the protocol's failure reply.
+fn failure(e: HostIoError<crate::inferior::Error>) -> Vec<u8> {
+    let code = match e {
+        HostIoError::Errno(errno) => errno as u32,
+        HostIoError::Fatal(_) => HostIoErrno::EUNKNOWN as u32,
+    };
+    format!("F-1,{code:x}").into_bytes()
+}
+
+/// A hex number field of a packet; `None` if malformed.
+fn hex_number(field: &[u8]) -> Option<u64> {
+    u64::from_str_radix(std::str::from_utf8(field).ok()?, 16).ok()
+}
+
+impl DebugTarget {
+    /// `vFile:pread:FD,COUNT,OFFSET` (at most `max` bytes): answered by our
+    /// layer, not gdbstub, whose buffer is small (see server/session.rs).
+    /// `None` for a malformed request.
+    pub fn host_pread(&mut self, args: &[u8], max: usize) -> Option<Vec<u8>> {
+        let mut fields = args.split(|&b| b == b',').map(hex_number);
+        let (fd, count, offset) = (fields.next()??, fields.next()??, fields.next()??);
+        let fd = u32::try_from(fd).ok()?;
+        let mut data = vec![0u8; usize::try_from(count).unwrap_or(max).min(max)];
+        let read = self
+            .files
+            .file(fd)
+            .and_then(|file| file.read_at(&mut data, offset).map_err(errno));
+        Some(match read {
+            Ok(n) => {
+                let mut reply = format!("F{n:x};").into_bytes();
+                reply.extend_from_slice(&super::front::escape_binary(&data[..n]));
+                reply
+            }
+            Err(e) => failure(e),
+        })
+    }
+
+    /// `vFile:pwrite:FD,OFFSET,DATA`, answered by our layer for the same
+    /// reason. `None` for a malformed request.
+    pub fn host_pwrite(&mut self, args: &[u8]) -> Option<Vec<u8>> {
+        let mut fields = args.splitn(3, |&b| b == b',');
+        let fd = u32::try_from(hex_number(fields.next()?)?).ok()?;
+        let offset = hex_number(fields.next()?)?;
+        let data = super::front::unescape_binary(fields.next()?);
+        let written = self
+            .files
+            .file(fd)
+            .and_then(|file| file.write_at(&data, offset).map_err(errno));
+        Some(match written {
+            Ok(n) => format!("F{n:x}").into_bytes(),
+            Err(e) => failure(e),
+        })
+    }
+}
+
 impl HostIo for DebugTarget {
     #[inline(always)]
     fn support_open(&mut self) -> Option<HostIoOpenOps<'_, Self>> {
