@@ -422,7 +422,10 @@ pub fn run(
         if let Some(ended) = session.advance(target)? {
             return Ok(ended);
         }
-        if start < end {
+        // Frame what was read, up to the end of the next packet: each one
+        // handled is followed by `advance` (a resume may have a stop to report).
+        let mut handled = false;
+        while start < end && !handled {
             let byte = input[start];
             start += 1;
             if let Some(unit) = session.framer.push(byte) {
@@ -430,7 +433,10 @@ pub fn run(
                 if target.exit_requested {
                     return Ok(SessionEnd::ExitRequested);
                 }
+                handled = true;
             }
+        }
+        if handled {
             continue;
         }
         if client_closed {
