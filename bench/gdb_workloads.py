@@ -9,8 +9,9 @@
 #   n         the workload's count (hits, steps, iterations...)
 #   ...       workload-specific keys, see each function
 #
-# Every timed region is measured with time.perf_counter() inside gdb, so
-# gdb's own start-up and symbol loading are never counted.
+# Every timed region (a Window) is measured with time.perf_counter() inside
+# gdb, so gdb's own start-up and symbol loading are never counted; the CPU
+# time of gdb's main thread in it is recorded too (see Window).
 
 import json
 import os
@@ -38,6 +39,25 @@ def result(key, value):
 
 def note(key, value):
     print("BENCHNOTE %s %s" % (key, value), flush=True)
+
+
+class Window:
+    """A timed region. Besides its wall time, it records the CPU time of
+    gdb's main thread in it: this script and every command it runs execute
+    on that thread, so that time is gdb's own work, a floor under the wall
+    time that no server can take away. Printed as `<workload>_gdb_cpu_s`
+    and `<workload>_window_s`."""
+
+    def __enter__(self):
+        self.wall0, self.cpu0 = time.perf_counter(), time.thread_time()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall = time.perf_counter() - self.wall0
+        self.cpu = time.thread_time() - self.cpu0
+        if exc[0] is None:
+            result("%s_gdb_cpu_s" % P["workload"], self.cpu)
+            result("%s_window_s" % P["workload"], self.wall)
 
 
 def connect():
@@ -88,11 +108,11 @@ def expect_exit(out):
 
 def w_connect():
     """Connect and run to main: from before `target remote` to the stop."""
-    t0 = time.perf_counter()
-    connect()
-    ex("break main")
-    cont("main")
-    result("connect_s", time.perf_counter() - t0)
+    with Window() as w:
+        connect()
+        ex("break main")
+        cont("main")
+    result("connect_s", w.wall)
 
 
 def w_bp_hits():
@@ -105,13 +125,12 @@ def w_bp_hits():
     num = gdb.breakpoints()[-1].number
     cont("f")
     ex("ignore %d %d" % (num, n - 1))
-    t0 = time.perf_counter()
-    cont("f")
-    t = time.perf_counter() - t0
+    with Window() as w:
+        cont("f")
     i = value("i")
     if i != n:
         raise BenchError("stopped at f(i=%d), expected i=%d" % (i, n))
-    result("bp_hits_per_s", n / t)
+    result("bp_hits_per_s", n / w.wall)
 
 
 def w_stepi():
@@ -120,12 +139,11 @@ def w_stepi():
     connect()
     run_to_main()
     pc0 = value("$pc")
-    t0 = time.perf_counter()
-    ex("stepi %d" % n)
-    t = time.perf_counter() - t0
+    with Window() as w:
+        ex("stepi %d" % n)
     if value("$pc") == pc0:
         raise BenchError("pc did not move")
-    result("stepi_per_s", n / t)
+    result("stepi_per_s", n / w.wall)
 
 
 def w_next():
@@ -137,13 +155,12 @@ def w_next():
     if line != P["loop_line"]:
         raise BenchError("stopped at line %d, expected %d" % (line, P["loop_line"]))
     ex("delete")
-    t0 = time.perf_counter()
-    ex("next")
-    t = time.perf_counter() - t0
+    with Window() as w:
+        ex("next")
     line = gdb.selected_frame().find_sal().line
     if line != P["after_line"]:
         raise BenchError("`next` ended at line %d, expected %d" % (line, P["after_line"]))
-    result("next_s", t)
+    result("next_s", w.wall)
 
 
 def w_dump():
@@ -153,23 +170,21 @@ def w_dump():
     connect()
     ex("break ready")
     cont("ready")
-    t0 = time.perf_counter()
-    ex("dump binary memory %s buf buf+%d" % (path, size))
-    t = time.perf_counter() - t0
+    with Window() as w:
+        ex("dump binary memory %s buf buf+%d" % (path, size))
     got = os.path.getsize(path)
     os.unlink(path)
     if got != size:
         raise BenchError("dump wrote %d bytes, expected %d" % (got, size))
-    result("dump_mb_per_s", size / t / 1e6)
+    result("dump_mb_per_s", size / w.wall / 1e6)
 
 
 def run_to_exit(key):
     connect()
-    t0 = time.perf_counter()
-    out = ex("continue")
-    t = time.perf_counter() - t0
+    with Window() as w:
+        out = ex("continue")
     expect_exit(out)
-    result(key, t)
+    result(key, w.wall)
 
 
 def w_threads():
@@ -186,8 +201,18 @@ def w_attach():
     """Start the server with --attach on a program with N parked threads,
     connect, `info threads`, `detach`: from starting the server to the end
     of the detach."""
+    with Window() as w:
+        threads = attach_and_list()
+    count = len(re.findall(r"^[ *]+\d+ +Thread ", threads, re.M))
+    if count != P["n"] + 1:
+        raise BenchError("info threads listed %d threads, expected %d:\n%s"
+                         % (count, P["n"] + 1, threads[-1500:]))
+    result("attach_s", w.wall)
+
+
+def attach_and_list():
+    """The timed part of w_attach: returns what `info threads` printed."""
     log = open(P["server_log"], "wb")
-    t0 = time.perf_counter()
     server = subprocess.Popen(
         [P["server"], "--attach", ":0", str(P["pid"])],
         stdin=subprocess.DEVNULL, stdout=log, stderr=log)
@@ -210,12 +235,7 @@ def w_attach():
     ex("target remote :%d" % port)
     threads = ex("info threads")
     ex("detach")
-    t = time.perf_counter() - t0
-    count = len(re.findall(r"^[ *]+\d+ +Thread ", threads, re.M))
-    if count != P["n"] + 1:
-        raise BenchError("info threads listed %d threads, expected %d:\n%s"
-                         % (count, P["n"] + 1, threads[-1500:]))
-    result("attach_s", t)
+    return threads
 
 
 def w_cond():
@@ -226,13 +246,12 @@ def w_cond():
     connect()
     run_to_main()
     ex("break f if i == %d" % (n - 1))
-    t0 = time.perf_counter()
-    cont("f")
-    t = time.perf_counter() - t0
+    with Window() as w:
+        cont("f")
     i = value("i")
     if i != n - 1:
         raise BenchError("stopped at f(i=%d), expected i=%d" % (i, n - 1))
-    result("cond_s", t)
+    result("cond_s", w.wall)
     note("condition-evaluation", ex("show breakpoint condition-evaluation").strip())
 
 
