@@ -781,3 +781,58 @@ fn bulk_memory_and_file_transfers() {
     assert_usable(&mut c, &server, "bulk transfers");
     continue_to_exit(&mut c, &server, 7);
 }
+
+/// rsp and rip (registers 7 and 16) from a `g` reply.
+fn sp_and_pc_of_g(g: &str) -> Option<(String, String)> {
+    Some((
+        g.get(7 * 16..8 * 16)?.to_owned(),
+        g.get(16 * 16..17 * 16)?.to_owned(),
+    ))
+}
+
+/// `g` always gives the registers of the thread gdbstub's single-register
+/// reads (`p`) use: after a stop, after `Hg` of each thread, after `Hg0`.
+/// Our layer answers `g` itself when it knows that thread, so the two
+/// must never disagree.
+#[test]
+fn g_reads_the_selected_thread() {
+    let f = fixture("thread_names");
+    let server = Server::start_fixture(&f);
+    let mut c = connect(&server);
+    let pid = server.inferior_pid();
+    let check = |c: &mut RspClient, after: &str| -> (String, String) {
+        let g = request(c, &server, "g");
+        let regs = sp_and_pc_of_g(&g)
+            .unwrap_or_else(|| panic!("after {after}, g gave {g:?}\n{}", server.dump()));
+        let p = (request(c, &server, "p7"), request(c, &server, "p10"));
+        // GNU: gdbserver 13 has no `p` (empty replies).
+        if !p.0.is_empty() || !testing_gnu_gdbserver() {
+            assert_eq!(regs, p, "after {after}: g's rsp/rip vs p7/p10");
+        }
+        regs
+    };
+    check(&mut c, "the first stop");
+    run_to(&mut c, &server, &f, "all_named");
+    let at_stop = check(&mut c, "a breakpoint stop");
+
+    let tasks: Vec<u32> = fs::read_dir(format!("/proc/{pid}/task"))
+        .expect("reading /proc/PID/task")
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+        .collect();
+    assert_eq!(tasks.len(), 4, "main and three workers");
+    let mut stacks = BTreeSet::new();
+    for tid in &tasks {
+        let hg = request(&mut c, &server, &format!("Hgp{pid:x}.{tid:x}"));
+        assert_eq!(hg, "OK", "Hg of thread {tid}");
+        let (sp, _) = check(&mut c, &format!("Hg of thread {tid}"));
+        stacks.insert(sp);
+    }
+    assert_eq!(stacks.len(), 4, "each thread has its own stack pointer");
+    let any = request(&mut c, &server, "Hg0");
+    assert_eq!(any, "OK", "Hg0");
+    check(&mut c, "Hg0");
+    // Back to the stopped thread: the same registers as at the stop.
+    request(&mut c, &server, &format!("Hgp{pid:x}.{pid:x}"));
+    assert_eq!(check(&mut c, "Hg of the main thread"), at_stop);
+    continue_to_exit(&mut c, &server, 4);
+}

@@ -72,6 +72,9 @@ pub struct LiveTracer {
     /// General registers of stopped threads as last read or written: they
     /// change only while the thread runs, so a resume forgets them.
     general: HashMap<Tid, ptrace::UserRegs>,
+    /// The same for the x87/SSE area and, when the host has XSAVE, the
+    /// XSAVE area (AVX...): a `g` per stop reads them once.
+    extended: HashMap<Tid, (ptrace::FxSave, Option<Vec<u8>>)>,
 }
 
 impl LiveTracer {
@@ -80,6 +83,7 @@ impl LiveTracer {
             pid,
             mem: MemFile::open(pid)?,
             general: HashMap::new(),
+            extended: HashMap::new(),
         })
     }
 }
@@ -109,6 +113,7 @@ fn io_errno(e: std::io::Error) -> Errno {
 impl Tracer for LiveTracer {
     fn resume(&mut self, tid: Tid, how: TraceMode, signal: i32) -> Result<(), Errno> {
         self.general.remove(&tid);
+        self.extended.remove(&tid);
         match how {
             TraceMode::Continue => ptrace::cont(tid, signal),
             TraceMode::Step => ptrace::single_step(tid, signal),
@@ -128,6 +133,7 @@ impl Tracer for LiveTracer {
 
     fn detach(&mut self, tid: Tid, signal: i32) -> Result<(), Errno> {
         self.general.remove(&tid);
+        self.extended.remove(&tid);
         ptrace::detach(tid, signal)
     }
 
@@ -170,6 +176,9 @@ impl Tracer for LiveTracer {
 
     fn registers(&mut self, tid: Tid) -> Result<Registers, Errno> {
         let regs = self.general_registers(tid)?;
+        if let Some((fx, xstate)) = self.extended.get(&tid) {
+            return Ok(Registers::from_kernel(&regs, fx, xstate.clone()));
+        }
         // The XSAVE area holds the FXSAVE one and more; without XSAVE (or
         // if the kernel refuses it) the FXSAVE area alone.
         let xstate = if Features::host().avx || Features::host().pkeys {
@@ -181,12 +190,16 @@ impl Tracer for LiveTracer {
             Some(_) => ptrace::FxSave::default(),
             None => ptrace::get_fpregs(tid)?,
         };
-        Ok(Registers::from_kernel(&regs, &fx, xstate))
+        let registers = Registers::from_kernel(&regs, &fx, xstate.clone());
+        self.extended.insert(tid, (fx, xstate));
+        Ok(registers)
     }
 
     fn set_registers(&mut self, tid: Tid, regs: &Registers) -> Result<(), Errno> {
         let (gpr, fx, xstate) = regs.to_kernel();
         self.set_general_registers(tid, &gpr)?;
+        // Read back next time: the kernel may tidy what it was given.
+        self.extended.remove(&tid);
         match xstate {
             Some(area) => ptrace::set_xstate(tid, &area),
             None => ptrace::set_fpregs(tid, &fx),
@@ -245,6 +258,7 @@ impl Tracer for LiveTracer {
 
     fn exec_happened(&mut self) -> Result<(), Errno> {
         self.general.clear();
+        self.extended.clear();
         self.mem = MemFile::open(self.pid).map_err(io_errno)?;
         Ok(())
     }

@@ -363,6 +363,7 @@ impl<'a> Session<'a> {
     fn rebuild(&mut self, target: &mut DebugTarget) -> io::Result<()> {
         self.conn.discard_unsent();
         self.stub = Some(new_stub(self.conn.clone(), target)?);
+        self.front.stub_rebuilt();
         self.conn.set_muted(true);
         for packet in self.handshake.packets() {
             for &byte in &packet {

@@ -4,8 +4,8 @@
 //!
 //! Owned here: `Hg`/`Hc` with an unknown thread (refused), `qXfer:threads`
 //! (thread names), `qXfer:siginfo` (`$_siginfo`), `QPassSignals` and
-//! `QProgramSignals`, memory reads and writes (`m`, the binary `x`, `M`,
-//! `X`), `vFile:pread` and `vFile:pwrite`, and the packets only lldb sends
+//! `QProgramSignals`, registers (`g`), memory reads and writes (`m`, the
+//! binary `x`, `M`, `X`), `vFile:pread` and `vFile:pwrite`, and the packets only lldb sends
 //! (see [`super::lldb`]); plus our features and PacketSize in the
 //! `qSupported` reply and the exec stop reply, which gdbstub cannot word.
 
@@ -66,6 +66,10 @@ pub struct Front {
     pub dialect: Dialect,
     /// The thread `Hg` selected, or the last one a stop named.
     selected: Option<i32>,
+    /// The thread whose registers gdbstub would give for `g`, when we know
+    /// it for sure (after an `Hg` naming it, or a stop); `None` leaves `g`
+    /// to gdbstub.
+    registers_thread: Option<i32>,
     /// What lldb has been told of the current stop, for `jThreadsInfo`.
     told: lldb::StopNews,
     /// lldb's `QListThreadsInStopReply`: stop replies list every thread.
@@ -86,7 +90,12 @@ impl Front {
         }
         if body == b"?" || body.starts_with(b"vRun") || body.starts_with(b"vAttach") {
             self.told = lldb::StopNews::default();
+            self.registers_thread = None;
             return None;
+        }
+        if body == b"g" {
+            // Ours for speed: gdbstub writes the reply a byte at a time.
+            return read_registers(target, self.registers_thread?);
         }
         if let Some(reply) = self.answer_lldb(target, body) {
             return Some(reply);
@@ -192,10 +201,17 @@ impl Front {
         Some(escape_binary(&reply))
     }
 
+    /// gdbstub was built anew: which thread it points at is its business.
+    pub fn stub_rebuilt(&mut self) {
+        self.registers_thread = None;
+    }
+
     /// A stop was reported: gdbstub now points at its thread, and so do we.
     pub fn note_stop(&mut self, report: Report) {
+        self.registers_thread = None;
         if let Report::Thread { tid, .. } | Report::Interrupted { tid } = report {
             self.selected = Some(tid);
+            self.registers_thread = Some(tid);
         }
         self.told = lldb::StopNews::new(report);
     }
@@ -269,7 +285,12 @@ impl Front {
     ) -> Option<Vec<u8>> {
         match parse_thread_id(thread)? {
             // -1 (all) and 0 (any) are always valid.
-            ThreadId::All | ThreadId::Any => None,
+            ThreadId::All | ThreadId::Any => {
+                if general {
+                    self.registers_thread = None;
+                }
+                None
+            }
             ThreadId::Id(tid) => {
                 let known = target
                     .inferior()
@@ -279,6 +300,7 @@ impl Front {
                 }
                 if general {
                     self.selected = Some(tid);
+                    self.registers_thread = Some(tid);
                 }
                 None
             }
@@ -400,6 +422,19 @@ fn read_memory(target: &mut DebugTarget, args: &[u8], encoding: Encoding) -> Opt
     })
 }
 
+/// `g`: every register of thread `tid`, in hex. `None` if they cannot be
+/// read, for gdbstub to try and word the error.
+fn read_registers(target: &mut DebugTarget, tid: i32) -> Option<Vec<u8>> {
+    use gdbstub::arch::Registers as _;
+    let regs = target.inferior()?.process.read_registers(tid).ok()?;
+    let mut hex = Vec::with_capacity(2048);
+    regs.gdb_serialize(|byte| match byte {
+        Some(byte) => push_hex(&mut hex, byte),
+        None => hex.extend_from_slice(b"xx"),
+    });
+    Some(hex)
+}
+
 /// `MADDR,LENGTH:HEX` or `XADDR,LENGTH:BINARY`: one write of the process's
 /// memory. `None` for a malformed request, left to gdbstub to refuse.
 fn write_memory(target: &mut DebugTarget, args: &[u8], encoding: Encoding) -> Option<Vec<u8>> {
@@ -456,13 +491,17 @@ pub fn unescape_binary(data: &[u8]) -> Vec<u8> {
 
 /// Hex digits from a table (gdbstub writes replies a byte at a time).
 fn hex_encode(data: &[u8]) -> Vec<u8> {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut hex = Vec::with_capacity(2 * data.len());
     for &byte in data {
-        hex.push(DIGITS[usize::from(byte >> 4)]);
-        hex.push(DIGITS[usize::from(byte & 0xf)]);
+        push_hex(&mut hex, byte);
     }
     hex
+}
+
+fn push_hex(hex: &mut Vec<u8>, byte: u8) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    hex.push(DIGITS[usize::from(byte >> 4)]);
+    hex.push(DIGITS[usize::from(byte & 0xf)]);
 }
 
 /// Binary data in a packet: `#`, `$`, `}` and `*` (run-length marker)
