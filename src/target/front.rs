@@ -5,8 +5,8 @@
 //! Owned here: `Hg`/`Hc` with an unknown thread (refused), `qXfer:threads`
 //! (thread names), `qXfer:siginfo` (`$_siginfo`), `QPassSignals` and
 //! `QProgramSignals`, registers (`g`), memory reads and writes (`m`, the
-//! binary `x`, `M`, `X`), `vFile:pread` and `vFile:pwrite`, and the packets only lldb sends
-//! (see [`super::lldb`]); plus our features and PacketSize in the
+//! binary `x`, `M`, `X`), `vFile:pread` and `vFile:pwrite`, and the
+//! packets only lldb sends (see [`super::lldb`]); plus our features and PacketSize in the
 //! `qSupported` reply and the exec stop reply, which gdbstub cannot word.
 
 use super::{lldb, signals, DebugTarget};
@@ -64,12 +64,11 @@ const LLDB_ONLY: &[&[u8]] = &[
 pub struct Front {
     pub client: ClientFeatures,
     pub dialect: Dialect,
-    /// The thread `Hg` selected, or the last one a stop named.
+    /// The thread gdbstub reads registers and memory of, when we know it
+    /// for sure: the one an `Hg` named, or the last stop's. `None` after
+    /// `Hg0`, `?`, `vRun`, `vAttach` or a new gdbstub: `g` is then left to
+    /// gdbstub, and `$_siginfo` and TLS lookups take the main thread.
     selected: Option<i32>,
-    /// The thread whose registers gdbstub would give for `g`, when we know
-    /// it for sure (after an `Hg` naming it, or a stop); `None` leaves `g`
-    /// to gdbstub.
-    registers_thread: Option<i32>,
     /// What lldb has been told of the current stop, for `jThreadsInfo`.
     told: lldb::StopNews,
     /// lldb's `QListThreadsInStopReply`: stop replies list every thread.
@@ -90,12 +89,12 @@ impl Front {
         }
         if body == b"?" || body.starts_with(b"vRun") || body.starts_with(b"vAttach") {
             self.told = lldb::StopNews::default();
-            self.registers_thread = None;
+            self.selected = None;
             return None;
         }
         if body == b"g" {
             // Ours for speed: gdbstub writes the reply a byte at a time.
-            return read_registers(target, self.registers_thread?);
+            return read_registers(target, self.selected?);
         }
         if let Some(reply) = self.answer_lldb(target, body) {
             return Some(reply);
@@ -203,16 +202,15 @@ impl Front {
 
     /// gdbstub was built anew: which thread it points at is its business.
     pub fn stub_rebuilt(&mut self) {
-        self.registers_thread = None;
+        self.selected = None;
     }
 
     /// A stop was reported: gdbstub now points at its thread, and so do we.
     pub fn note_stop(&mut self, report: Report) {
-        self.registers_thread = None;
-        if let Report::Thread { tid, .. } | Report::Interrupted { tid } = report {
-            self.selected = Some(tid);
-            self.registers_thread = Some(tid);
-        }
+        self.selected = match report {
+            Report::Thread { tid, .. } | Report::Interrupted { tid } => Some(tid),
+            _ => None,
+        };
         self.told = lldb::StopNews::new(report);
     }
 
@@ -233,18 +231,14 @@ impl Front {
 
     /// gdbstub's `qSupported` reply with this layer's features added, and
     /// our PacketSize in place of its (the size of its own buffer).
-    pub fn amend_supported(&self, reply: &[u8]) -> Vec<u8> {
-        let mut reply: Vec<u8> = reply
-            .split(|&b| b == b';')
-            .filter(|feature| !feature.starts_with(b"PacketSize="))
-            .fold(
-                format!("PacketSize={PACKET_SIZE:x}").into_bytes(),
-                |mut out, f| {
-                    out.push(b';');
-                    out.extend_from_slice(f);
-                    out
-                },
-            );
+    pub fn amend_supported(&self, gdbstubs: &[u8]) -> Vec<u8> {
+        let mut reply = format!("PacketSize={PACKET_SIZE:x}").into_bytes();
+        for feature in gdbstubs.split(|&b| b == b';') {
+            if !feature.starts_with(b"PacketSize=") {
+                reply.push(b';');
+                reply.extend_from_slice(feature);
+            }
+        }
         reply.extend_from_slice(
             b";qXfer:threads:read+;qXfer:siginfo:read+;qXfer:exec-file:read+;qXfer:auxv:read+\
               ;qXfer:libraries-svr4:read+;QPassSignals+;QProgramSignals+;binary-upload+",
@@ -287,7 +281,7 @@ impl Front {
             // -1 (all) and 0 (any) are always valid.
             ThreadId::All | ThreadId::Any => {
                 if general {
-                    self.registers_thread = None;
+                    self.selected = None;
                 }
                 None
             }
@@ -300,7 +294,6 @@ impl Front {
                 }
                 if general {
                     self.selected = Some(tid);
-                    self.registers_thread = Some(tid);
                 }
                 None
             }

@@ -1,12 +1,17 @@
 //! Host I/O (`vFile:*`): gdb reads the program and its libraries through
 //! the server when it has no local copy (its default sysroot `target:`).
+//! gdbstub parses and answers the small requests; `vFile:pread` and
+//! `vFile:pwrite`, which carry the data, are answered by our layer
+//! (front.rs) through [`DebugTarget::host_pread`] and
+//! [`DebugTarget::host_pwrite`], so that bulk data never goes through
+//! gdbstub's buffer (see server/session.rs).
 
 use super::DebugTarget;
 use gdbstub::target::ext::host_io::{
     FsKind, HostIo, HostIoClose, HostIoCloseOps, HostIoErrno, HostIoError, HostIoFstat,
-    HostIoFstatOps, HostIoOpen, HostIoOpenFlags, HostIoOpenMode, HostIoOpenOps, HostIoPread,
-    HostIoPreadOps, HostIoPwrite, HostIoPwriteOps, HostIoReadlink, HostIoReadlinkOps, HostIoResult,
-    HostIoSetfs, HostIoSetfsOps, HostIoStat, HostIoUnlink, HostIoUnlinkOps,
+    HostIoFstatOps, HostIoOpen, HostIoOpenFlags, HostIoOpenMode, HostIoOpenOps, HostIoReadlink,
+    HostIoReadlinkOps, HostIoResult, HostIoSetfs, HostIoSetfsOps, HostIoStat, HostIoUnlink,
+    HostIoUnlinkOps,
 };
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
@@ -91,9 +96,8 @@ fn hex_number(field: &[u8]) -> Option<u64> {
 }
 
 impl DebugTarget {
-    /// `vFile:pread:FD,COUNT,OFFSET` (at most `max` bytes): answered by our
-    /// layer, not gdbstub, whose buffer is small (see server/session.rs).
-    /// `None` for a malformed request.
+    /// `vFile:pread:FD,COUNT,OFFSET`, at most `max` bytes. `None` for a
+    /// malformed request.
     pub fn host_pread(&mut self, args: &[u8], max: usize) -> Option<Vec<u8>> {
         let mut fields = args.split(|&b| b == b',').map(hex_number);
         let (fd, count, offset) = (fields.next()??, fields.next()??, fields.next()??);
@@ -113,8 +117,7 @@ impl DebugTarget {
         })
     }
 
-    /// `vFile:pwrite:FD,OFFSET,DATA`, answered by our layer for the same
-    /// reason. `None` for a malformed request.
+    /// `vFile:pwrite:FD,OFFSET,DATA`. `None` for a malformed request.
     pub fn host_pwrite(&mut self, args: &[u8]) -> Option<Vec<u8>> {
         let mut fields = args.splitn(3, |&b| b == b',');
         let fd = u32::try_from(hex_number(fields.next()?)?).ok()?;
@@ -138,14 +141,6 @@ impl HostIo for DebugTarget {
     }
     #[inline(always)]
     fn support_close(&mut self) -> Option<HostIoCloseOps<'_, Self>> {
-        Some(self)
-    }
-    #[inline(always)]
-    fn support_pread(&mut self) -> Option<HostIoPreadOps<'_, Self>> {
-        Some(self)
-    }
-    #[inline(always)]
-    fn support_pwrite(&mut self) -> Option<HostIoPwriteOps<'_, Self>> {
         Some(self)
     }
     #[inline(always)]
@@ -202,29 +197,6 @@ impl HostIoClose for DebugTarget {
             .remove(&fd)
             .map(drop)
             .ok_or(HostIoError::Errno(HostIoErrno::EBADF))
-    }
-}
-
-impl HostIoPread for DebugTarget {
-    fn pread(
-        &mut self,
-        fd: u32,
-        count: usize,
-        offset: u64,
-        buf: &mut [u8],
-    ) -> HostIoResult<usize, Self> {
-        let n = count.min(buf.len());
-        self.files
-            .file(fd)?
-            .read_at(&mut buf[..n], offset)
-            .map_err(errno)
-    }
-}
-
-impl HostIoPwrite for DebugTarget {
-    fn pwrite(&mut self, fd: u32, offset: u64, data: &[u8]) -> HostIoResult<u64, Self> {
-        let n = self.files.file(fd)?.write_at(data, offset).map_err(errno)?;
-        Ok(n as u64)
     }
 }
 
