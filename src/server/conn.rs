@@ -26,8 +26,10 @@ struct Inner {
     muted: bool,
     /// While set, replies are kept here instead of sent (to amend them).
     captured: Option<Vec<u8>>,
-    /// The last packet sent, for a client that asks for it again (`-`).
+    /// The last packet sent, for a client that asks for it again (`-`);
+    /// kept only while the client acknowledges packets.
     last_packet: Vec<u8>,
+    acks: bool,
 }
 
 impl ClientConn {
@@ -42,6 +44,7 @@ impl ClientConn {
             muted: false,
             captured: None,
             last_packet: Vec::new(),
+            acks: true,
         }))))
     }
 
@@ -94,6 +97,17 @@ impl ClientConn {
         captured
     }
 
+    /// Whether the client acknowledges packets (before `QStartNoAckMode`).
+    /// Without acks no packet is ever asked for again, so none is kept:
+    /// that would copy every reply, 256 KiB memory reads included.
+    pub fn set_acks(&self, acks: bool) {
+        let mut inner = self.0.borrow_mut();
+        inner.acks = acks;
+        if !acks {
+            inner.last_packet = Vec::new();
+        }
+    }
+
     /// Send the last packet again (the client's `-` in ack mode).
     pub fn resend_last_packet(&self) -> io::Result<()> {
         let mut inner = self.0.borrow_mut();
@@ -125,9 +139,11 @@ impl Inner {
             return Ok(());
         }
         // Remember the last whole packet in what goes out (acks aside).
-        if let Some(start) = self.out.iter().rposition(|&b| b == b'$') {
-            self.last_packet.clear();
-            self.last_packet.extend_from_slice(&self.out[start..]);
+        if self.acks {
+            if let Some(start) = self.out.iter().rposition(|&b| b == b'$') {
+                self.last_packet.clear();
+                self.last_packet.extend_from_slice(&self.out[start..]);
+            }
         }
         let mut sent = 0;
         while sent < self.out.len() {

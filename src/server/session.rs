@@ -245,6 +245,9 @@ impl<'a> Session<'a> {
                 Ok(())
             }
             Input::Packet { raw, checksum_ok } => {
+                // As the client left it after its last packet: the reply to
+                // QStartNoAckMode itself is still acknowledged.
+                self.conn.set_acks(!self.handshake.no_ack);
                 let raw = if checksum_ok {
                     raw
                 } else if !self.handshake.no_ack {
