@@ -1,6 +1,7 @@
 //! End-to-end tests with gdb in batch mode on registers beyond the
 //! general ones: fs_base, orig_rax, AVX ymm and AVX-512 zmm/k (checked
-//! against the CPU's flags: present when the CPU has them, void when not),
+//! against the CPU's flags: present when the CPU has them, void when not;
+//! every zmm and k register read and written where the CPU has AVX-512),
 //! writing registers, inferior function calls, and a 32-bit (`-m32`)
 //! program under the 64-bit server.
 
@@ -46,44 +47,86 @@ fn assert_register_absent(s: &Session, name: &str, register: &str) {
     );
 }
 
+/// What regs.c loads into 32-bit lane `lane` of zmm`n` before regs_here().
+fn zmm_loaded(n: usize, lane: usize) -> i64 {
+    (1000 * n + 10 * (lane + 1)) as i64
+}
+
+/// What the write test puts in lane `lane` of zmm`n`.
+fn zmm_written(n: usize, lane: usize) -> i64 {
+    -((1000 * n + lane + 1) as i64)
+}
+
+/// The mask registers are 64 bits with AVX-512BW, 16 bits without it.
+fn mask_width_mask(bw: bool) -> u64 {
+    if bw {
+        u64::MAX
+    } else {
+        0xffff
+    }
+}
+
+/// What regs.c loads into k`n`.
+fn k_loaded(n: usize, bw: bool) -> u64 {
+    (0x8000_0000_0000_0000 + 0x0101_0101_0101_0101 * (n as u64 + 1)) & mask_width_mask(bw)
+}
+
+/// What the write test puts in k`n`.
+fn k_written(n: usize, bw: bool) -> u64 {
+    (0x00f0_f0f0_f0f0_f000 + n as u64) & mask_width_mask(bw)
+}
+
+/// The sixteen lanes of zmm`n` as gdb prints a `v16_int32`.
+fn zmm_value(n: usize, lane_value: fn(usize, usize) -> i64) -> String {
+    let lanes: Vec<String> = (0..16).map(|j| lane_value(n, j).to_string()).collect();
+    format!("{{{}}}", lanes.join(", "))
+}
+
 /// fs_base (the thread pointer, which glibc's pthread_self() returns on
 /// x86-64), orig_rax (-1 outside a system call), ymm0 (loaded by the
-/// program) where the CPU has AVX, zmm31 and k1 where it has AVX-512.
+/// program) where the CPU has AVX, and where it has AVX-512 every zmm0-31
+/// lane and k0-7 as the program loaded them.
 #[test]
 fn read_fs_base_orig_rax_and_vector_registers() {
     let flags = cpu_flags();
     let avx = flags.contains("avx");
     let avx512 = flags.contains("avx512f");
+    let bw = flags.contains("avx512bw");
     let f = fixture("regs");
-    let s = debug_program(
-        &f.exe,
-        &[
-            "break regs_here",
-            &mark("hit"),
-            "continue",
-            &mark("fs_base"),
-            "p $fs_base",
-            &mark("fs_base_hex"),
-            "p/x $fs_base",
-            &mark("self"),
-            "p/x self_pointer",
-            &mark("orig_rax"),
-            "p $orig_rax",
-            &mark("ymm0"),
-            "p $ymm0.v8_int32",
-            &mark("ymm0-whole"),
-            "p $ymm0",
-            &mark("xmm0"),
-            "p $xmm0.v4_int32",
-            &mark("zmm31"),
-            "p $zmm31.v16_int32",
-            &mark("zmm31-whole"),
-            "p $zmm31",
-            &mark("k1"),
-            "p $k1",
-            &mark("end"),
-        ],
-    );
+    let mut cmds: Vec<String> = [
+        "break regs_here",
+        &mark("hit"),
+        "continue",
+        &mark("fs_base"),
+        "p $fs_base",
+        &mark("fs_base_hex"),
+        "p/x $fs_base",
+        &mark("self"),
+        "p/x self_pointer",
+        &mark("orig_rax"),
+        "p $orig_rax",
+        &mark("ymm0"),
+        "p $ymm0.v8_int32",
+        &mark("ymm0-whole"),
+        "p $ymm0",
+        &mark("xmm0"),
+        "p $xmm0.v4_int32",
+        &mark("zmm31-whole"),
+        "p $zmm31",
+        &mark("k1"),
+        "p $k1",
+    ]
+    .map(String::from)
+    .to_vec();
+    for n in 0..32 {
+        cmds.extend([mark(&format!("zmm{n}")), format!("p $zmm{n}.v16_int32")]);
+    }
+    for n in 0..8 {
+        cmds.extend([mark(&format!("k{n}-hex")), format!("p/x $k{n}")]);
+    }
+    cmds.push(mark("end"));
+    let cmd_refs: Vec<&str> = cmds.iter().map(String::as_str).collect();
+    let s = debug_program(&f.exe, &cmd_refs);
     assert!(
         s.section("hit").contains("Breakpoint 1, regs_here () at ")
             && s.section("hit").contains(&f.at("regs-here")),
@@ -134,21 +177,103 @@ fn read_fs_base_orig_rax_and_vector_registers() {
     }
 
     if avx512 {
-        let zmm = value_of(&s, "zmm31");
-        assert!(
-            zmm.starts_with('{') && zmm.matches(',').count() == 15,
-            "the CPU has AVX-512: $zmm31.v16_int32 should be 16 numbers, got {zmm:?}\n{}",
-            s.dump()
-        );
-        let k1 = value_of(&s, "k1");
-        assert!(
-            k1.parse::<u64>().is_ok() || k1.starts_with("0x"),
-            "the CPU has AVX-512: $k1 should be a number, got {k1:?}\n{}",
-            s.dump()
-        );
+        for n in 0..32 {
+            assert_eq!(
+                value_of(&s, &format!("zmm{n}")),
+                zmm_value(n, zmm_loaded),
+                "the CPU has AVX-512: $zmm{n} should hold what the program loaded\n{}",
+                s.dump()
+            );
+        }
+        for n in 0..8 {
+            assert_eq!(
+                value_of(&s, &format!("k{n}-hex")),
+                format!("{:#x}", k_loaded(n, bw)),
+                "the CPU has AVX-512: $k{n} should hold what the program loaded\n{}",
+                s.dump()
+            );
+        }
     } else {
         assert_register_absent(&s, "zmm31-whole", "AVX-512 (zmm31)");
         assert_register_absent(&s, "k1", "AVX-512 (k1)");
+    }
+}
+
+/// Where the CPU has AVX-512: every zmm0-31 lane and k0-7 written from
+/// gdb, read back by gdb, and found by the program in its registers when it
+/// stores them after regs_here(). Without AVX-512, gdb has no such
+/// registers to write and the program runs on unharmed.
+#[test]
+fn write_avx512_registers() {
+    let flags = cpu_flags();
+    let avx512 = flags.contains("avx512f");
+    let bw = flags.contains("avx512bw");
+    let f = fixture("regs");
+    let mut cmds = vec![
+        "break regs_here".to_string(),
+        mark("hit"),
+        "continue".to_string(),
+        mark("set"),
+    ];
+    for n in 0..32 {
+        cmds.push(format!(
+            "set var $zmm{n}.v16_int32 = {}",
+            zmm_value(n, zmm_written)
+        ));
+    }
+    for n in 0..8 {
+        cmds.push(format!("set var $k{n} = {:#x}", k_written(n, bw)));
+    }
+    for n in [0, 15, 16, 31] {
+        cmds.extend([mark(&format!("zmm{n}")), format!("p $zmm{n}.v16_int32")]);
+    }
+    cmds.extend([mark("k7"), "p/x $k7".to_string()]);
+    cmds.extend(["delete".to_string(), mark("exit"), "continue".to_string()]);
+    let cmd_refs: Vec<&str> = cmds.iter().map(String::as_str).collect();
+    let s = debug_program(&f.exe, &cmd_refs);
+
+    assert!(
+        s.section("hit").contains("Breakpoint 1, regs_here () at "),
+        "continue should stop in regs_here\n{}",
+        s.dump()
+    );
+    assert!(
+        s.section("exit").contains(") exited with code 010]"),
+        "the program should run on to `exited with code 010`\n{}",
+        s.dump()
+    );
+    s.server.wait_stderr("Child exited with status 8");
+    if !avx512 {
+        assert!(
+            s.section("set").contains("not a structure"),
+            "the CPU lacks AVX-512: gdb should have no $zmm0 to write\n{}",
+            s.dump()
+        );
+        return;
+    }
+    for n in [0, 15, 16, 31] {
+        assert_eq!(
+            value_of(&s, &format!("zmm{n}")),
+            zmm_value(n, zmm_written),
+            "$zmm{n} should read back as written\n{}",
+            s.dump()
+        );
+    }
+    assert_eq!(
+        value_of(&s, "k7"),
+        format!("{:#x}", k_written(7, bw)),
+        "$k7 should read back as written\n{}",
+        s.dump()
+    );
+    // The program itself found every written value in its registers.
+    for n in 0..32 {
+        let lanes: Vec<String> = (0..16).map(|j| zmm_written(n, j).to_string()).collect();
+        s.server
+            .wait_stdout(&format!("regs: zmm{n} seen: {}", lanes.join(" ")));
+    }
+    for n in 0..8 {
+        s.server
+            .wait_stdout(&format!("regs: k{n} seen: {:#x}", k_written(n, bw)));
     }
 }
 
