@@ -3,14 +3,17 @@
 //!
 //! - [`cli`]: the gdbserver-compatible command line;
 //! - [`server`]: transports, sessions and the event loop;
-//! - [`target`]: the gdbstub adapter and our own packets in front of it;
+//! - [`rsp`]: the Remote Serial Protocol: one dispatch, our packets and
+//!   gdbstub's engine for the rest, over one debugging target;
+//! - [`inferior`]: the traced processes, their threads, all-stop, breakpoints;
 //! - [`arch`]: register layouts and target descriptions;
-//! - [`inferior`]: the traced process, its threads, all-stop, breakpoints;
-//! - [`sys`]: thin typed wrappers over the kernel (the only `unsafe`).
+//! - [`sys`]: thin typed wrappers over the kernel (the only `unsafe`);
+//! - [`console`]: the status lines any layer may print.
 
 pub mod arch;
 pub mod cli;
+pub mod console;
 pub mod inferior;
+pub mod rsp;
 pub mod server;
 pub mod sys;
-pub mod target;

@@ -1,6 +1,8 @@
-//! Packet framing in front of gdbstub: the client's byte stream cut into
-//! packets (`$body#xx`) and single bytes (acks, Ctrl-C), with checksums
-//! checked here, so that the session can decide what gdbstub gets to see.
+//! The client's byte stream cut into packets (`$body#xx`) and single bytes
+//! (acks, Ctrl-C), with checksums checked here, before anyone parses a
+//! packet.
+
+use crate::rsp::codec::checksum;
 
 /// One unit of client input.
 #[derive(Debug, PartialEq, Eq)]
@@ -76,25 +78,12 @@ impl Framer {
     }
 }
 
-pub fn checksum(body: &[u8]) -> u8 {
-    body.iter().fold(0u8, |sum, &b| sum.wrapping_add(b))
-}
-
 fn checksum_matches(raw: &[u8]) -> bool {
     let sent = &raw[raw.len() - 2..];
     let sent = std::str::from_utf8(sent)
         .ok()
         .and_then(|s| u8::from_str_radix(s, 16).ok());
     sent == Some(checksum(Input::body(raw)))
-}
-
-/// Frame `body` as a packet.
-pub fn frame(body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(body.len() + 4);
-    out.push(b'$');
-    out.extend_from_slice(body);
-    out.extend_from_slice(format!("#{:02x}", checksum(body)).as_bytes());
-    out
 }
 
 #[cfg(test)]
@@ -130,8 +119,8 @@ mod tests {
     }
 
     #[test]
-    fn frames_with_checksum() {
-        assert_eq!(frame(b"OK"), b"$OK#9a");
-        assert!(checksum_matches(&frame(b"qSupported:x")));
+    fn checks_checksums() {
+        assert!(checksum_matches(&crate::rsp::codec::frame(b"qSupported:x")));
+        assert!(!checksum_matches(b"$g#00"));
     }
 }

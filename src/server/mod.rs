@@ -8,9 +8,10 @@ mod session;
 mod transport;
 
 use crate::cli::{Config, Start};
+use crate::console::say;
 use crate::inferior;
+use crate::rsp::debug_target::{DebugTarget, Inferior, LaunchSettings, Origin};
 use crate::sys::signals;
-use crate::target::{DebugTarget, Inferior, LaunchSettings, Origin};
 use conn::ClientConn;
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
@@ -18,17 +19,6 @@ use nix::sys::signalfd::SignalFd;
 use session::SessionEnd;
 use std::os::fd::AsRawFd;
 use transport::{Listener, Stream};
-
-/// Print one of the status lines IDEs and scripts wait for, whole, in one
-/// write (Rust's stderr is unbuffered and would write a formatted line in
-/// pieces, which a reader can catch half-written).
-pub fn say(line: &str) {
-    use std::io::Write;
-    let mut text = String::with_capacity(line.len() + 1);
-    text.push_str(line);
-    text.push('\n');
-    let _ = std::io::stderr().write_all(text.as_bytes());
-}
 
 /// Run the server as configured; returns the server's exit code.
 pub fn run(config: &Config) -> Result<i32, String> {

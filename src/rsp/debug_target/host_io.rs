@@ -1,12 +1,12 @@
 //! Host I/O (`vFile:*`): gdb reads the program and its libraries through
 //! the server when it has no local copy (its default sysroot `target:`).
-//! gdbstub parses and answers the small requests; `vFile:pread` and
-//! `vFile:pwrite`, which carry the data, are answered by our layer
-//! (front.rs) through [`DebugTarget::host_pread`] and
-//! [`DebugTarget::host_pwrite`], so that bulk data never goes through
-//! gdbstub's buffer (see server/session.rs).
+//! gdbstub's engine answers the small requests; `vFile:pread` and
+//! `vFile:pwrite`, which carry the data, are our dispatch's, through
+//! [`DebugTarget::host_pread`] and [`DebugTarget::host_pwrite`], so that
+//! bulk data never goes through gdbstub's buffer (see rsp/engine.rs).
 
 use super::DebugTarget;
+use crate::rsp::codec;
 use gdbstub::target::ext::host_io::{
     FsKind, HostIo, HostIoClose, HostIoCloseOps, HostIoErrno, HostIoError, HostIoFstat,
     HostIoFstatOps, HostIoOpen, HostIoOpenFlags, HostIoOpenMode, HostIoOpenOps, HostIoReadlink,
@@ -90,47 +90,35 @@ fn failure(e: HostIoError<crate::inferior::Error>) -> Vec<u8> {
     format!("F-1,{code:x}").into_bytes()
 }
 
-/// A hex number field of a packet; `None` if malformed.
-fn hex_number(field: &[u8]) -> Option<u64> {
-    u64::from_str_radix(std::str::from_utf8(field).ok()?, 16).ok()
-}
-
 impl DebugTarget {
-    /// `vFile:pread:FD,COUNT,OFFSET`, at most `max` bytes. `None` for a
-    /// malformed request.
-    pub fn host_pread(&mut self, args: &[u8], max: usize) -> Option<Vec<u8>> {
-        let mut fields = args.split(|&b| b == b',').map(hex_number);
-        let (fd, count, offset) = (fields.next()??, fields.next()??, fields.next()??);
-        let fd = u32::try_from(fd).ok()?;
+    /// `vFile:pread`: up to `count` bytes (at most `max`) of file `fd` at
+    /// `offset`, as the reply (`Fn;DATA` or `F-1,ERRNO`).
+    pub fn host_pread(&mut self, fd: u64, count: u64, offset: u64, max: usize) -> Vec<u8> {
         let mut data = vec![0u8; usize::try_from(count).unwrap_or(max).min(max)];
-        let read = self
-            .files
-            .file(fd)
+        let read = u32::try_from(fd)
+            .map_err(|_| HostIoError::Errno(HostIoErrno::EBADF))
+            .and_then(|fd| self.files.file(fd))
             .and_then(|file| file.read_at(&mut data, offset).map_err(errno));
-        Some(match read {
+        match read {
             Ok(n) => {
                 let mut reply = format!("F{n:x};").into_bytes();
-                reply.extend_from_slice(&super::front::escape_binary(&data[..n]));
+                codec::escape_binary_into(&mut reply, &data[..n]);
                 reply
             }
             Err(e) => failure(e),
-        })
+        }
     }
 
-    /// `vFile:pwrite:FD,OFFSET,DATA`. `None` for a malformed request.
-    pub fn host_pwrite(&mut self, args: &[u8]) -> Option<Vec<u8>> {
-        let mut fields = args.splitn(3, |&b| b == b',');
-        let fd = u32::try_from(hex_number(fields.next()?)?).ok()?;
-        let offset = hex_number(fields.next()?)?;
-        let data = super::front::unescape_binary(fields.next()?);
-        let written = self
-            .files
-            .file(fd)
-            .and_then(|file| file.write_at(&data, offset).map_err(errno));
-        Some(match written {
+    /// `vFile:pwrite`: `data` into file `fd` at `offset`, as the reply.
+    pub fn host_pwrite(&mut self, fd: u64, offset: u64, data: &[u8]) -> Vec<u8> {
+        let written = u32::try_from(fd)
+            .map_err(|_| HostIoError::Errno(HostIoErrno::EBADF))
+            .and_then(|fd| self.files.file(fd))
+            .and_then(|file| file.write_at(data, offset).map_err(errno));
+        match written {
             Ok(n) => format!("F{n:x}").into_bytes(),
             Err(e) => failure(e),
-        })
+        }
     }
 }
 

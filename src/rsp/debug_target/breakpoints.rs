@@ -1,7 +1,8 @@
 //! Breakpoints and watchpoints: software breakpoints (Z0/z0) as `int3`s,
 //! hardware breakpoints (Z1) and watchpoints (Z2, Z4) in the debug
-//! registers. x86 cannot watch reads alone: Z3 gets the empty reply (in
-//! front.rs), and gdb then emulates `rwatch` with an access watchpoint.
+//! registers. x86 cannot watch reads alone: Z3 gets the empty reply (our
+//! dispatch answers it), and gdb then emulates `rwatch` with an access
+//! watchpoint.
 
 use super::{map_error, DebugTarget};
 use crate::inferior::debug_registers::HwKind;
@@ -30,18 +31,18 @@ impl Breakpoints for DebugTarget {
 
 impl SwBreakpoint for DebugTarget {
     fn add_sw_breakpoint(&mut self, addr: u64, _kind: usize) -> TargetResult<bool, Self> {
-        self.process()?.insert_breakpoint(addr).map_err(map_error)?;
+        self.model()?.insert_breakpoint(addr).map_err(map_error)?;
         Ok(true)
     }
 
     fn remove_sw_breakpoint(&mut self, addr: u64, _kind: usize) -> TargetResult<bool, Self> {
-        self.process()?.remove_breakpoint(addr).map_err(map_error)
+        self.model()?.remove_breakpoint(addr).map_err(map_error)
     }
 }
 
 impl HwBreakpoint for DebugTarget {
     fn add_hw_breakpoint(&mut self, addr: u64, _kind: usize) -> TargetResult<bool, Self> {
-        let process = self.process()?;
+        let process = self.model()?;
         process
             .insert_hardware(addr, 1, HwKind::Execute)
             .map_err(map_error)?;
@@ -49,7 +50,7 @@ impl HwBreakpoint for DebugTarget {
     }
 
     fn remove_hw_breakpoint(&mut self, addr: u64, _kind: usize) -> TargetResult<bool, Self> {
-        let process = self.process()?;
+        let process = self.model()?;
         process
             .remove_hardware(addr, 1, HwKind::Execute)
             .map_err(map_error)
@@ -74,7 +75,7 @@ impl HwWatchpoint for DebugTarget {
         let Some(kind) = hw_kind(kind) else {
             return Ok(false);
         };
-        self.process()?
+        self.model()?
             .insert_hardware(addr, len, kind)
             .map_err(map_error)?;
         Ok(true)
@@ -89,7 +90,7 @@ impl HwWatchpoint for DebugTarget {
         let Some(kind) = hw_kind(kind) else {
             return Ok(false);
         };
-        self.process()?
+        self.model()?
             .remove_hardware(addr, len, kind)
             .map_err(map_error)
     }

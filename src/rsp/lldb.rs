@@ -3,9 +3,10 @@
 //! Signal numbers stay GDB's: we do not claim `native-signals+`, so lldb
 //! translates them as it does for gdbserver.
 
-use super::front::Dialect;
-use super::{signals, DebugTarget};
-use crate::arch::x86_64::{current_mode, frame_regnums, Mode};
+use super::codec::{hex_string, json_string, Refusal};
+use super::debug_target::DebugTarget;
+use super::signals;
+use crate::arch::x86_64::{frame_regnums, Mode};
 use crate::inferior::{Report, StopEvent};
 use crate::sys::procfs;
 use std::fmt::Write as _;
@@ -36,11 +37,8 @@ pub fn host_info() -> Vec<u8> {
 }
 
 /// `qProcessInfo`: the process's ids and architecture.
-pub fn process_info(target: &mut DebugTarget) -> Vec<u8> {
-    let Some(inferior) = target.inferior() else {
-        return b"E01".to_vec();
-    };
-    let pid = inferior.process.pid();
+pub fn process_info(target: &mut DebugTarget) -> Result<Vec<u8>, Refusal> {
+    let pid = target.pid().ok_or(Refusal::NoProcess)?;
     let field = |name: &str| procfs::status_field(pid, name).ok().flatten();
     // `Uid:` and `Gid:` list real, effective, saved and filesystem ids.
     let ids = |name: &str| -> Vec<u32> {
@@ -53,7 +51,7 @@ pub fn process_info(target: &mut DebugTarget) -> Vec<u8> {
             .unwrap_or_default()
     };
     let (uids, gids) = (ids("Uid"), ids("Gid"));
-    let (triple, ptrsize) = match current_mode() {
+    let (triple, ptrsize) = match target.mode() {
         Mode::Amd64 => ("x86_64-pc-linux-gnu", 8),
         Mode::I386 => ("i386-pc-linux-gnu", 4),
     };
@@ -72,29 +70,18 @@ pub fn process_info(target: &mut DebugTarget) -> Vec<u8> {
         "triple:{};ostype:linux;endian:little;ptrsize:{ptrsize};",
         hex(triple)
     );
-    reply.into_bytes()
+    Ok(reply.into_bytes())
 }
 
 /// `qMemoryRegionInfo:ADDR`: the mapping holding ADDR, or the gap around
 /// it (no permissions), from /proc/PID/maps.
-pub fn memory_region_info(target: &mut DebugTarget, args: &[u8]) -> Vec<u8> {
-    let Some(addr) = std::str::from_utf8(args)
-        .ok()
-        .and_then(|a| u64::from_str_radix(a, 16).ok())
-    else {
-        return b"E01".to_vec();
-    };
-    let Some(inferior) = target.inferior() else {
-        return b"E01".to_vec();
-    };
-    let maps = match procfs::memory_maps(inferior.process.pid()) {
-        Ok(maps) => maps,
-        Err(e) => {
-            log::debug!("reading the memory map: {e}");
-            return b"E01".to_vec();
-        }
-    };
-    region_reply(&maps, addr).into_bytes()
+pub fn memory_region_info(target: &mut DebugTarget, addr: u64) -> Result<Vec<u8>, Refusal> {
+    let pid = target.pid().ok_or(Refusal::NoProcess)?;
+    let maps = procfs::memory_maps(pid).map_err(|e| {
+        log::debug!("reading the memory map: {e}");
+        Refusal::Failed
+    })?;
+    Ok(region_reply(&maps, addr).into_bytes())
 }
 
 fn region_reply(maps: &[procfs::Mapping], addr: u64) -> String {
@@ -164,7 +151,7 @@ impl StopNews {
         let event = match self.reported {
             None if tid == pid => return Some(("signal", trap, None)),
             Some(Report::Interrupted { tid: t }) if t == tid => {
-                return Some(("signal", super::interrupt_signal(Dialect::Lldb).0, None))
+                return Some(("signal", signals::to_gdb(libc::SIGSTOP).0, None))
             }
             Some(Report::Thread { tid: t, event }) if t == tid => event,
             _ => self.others.iter().find(|(t, _)| *t == tid)?.1,
@@ -220,14 +207,12 @@ pub fn stop_reply_extras(target: &mut DebugTarget, news: &mut StopNews) -> Strin
 /// reported later: lldb would otherwise see threads sitting on a
 /// breakpoint with no reason to be there, step them off it, and the hits
 /// would be lost.
-pub fn threads_info(target: &mut DebugTarget, news: &mut StopNews) -> Vec<u8> {
-    let Some(inferior) = target.inferior() else {
-        return b"E01".to_vec();
-    };
-    let process = &mut inferior.process;
+pub fn threads_info(target: &mut DebugTarget, news: &mut StopNews) -> Result<Vec<u8>, Refusal> {
+    let mode = target.mode();
+    let process = target.process()?;
     news.others.extend(process.report_pending_stops());
     let pid = process.pid();
-    let regnums = frame_regnums(current_mode());
+    let regnums = frame_regnums(mode);
     let tids: Vec<_> = process.thread_ids().collect();
     let mut json = String::from("[");
     for (i, &tid) in tids.iter().enumerate() {
@@ -248,42 +233,18 @@ pub fn threads_info(target: &mut DebugTarget, news: &mut StopNews) -> Vec<u8> {
                     json.push(',');
                 }
                 let bytes = &value.to_le_bytes()[..size];
-                let _ = write!(json, "\"{regnum}\":\"{}\"", hex_bytes(bytes));
+                let _ = write!(json, "\"{regnum}\":\"{}\"", hex_string(bytes));
             }
             json.push('}');
         }
         json.push('}');
     }
     json.push(']');
-    json.into_bytes()
+    Ok(json.into_bytes())
 }
 
 fn hex(text: &str) -> String {
-    hex_bytes(text.as_bytes())
-}
-
-fn hex_bytes(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(2 * bytes.len());
-    for byte in bytes {
-        let _ = write!(out, "{byte:02x}");
-    }
-    out
-}
-
-fn json_string(text: &str) -> String {
-    let mut out = String::from("\"");
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    hex_string(text.as_bytes())
 }
 
 #[cfg(test)]
@@ -325,11 +286,6 @@ mod tests {
             region_reply(&maps, 0x8000),
             "start:8000;size:1000;permissions:rx;"
         );
-    }
-
-    #[test]
-    fn json_strings_are_escaped() {
-        assert_eq!(json_string("a\"b\\c\n"), "\"a\\\"b\\\\c\\u000a\"");
     }
 
     #[test]

@@ -11,12 +11,12 @@ impl CatchSyscalls for DebugTarget {
         filter: Option<SyscallNumbers<'_, u64>>,
     ) -> TargetResult<(), Self> {
         let syscalls = filter.map(|numbers| numbers.collect()).unwrap_or_default();
-        self.process()?.set_catch_syscalls(Some(syscalls));
+        self.model()?.set_catch_syscalls(Some(syscalls));
         Ok(())
     }
 
     fn disable_catch_syscalls(&mut self) -> TargetResult<(), Self> {
-        self.process()?.set_catch_syscalls(None);
+        self.model()?.set_catch_syscalls(None);
         Ok(())
     }
 }

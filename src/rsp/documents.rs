@@ -1,0 +1,131 @@
+//! The documents of the `qXfer` reads we serve, each made whole and then
+//! sliced (codec::qxfer): the target description, the thread list, the
+//! executable's path, the auxv, the loaded libraries and a thread's
+//! siginfo. What gdb needs to find the program's files without a local copy
+//! comes from these: one round trip each when they fit in one reply.
+
+use super::client::ClientProfile;
+use super::codec::{self, Refusal};
+use super::debug_target::DebugTarget;
+use super::request::XferObject;
+use crate::arch::x86_64::{target_description, Features, Mode, Reader};
+use crate::inferior::libraries::{self, LinkMaps};
+use crate::sys::{procfs, Tid};
+use std::fmt::Write as _;
+use std::os::unix::ffi::OsStrExt;
+use std::sync::OnceLock;
+
+/// The `qXfer` document `object` (the thread list comes from `threads`,
+/// built once per read of it: gdb reads it in slices).
+pub fn document(
+    target: &mut DebugTarget,
+    client: &ClientProfile,
+    object: XferObject<'_>,
+) -> Result<Vec<u8>, Refusal> {
+    match object {
+        XferObject::Features(b"target.xml") => {
+            Ok(description(target.mode(), client.description_reader()).to_vec())
+        }
+        XferObject::Features(_) => Err(Refusal::Malformed),
+        XferObject::Threads => Ok(threads(target, client)),
+        XferObject::Siginfo => {
+            let tid = target.selected_thread().ok_or(Refusal::NoProcess)?;
+            Ok(target.process()?.siginfo(tid)?)
+        }
+        XferObject::ExecFile(annex) => {
+            let pid = match annex {
+                b"" => target.pid().ok_or(Refusal::NoProcess)?,
+                hex => codec::number(hex)
+                    .and_then(|pid| Tid::try_from(pid).ok())
+                    .ok_or(Refusal::Malformed)?,
+            };
+            let path = procfs::exe_path(pid).map_err(|_| Refusal::Failed)?;
+            Ok(path.as_os_str().as_bytes().to_vec())
+        }
+        XferObject::Auxv => {
+            let pid = target.pid().ok_or(Refusal::NoProcess)?;
+            procfs::auxv(pid).map_err(|_| Refusal::Failed)
+        }
+        XferObject::Libraries => {
+            let pid = target.pid().ok_or(Refusal::NoProcess)?;
+            let mut maps = libraries::link_maps(pid);
+            if !client.wants_main_lm() && maps.main_lm.take().is_none() {
+                // Not set up yet: lldb wants an error.
+                return Err(Refusal::Failed);
+            }
+            Ok(libraries_xml(&maps).into_bytes())
+        }
+    }
+}
+
+/// The description for a program in `mode`, as `reader` reads it: one per
+/// mode and reader, made once.
+fn description(mode: Mode, reader: Reader) -> &'static [u8] {
+    static XML: [OnceLock<String>; 4] = [const { OnceLock::new() }; 4];
+    let slot = 2 * usize::from(mode == Mode::I386) + usize::from(reader == Reader::Lldb);
+    XML[slot]
+        .get_or_init(|| target_description(mode, Features::host(), reader))
+        .as_bytes()
+}
+
+/// `qXfer:threads`: every thread, with its name.
+fn threads(target: &mut DebugTarget, client: &ClientProfile) -> Vec<u8> {
+    let mut xml = String::from("<?xml version=\"1.0\"?>\n<threads>\n");
+    if let Some(pid) = target.pid() {
+        for tid in target.thread_ids() {
+            let _ = write!(xml, "<thread id=\"{}\"", codec::thread_id(client, pid, tid));
+            if let Ok(name) = procfs::thread_name(pid, tid) {
+                let _ = write!(xml, " name=\"{}\"", codec::xml_escape(&name));
+            }
+            xml.push_str("/>\n");
+        }
+    }
+    xml.push_str("</threads>\n");
+    xml.into_bytes()
+}
+
+/// `qXfer:libraries-svr4`: the loaded objects, and the main program's
+/// `link_map` when it is to be told.
+fn libraries_xml(maps: &LinkMaps) -> String {
+    let mut xml = String::from("<library-list-svr4 version=\"1.0\"");
+    if let Some(main) = maps.main_lm {
+        let _ = write!(xml, " main-lm=\"{main:#x}\"");
+    }
+    xml.push('>');
+    for lib in &maps.libraries {
+        let _ = write!(
+            xml,
+            // lmid: the link-map namespace; all in the default one.
+            "<library name=\"{}\" lm=\"{:#x}\" l_addr=\"{:#x}\" l_ld=\"{:#x}\" lmid=\"0x0\"/>",
+            codec::xml_escape(&lib.name),
+            lib.lm,
+            lib.l_addr,
+            lib.l_ld
+        );
+    }
+    xml.push_str("</library-list-svr4>");
+    xml
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inferior::libraries::Library;
+
+    #[test]
+    fn libraries_are_listed_escaped() {
+        let maps = LinkMaps {
+            main_lm: Some(0x1000),
+            libraries: vec![Library {
+                name: "/lib/a&b.so".into(),
+                lm: 0x2000,
+                l_addr: 0x7f00,
+                l_ld: 0x7f10,
+            }],
+        };
+        assert_eq!(
+            libraries_xml(&maps),
+            "<library-list-svr4 version=\"1.0\" main-lm=\"0x1000\"><library name=\"/lib/a&amp;b.so\" lm=\"0x2000\" l_addr=\"0x7f00\" l_ld=\"0x7f10\" lmid=\"0x0\"/></library-list-svr4>"
+        );
+    }
+}

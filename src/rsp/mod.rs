@@ -1,0 +1,624 @@
+//! The Remote Serial Protocol layer: one dispatch decides, for every
+//! packet, who answers it.
+//!
+//! | packets | who answers | why |
+//! | --- | --- | --- |
+//! | run control: `?`, `vCont`, `c`, `s`, `C`, `S`, Ctrl-C; the stop replies | ours | gdbstub 0.7's engine is all-stop and one-process only, and cannot word exec stops or lldb's stop replies |
+//! | threads and processes: `Hg`, `Hc`, `qC`, `qfThreadInfo`, `T`, `qAttached`, `k`, `vKill`, `D`, `vRun`, `vAttach`, `R` | ours | the thread a request goes to, and the processes, are state our replies depend on: kept in one place |
+//! | registers and memory: `g`, `G`, `p`, `P`, `m`, `M`, `x`, `X` | ours | bulk data stays out of gdbstub's buffer (see engine.rs), and gdbstub writes replies a byte at a time |
+//! | documents: `qXfer` features, threads, siginfo, exec-file, auxv, libraries-svr4 | ours | whole documents in one round trip, in the client's dialect |
+//! | host I/O data: `vFile:pread`, `vFile:pwrite` | ours | bulk data |
+//! | `qSupported` | both | the engine lists what it serves; we add ours and our PacketSize |
+//! | `QStartNoAckMode` | ours | acknowledgements are the session's |
+//! | `qGetTLSAddr`, `QPassSignals`, `QProgramSignals`, `Z3`/`z3` | ours | gdbstub has no such packet (x86 cannot watch reads: `Z3` is unsupported) |
+//! | lldb's own: `qHostInfo`, `qProcessInfo`, `jThreadsInfo`, `qMemoryRegionInfo`, `qWatchpointSupportInfo`, `QListThreadsInStopReply` | ours | gdbstub has none or words them otherwise |
+//! | everything else: `Z`/`z` 0-2 and 4, other `vFile:` requests, `qRcmd`, `QEnvironment*`, `QSetWorkingDir`, `QStartupWithShell`, `QDisableRandomization`, `QCatchSyscalls`, `!`, unknown packets | gdbstub's engine | request and reply, no state of ours needed |
+//!
+//! Parsing is in [`request`], encodings in [`codec`], the client's dialect
+//! and negotiated features in [`client`], stop replies in [`stop_reply`],
+//! the gdbstub bridge in [`engine`], the debugging target both act on in
+//! [`debug_target`].
+
+pub mod client;
+pub mod codec;
+pub mod debug_target;
+mod documents;
+mod engine;
+mod lldb;
+pub mod request;
+pub mod signals;
+mod stop_reply;
+
+use client::{BinaryRead, ClientProfile};
+use codec::{Refusal, ThreadRef};
+use debug_target::DebugTarget;
+use engine::Engine;
+use gdbstub::arch::Registers as _;
+use gdbstub::common::Signal;
+use request::{Encoding, Parsed, Request, VContAction, VContKind, XferObject};
+use std::collections::BTreeSet;
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
+
+use crate::console::say;
+use crate::inferior::{Action, Report, Resume, ResumePlan};
+use crate::sys::Tid;
+
+/// The largest packet the client may send, and the largest reply it must
+/// take: large, so that a memory dump takes few round trips.
+pub const PACKET_SIZE: usize = 256 * 1024;
+
+/// Largest memory or file read answered: half a packet, as hex.
+const MAX_READ: usize = PACKET_SIZE / 2;
+
+/// What the session does after a packet or a stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Go on serving this client.
+    Serving,
+    /// Plain remote: the program exited, was killed, or was detached: the
+    /// session is over with it.
+    ProgramGone,
+    /// `monitor exit`.
+    ExitRequested,
+}
+
+/// One client's conversation with the server.
+pub struct Protocol {
+    client: ClientProfile,
+    engine: Engine,
+    /// All-stop: a resume was sent and its stop reply is owed.
+    awaiting_stop: bool,
+    /// The thread `Hc` chose, for the legacy `c`/`s`.
+    resume_thread: ThreadRef,
+    /// What lldb has been told of the current stop, for `jThreadsInfo`.
+    news: lldb::StopNews,
+    /// The `qXfer:threads` document being read.
+    threads_document: Option<Vec<u8>>,
+}
+
+impl Protocol {
+    pub fn new(target: &mut DebugTarget) -> Result<Protocol, String> {
+        Ok(Protocol {
+            client: ClientProfile::default(),
+            engine: Engine::new(target)?,
+            awaiting_stop: false,
+            resume_thread: ThreadRef::All,
+            news: lldb::StopNews::default(),
+            threads_document: None,
+        })
+    }
+
+    /// Whether the client acknowledges packets (before `QStartNoAckMode`).
+    pub fn acks(&self) -> bool {
+        self.client.acks
+    }
+
+    /// Whether a stop is owed to the client: the session then collects
+    /// wait statuses ([`poll`](Self::poll)).
+    pub fn awaiting_stop(&self) -> bool {
+        self.awaiting_stop
+    }
+
+    /// Answer one packet (its body); the reply, if any, is appended to
+    /// `out`, framed.
+    pub fn packet(&mut self, target: &mut DebugTarget, body: &[u8], out: &mut Vec<u8>) -> Outcome {
+        if self.awaiting_stop {
+            // An all-stop client sends nothing but Ctrl-C while the program runs.
+            log::warn!(
+                "ignoring packet {:?} sent while the program runs",
+                String::from_utf8_lossy(body)
+            );
+            return Outcome::Serving;
+        }
+        self.client.note_packet(body);
+        let reply = match request::parse(body) {
+            Parsed::Ours(request) => self.dispatch(target, request),
+            Parsed::Malformed => Some(codec::error(&Refusal::Malformed)),
+            Parsed::Engine => Some(self.engine.answer(target, body)),
+        };
+        if let Some(reply) = reply {
+            codec::frame_into(out, &reply);
+        }
+        self.outcome(target)
+    }
+
+    /// Ctrl-C: stop the running program; the stop is reported once every
+    /// thread has stopped.
+    pub fn interrupt(&mut self, target: &mut DebugTarget) {
+        if !self.awaiting_stop {
+            log::debug!("Ctrl-C while the program is stopped: nothing to do");
+            return;
+        }
+        if let Some(inferior) = target.inferior() {
+            inferior.process.interrupt();
+        }
+    }
+
+    /// Take in the wait statuses that are there; if the process stopped,
+    /// its stop reply is appended to `out`.
+    pub fn poll(&mut self, target: &mut DebugTarget, out: &mut Vec<u8>) -> Result<Outcome, String> {
+        if !self.awaiting_stop {
+            return Ok(Outcome::Serving);
+        }
+        let Some(inferior) = target.inferior() else {
+            return Ok(Outcome::Serving);
+        };
+        if let Some(report) = inferior.process.poll().map_err(|e| e.to_string())? {
+            self.awaiting_stop = false;
+            self.report_stop(target, report, out);
+        }
+        Ok(self.outcome(target))
+    }
+
+    fn outcome(&self, target: &DebugTarget) -> Outcome {
+        if target.exit_requested {
+            Outcome::ExitRequested
+        } else if !target.multi && target.pid().is_none() {
+            Outcome::ProgramGone
+        } else {
+            Outcome::Serving
+        }
+    }
+
+    fn report_stop(&mut self, target: &mut DebugTarget, report: Report, out: &mut Vec<u8>) {
+        stop_reply::announce(report);
+        if let Report::Thread { tid, .. } | Report::Interrupted { tid } = report {
+            target.select_thread(Some(tid));
+        }
+        self.news = lldb::StopNews::new(report);
+        let reply = stop_reply::stop_reply(target, &self.client, report, &mut self.news);
+        codec::frame_into(out, &reply);
+        if matches!(report, Report::Exited(_) | Report::Killed(_)) {
+            target.drop_finished();
+        }
+    }
+
+    /// The reply to one of our requests; `None` for a resume, whose reply
+    /// is the stop to come.
+    fn dispatch(&mut self, target: &mut DebugTarget, request: Request<'_>) -> Option<Vec<u8>> {
+        let answer = match request {
+            Request::Resume(actions) => return self.resume(target, &actions),
+            Request::Supported(features) => {
+                self.client.negotiate(features);
+                Ok(self.supported(target))
+            }
+            Request::StartNoAckMode => {
+                self.client.acks = false;
+                Ok(codec::ok())
+            }
+            Request::VContQuery => Ok(b"vCont;c;C;s;S;r".to_vec()),
+            Request::StopReason => Ok(self.initial_stop(target)),
+            Request::SelectThread { general, thread } => {
+                self.select_thread(target, general, thread)
+            }
+            Request::CurrentThread => Ok(self.current_thread(target)),
+            Request::ThreadList { first } => Ok(self.thread_list(target, first)),
+            Request::ThreadAlive(ThreadRef::Id(tid)) if target.is_thread(tid) => Ok(codec::ok()),
+            Request::ThreadAlive(_) => Err(Refusal::Malformed),
+            // Without a pid gdbstub before us said "attached"; see the issue on qAttached.
+            Request::Attached(pid) => Ok(self.attached(target, pid)),
+            Request::Kill(pid) => target.kill().map_err(Refusal::from).map(|()| match pid {
+                None => self.client.kill_reply(),
+                Some(_) => codec::ok(),
+            }),
+            Request::Detach(_) => {
+                target.detach();
+                Ok(codec::ok())
+            }
+            Request::Run { program, args } => self.run(target, program, args),
+            Request::Attach(pid) => self.attach(target, pid),
+            Request::Restart => {
+                log::warn!("restart (R) is not supported; use `run`");
+                Ok(codec::unsupported())
+            }
+            Request::ReadRegisters => read_registers(target),
+            Request::WriteRegisters(bytes) => write_registers(target, &bytes),
+            Request::ReadRegister(regnum) => read_register(target, regnum),
+            Request::WriteRegister { regnum, value } => write_register(target, regnum, &value),
+            Request::ReadMemory {
+                addr,
+                len,
+                encoding,
+            } => read_memory(target, addr, len, encoding, self.client.binary_read()),
+            Request::WriteMemory { addr, data } => write_memory(target, addr, &data),
+            Request::Xfer { object, slice } => self.xfer(target, object, slice),
+            Request::FilePread { fd, count, offset } => {
+                Ok(target.host_pread(fd, count, offset, MAX_READ - 1))
+            }
+            Request::FilePwrite { fd, offset, data } => Ok(target.host_pwrite(fd, offset, &data)),
+            Request::TlsAddress { thread, offset, lm } => tls_address(target, thread, offset, lm),
+            Request::PassSignals(list) => {
+                let linux: BTreeSet<i32> = list
+                    .into_iter()
+                    .map(|n| signals::from_gdb(Signal(n)))
+                    .filter(|&sig| sig != 0)
+                    .collect();
+                target.set_pass_signals(linux);
+                Ok(codec::ok())
+            }
+            // gdb passes the signals it lets through in vCont itself.
+            Request::ProgramSignals => Ok(codec::ok()),
+            // x86 cannot watch reads alone; "unsupported" makes gdb use an
+            // access watchpoint instead.
+            Request::ReadWatchpoint => Ok(codec::unsupported()),
+            Request::HostInfo => Ok(codec::escape_binary(&lldb::host_info())),
+            Request::ProcessInfo => lldb::process_info(target).map(|r| codec::escape_binary(&r)),
+            Request::ThreadsInfo => {
+                lldb::threads_info(target, &mut self.news).map(|r| codec::escape_binary(&r))
+            }
+            Request::ListThreadsInStopReply => {
+                self.client.threads_in_stop_reply = true;
+                Ok(codec::ok())
+            }
+            // x86 has four debug registers.
+            Request::WatchpointSupportInfo => Ok(b"num:4;".to_vec()),
+            Request::MemoryRegionInfo(addr) => {
+                lldb::memory_region_info(target, addr).map(|r| codec::escape_binary(&r))
+            }
+        };
+        Some(answer.unwrap_or_else(|refusal| {
+            log::debug!("refused: {refusal:?}");
+            codec::error(&refusal)
+        }))
+    }
+
+    /// gdbstub's `qSupported` features with this layer's added, and our
+    /// PacketSize in place of its own (the size of its buffer).
+    fn supported(&mut self, target: &mut DebugTarget) -> Vec<u8> {
+        let engines = self.engine.answer(target, b"qSupported:multiprocess+");
+        let mut reply = format!("PacketSize={PACKET_SIZE:x}").into_bytes();
+        for feature in engines.split(|&b| b == b';') {
+            if !feature.starts_with(b"PacketSize=") && !feature.is_empty() {
+                reply.push(b';');
+                reply.extend_from_slice(feature);
+            }
+        }
+        reply.extend_from_slice(
+            b";qXfer:features:read+;qXfer:threads:read+;qXfer:siginfo:read+\
+              ;qXfer:exec-file:read+;qXfer:auxv:read+;qXfer:libraries-svr4:read+\
+              ;QPassSignals+;QProgramSignals+;binary-upload+",
+        );
+        if self.client.exec_events {
+            reply.extend_from_slice(b";exec-events+");
+        }
+        reply
+    }
+
+    /// `?`: the process is stopped at its main thread (or, if that is gone,
+    /// its first one), which register requests now go to.
+    fn initial_stop(&mut self, target: &mut DebugTarget) -> Vec<u8> {
+        self.news = lldb::StopNews::default();
+        let tid = first_thread(target);
+        if tid.is_some() {
+            target.select_thread(tid);
+        }
+        stop_reply::initial_stop_reply(&self.client, target.pid(), tid)
+    }
+
+    fn select_thread(
+        &mut self,
+        target: &mut DebugTarget,
+        general: bool,
+        thread: ThreadRef,
+    ) -> Result<Vec<u8>, Refusal> {
+        let chosen = match thread {
+            ThreadRef::All if !general => ThreadRef::All,
+            // "All threads" makes no sense for registers and memory.
+            ThreadRef::All => return Err(Refusal::Malformed),
+            ThreadRef::Any => ThreadRef::Id(first_thread(target).ok_or(Refusal::NoProcess)?),
+            // A thread that does not exist: gdbserver refuses it at once
+            // (accepting it would fail every later request).
+            ThreadRef::Id(tid) if !target.is_thread(tid) => return Err(Refusal::Malformed),
+            id => id,
+        };
+        match (general, chosen) {
+            (true, ThreadRef::Id(tid)) => target.select_thread(Some(tid)),
+            (true, _) => {}
+            (false, chosen) => self.resume_thread = chosen,
+        }
+        Ok(codec::ok())
+    }
+
+    /// `qC`
+    fn current_thread(&self, target: &mut DebugTarget) -> Vec<u8> {
+        let tid = target
+            .selected_thread()
+            .filter(|&tid| target.is_thread(tid))
+            .or_else(|| first_thread(target));
+        match (target.pid(), tid) {
+            (Some(pid), Some(tid)) => {
+                format!("QC{}", codec::thread_id(&self.client, pid, tid)).into_bytes()
+            }
+            _ => codec::error(&Refusal::NoProcess),
+        }
+    }
+
+    /// `qfThreadInfo`: every thread in one reply; `qsThreadInfo`: the end.
+    fn thread_list(&self, target: &mut DebugTarget, first: bool) -> Vec<u8> {
+        let (Some(pid), true) = (target.pid(), first) else {
+            return b"l".to_vec();
+        };
+        let ids: Vec<String> = target
+            .thread_ids()
+            .into_iter()
+            .map(|tid| codec::thread_id(&self.client, pid, tid))
+            .collect();
+        if ids.is_empty() {
+            return b"l".to_vec();
+        }
+        format!("m{}", ids.join(",")).into_bytes()
+    }
+
+    /// `qAttached`: `1` for a process we attached to (gdb detaches it on
+    /// quit), `0` for one we launched (gdb kills it).
+    fn attached(&self, target: &DebugTarget, pid: Option<Tid>) -> Vec<u8> {
+        let attached = match pid {
+            Some(_) => target.origin() == Some(debug_target::Origin::Attached),
+            None => true,
+        };
+        if attached {
+            b"1".to_vec()
+        } else {
+            b"0".to_vec()
+        }
+    }
+
+    fn run(
+        &mut self,
+        target: &mut DebugTarget,
+        program: Vec<u8>,
+        args: Vec<Vec<u8>>,
+    ) -> Result<Vec<u8>, Refusal> {
+        let program = Some(os(&program)).filter(|p| !p.is_empty());
+        let args = args.iter().map(|a| os(a)).collect();
+        match target.run(program, args) {
+            Ok(_) => Ok(self.initial_stop(target)),
+            Err(msg) => {
+                say(&format!("rgdbserver: {msg}"));
+                Err(Refusal::Failed)
+            }
+        }
+    }
+
+    fn attach(&mut self, target: &mut DebugTarget, pid: Tid) -> Result<Vec<u8>, Refusal> {
+        match target.attach(pid) {
+            Ok(()) => Ok(self.initial_stop(target)),
+            Err(msg) => {
+                say(&format!("rgdbserver: {msg}"));
+                Err(Refusal::Failed)
+            }
+        }
+    }
+
+    /// `vCont` (and `c`, `s`): resume as the actions say; the reply is the
+    /// stop to come, or an error now.
+    fn resume(&mut self, target: &mut DebugTarget, actions: &[VContAction]) -> Option<Vec<u8>> {
+        let plan = match self.plan(target, actions) {
+            Ok(plan) => plan,
+            Err(refusal) => return Some(codec::error(&refusal)),
+        };
+        let resumed = target
+            .process()
+            .and_then(|process| process.resume(plan).map_err(Refusal::from));
+        match resumed {
+            Ok(()) => {
+                self.awaiting_stop = true;
+                None
+            }
+            Err(refusal) => {
+                log::warn!("resume refused: {refusal:?}");
+                Some(codec::error(&refusal))
+            }
+        }
+    }
+
+    /// The model's resume plan for `actions`: for each thread the leftmost
+    /// action naming it wins; a thread no action names stays stopped
+    /// (scheduler locking) unless a default action (no thread, or `-1`)
+    /// continues it.
+    fn plan(&self, target: &DebugTarget, actions: &[VContAction]) -> Result<ResumePlan, Refusal> {
+        let mut plan = ResumePlan {
+            actions: Default::default(),
+            others: None,
+        };
+        for action in actions {
+            let resume = match action.kind {
+                VContKind::Continue => Resume::Continue,
+                VContKind::Step => Resume::Step,
+                VContKind::RangeStep { start, end } => Resume::RangeStep { start, end },
+                // Stopping a thread is for non-stop mode.
+                VContKind::Stop => return Err(Refusal::Malformed),
+            };
+            let signal = action.signal.map_or(0, |n| signals::from_gdb(Signal(n)));
+            let thread = match action.thread {
+                // The legacy `c` and `s` act on the thread `Hc` chose.
+                Some(ThreadRef::Any) => match self.resume_thread {
+                    ThreadRef::Id(tid) => Some(ThreadRef::Id(tid)),
+                    _ if resume == Resume::Continue => None,
+                    _ => target.selected_thread().map(ThreadRef::Id),
+                },
+                other => other,
+            };
+            match thread {
+                Some(ThreadRef::Id(tid)) => {
+                    plan.actions.entry(tid).or_insert(Action { resume, signal });
+                }
+                // A default action: only continue makes sense for every thread.
+                _ if resume != Resume::Continue => return Err(Refusal::Malformed),
+                _ => {
+                    plan.others.get_or_insert(Action {
+                        resume,
+                        // As gdbstub before us: a default action's signal is not delivered.
+                        signal: 0,
+                    });
+                }
+            }
+        }
+        Ok(plan)
+    }
+
+    fn xfer(
+        &mut self,
+        target: &mut DebugTarget,
+        object: XferObject<'_>,
+        slice: &[u8],
+    ) -> Result<Vec<u8>, Refusal> {
+        if object != XferObject::Threads {
+            let document = documents::document(target, &self.client, object)?;
+            return Ok(codec::qxfer(&document, slice));
+        }
+        // gdb reads it in 4 KiB slices: build it once, at the first.
+        if slice.starts_with(b"0,") || self.threads_document.is_none() {
+            self.threads_document = Some(documents::document(target, &self.client, object)?);
+        }
+        Ok(codec::qxfer(
+            self.threads_document.as_deref().unwrap_or_default(),
+            slice,
+        ))
+    }
+}
+
+fn os(bytes: &[u8]) -> OsString {
+    OsStr::from_bytes(bytes).to_owned()
+}
+
+/// The main thread if it is there, else the first one.
+fn first_thread(target: &DebugTarget) -> Option<Tid> {
+    let pid = target.pid()?;
+    if target.is_thread(pid) {
+        return Some(pid);
+    }
+    target.thread_ids().first().copied()
+}
+
+fn selected(target: &DebugTarget) -> Result<Tid, Refusal> {
+    target.selected_thread().ok_or(Refusal::NoProcess)
+}
+
+/// `g`: every register of the selected thread, in hex.
+fn read_registers(target: &mut DebugTarget) -> Result<Vec<u8>, Refusal> {
+    let tid = selected(target)?;
+    let regs = target.process()?.read_registers(tid)?;
+    let mut hex = Vec::with_capacity(2048);
+    regs.gdb_serialize(|byte| match byte {
+        Some(byte) => codec::push_hex(&mut hex, byte),
+        None => hex.extend_from_slice(b"xx"),
+    });
+    Ok(hex)
+}
+
+/// `G`: every register of the selected thread; state no GDB register
+/// shows is kept.
+fn write_registers(target: &mut DebugTarget, bytes: &[u8]) -> Result<Vec<u8>, Refusal> {
+    let tid = selected(target)?;
+    let process = target.process()?;
+    let mut regs = process.read_registers(tid)?;
+    regs.gdb_deserialize(bytes)
+        .map_err(|()| Refusal::Malformed)?;
+    process.write_registers(tid, &regs)?;
+    Ok(codec::ok())
+}
+
+/// `p`: one register of the selected thread; unsupported for a number
+/// the target description does not have.
+fn read_register(target: &mut DebugTarget, regnum: usize) -> Result<Vec<u8>, Refusal> {
+    let tid = selected(target)?;
+    let regs = target.process()?.read_registers(tid)?;
+    let mut bytes = Vec::with_capacity(64);
+    match regs.read(regnum, &mut bytes) {
+        Some(()) => Ok(codec::hex(&bytes)),
+        None => Ok(codec::unsupported()),
+    }
+}
+
+/// `P`: one register of the selected thread.
+fn write_register(
+    target: &mut DebugTarget,
+    regnum: usize,
+    value: &[u8],
+) -> Result<Vec<u8>, Refusal> {
+    let tid = selected(target)?;
+    let process = target.process()?;
+    let mut regs = process.read_registers(tid)?;
+    if regs.read(regnum, &mut Vec::new()).is_none() {
+        return Ok(codec::unsupported());
+    }
+    regs.write(regnum, value).ok_or(Refusal::Malformed)?;
+    if regs.is_pc(regnum) {
+        // A pc moved alone (a function call by lldb): no syscall restart there.
+        regs.cancel_syscall_restart();
+    }
+    process.write_registers(tid, &regs)?;
+    Ok(codec::ok())
+}
+
+/// `m`/`x`: one read of the process's memory, as much as is readable.
+fn read_memory(
+    target: &mut DebugTarget,
+    addr: u64,
+    len: usize,
+    encoding: Encoding,
+    binary: BinaryRead,
+) -> Result<Vec<u8>, Refusal> {
+    // Escaped binary may double: one byte less keeps a `b` reply in the packet.
+    let max = match encoding {
+        Encoding::Hex => MAX_READ,
+        Encoding::Binary => MAX_READ - 1,
+    };
+    let len = len.min(max);
+    if len == 0 && encoding == Encoding::Binary && binary == BinaryRead::Bare {
+        // lldb's probe for `x`.
+        return Ok(codec::ok());
+    }
+    let process = target.process()?;
+    let mut data = vec![0u8; len];
+    let n = process.read_memory(addr, &mut data)?;
+    if n == 0 && len > 0 {
+        return Err(Refusal::Model(crate::inferior::Error::Memory {
+            addr,
+            errno: crate::sys::Errno::EFAULT,
+        }));
+    }
+    let read = &data[..n];
+    Ok(match (encoding, binary) {
+        (Encoding::Hex, _) => codec::hex(read),
+        (Encoding::Binary, BinaryRead::Prefixed) => {
+            let mut reply = b"b".to_vec();
+            codec::escape_binary_into(&mut reply, read);
+            reply
+        }
+        (Encoding::Binary, BinaryRead::Bare) => codec::escape_binary(read),
+    })
+}
+
+/// `M`/`X`: one write of the process's memory.
+fn write_memory(target: &mut DebugTarget, addr: u64, data: &[u8]) -> Result<Vec<u8>, Refusal> {
+    let process = target.process()?;
+    if data.is_empty() {
+        // gdb's probe for `X`.
+        return Ok(codec::ok());
+    }
+    process.write_memory(addr, data)?;
+    Ok(codec::ok())
+}
+
+/// `qGetTLSAddr`: the address of a thread-local variable.
+fn tls_address(
+    target: &mut DebugTarget,
+    thread: ThreadRef,
+    offset: u64,
+    lm: u64,
+) -> Result<Vec<u8>, Refusal> {
+    let tid = match thread {
+        ThreadRef::Id(tid) => tid,
+        ThreadRef::All | ThreadRef::Any => selected(target)?,
+    };
+    match target.process()?.tls_address(tid, lm, offset) {
+        Ok(addr) => Ok(format!("{addr:x}").into_bytes()),
+        Err(e) => {
+            log::debug!("TLS address in {tid} (lm {lm:#x}): {e}");
+            Err(Refusal::Failed)
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! Stop replies: how a stop of the process is told to the client (`T`,
+//! `W`, `X`), with the registers gdb reads at every stop sent along
+//! ("expedited") so that it need not ask for them.
+
+use super::client::ClientProfile;
+use super::codec;
+use super::debug_target::DebugTarget;
+use super::lldb::{self, StopNews};
+use super::signals;
+use crate::arch::x86_64::frame_regnums;
+use crate::console::say;
+use crate::inferior::debug_registers::HwKind;
+use crate::inferior::{Report, StopEvent};
+use crate::sys::{procfs, Tid};
+use std::fmt::Write as _;
+use std::os::unix::ffi::OsStrExt;
+
+/// The reply that tells `report`.
+pub fn stop_reply(
+    target: &mut DebugTarget,
+    client: &ClientProfile,
+    report: Report,
+    news: &mut StopNews,
+) -> Vec<u8> {
+    let (tid, signal, reason) = match report {
+        Report::Exited(code) => return format!("W{:02x}", code as u8).into_bytes(),
+        Report::Killed(sig) => return format!("X{:02x}", signals::to_gdb(sig).0).into_bytes(),
+        Report::Interrupted { tid } => (tid, client.interrupt_signal().0, String::new()),
+        Report::Thread { tid, event } => {
+            if event == StopEvent::Exec && client.exec_events {
+                return exec_reply(target, client, tid);
+            }
+            let (signal, reason) = thread_event(event);
+            (tid, signal, reason)
+        }
+    };
+    let Some(pid) = target.pid() else {
+        return format!("S{signal:02x}").into_bytes();
+    };
+    let mut reply = format!(
+        "T{signal:02x}thread:{};{reason}",
+        codec::thread_id(client, pid, tid)
+    );
+    expedite_registers(target, tid, &mut reply);
+    if client.tells_pending_stops_at_once() {
+        reply.push_str(&lldb::stop_reply_extras(target, news));
+    }
+    reply.into_bytes()
+}
+
+/// The reply to `?` (and to `vRun` and `vAttach`): the process is stopped
+/// at `tid`; `W00` when there is no process.
+pub fn initial_stop_reply(client: &ClientProfile, pid: Option<Tid>, tid: Option<Tid>) -> Vec<u8> {
+    match (pid, tid) {
+        (Some(pid), Some(tid)) => {
+            format!("T05thread:{};", codec::thread_id(client, pid, tid)).into_bytes()
+        }
+        _ => b"W00".to_vec(),
+    }
+}
+
+/// The signal and the reason fields of a thread's stop.
+fn thread_event(event: StopEvent) -> (u8, String) {
+    let trap = signals::to_gdb(libc::SIGTRAP).0;
+    match event {
+        StopEvent::Breakpoint => (trap, "swbreak:;".into()),
+        StopEvent::HwBreakpoint => (trap, "hwbreak:;".into()),
+        StopEvent::Watchpoint { kind, addr } => {
+            let name = match kind {
+                HwKind::Write => "watch",
+                _ => "awatch",
+            };
+            (trap, format!("{name}:{addr:x};"))
+        }
+        StopEvent::Syscall { entry, number } => {
+            let name = if entry {
+                "syscall_entry"
+            } else {
+                "syscall_return"
+            };
+            (trap, format!("{name}:{number:x};"))
+        }
+        // For a client without exec events: a trap in the new program.
+        StopEvent::Stepped | StopEvent::Exec => (trap, String::new()),
+        StopEvent::Signal(sig) => (signals::to_gdb(sig).0, String::new()),
+    }
+}
+
+/// The frame pointer, stack pointer and pc of `tid`, as `NN:VALUE;`.
+fn expedite_registers(target: &mut DebugTarget, tid: Tid, reply: &mut String) {
+    let mode = target.mode();
+    let Ok(values) = target.process().map(|p| p.frame_registers(tid)) else {
+        return;
+    };
+    let Ok(values) = values else {
+        return;
+    };
+    for (&(regnum, size), value) in frame_regnums(mode).iter().zip(values) {
+        let bytes = &value.to_le_bytes()[..size];
+        let _ = write!(reply, "{regnum:02x}:{};", codec::hex_string(bytes));
+    }
+}
+
+/// The stop reply for an exec: gdb then loads the new program and puts its
+/// breakpoints back.
+fn exec_reply(target: &mut DebugTarget, client: &ClientProfile, tid: Tid) -> Vec<u8> {
+    let pid = target.pid().unwrap_or(tid);
+    let path = procfs::exe_path(pid).unwrap_or_default();
+    format!(
+        "T05thread:{};exec:{};",
+        codec::thread_id(client, pid, tid),
+        codec::hex_string(path.as_os_str().as_bytes())
+    )
+    .into_bytes()
+}
+
+/// The lines gdbserver prints when the program ends; IDEs wait for them.
+pub fn announce(report: Report) {
+    match report {
+        Report::Exited(code) => say(&format!("\nChild exited with status {code}")),
+        Report::Killed(sig) => {
+            let name = nix::sys::signal::Signal::try_from(sig).map_or("?", |s| s.as_str());
+            say(&format!(
+                "\nChild terminated with signal = {sig:#x} ({name})"
+            ))
+        }
+        Report::Thread { .. } | Report::Interrupted { .. } => {}
+    }
+}
