@@ -6,8 +6,8 @@
 //! rgdbserver [OPTIONS] --multi COMM [PROG [ARGS...]]
 //! ```
 
+use crate::server::{Config, Start, Transport};
 use std::ffi::OsString;
-use std::path::PathBuf;
 
 pub const USAGE: &str = "\
 Usage: rgdbserver [OPTIONS] COMM PROG [ARGS...]
@@ -45,39 +45,6 @@ Options:
   --version     print the version and exit
 
 Logging can also be set with RUST_LOG (e.g. RUST_LOG=rgdbserver=trace).";
-
-/// Where clients connect.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Transport {
-    Tcp { host: String, port: u16 },
-    Unix(PathBuf),
-    Stdio,
-}
-
-/// What the server debugs from the start.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Start {
-    Launch {
-        program: OsString,
-        args: Vec<OsString>,
-    },
-    Attach(i32),
-    /// Nothing yet (`--multi` without a program).
-    Nothing,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Config {
-    pub transport: Transport,
-    pub start: Start,
-    pub multi: bool,
-    pub once: bool,
-    pub debug: bool,
-    pub remote_debug: bool,
-    pub startup_with_shell: bool,
-    pub disable_randomization: bool,
-    pub wrapper: Vec<OsString>,
-}
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Command {

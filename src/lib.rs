@@ -17,3 +17,6 @@ pub mod inferior;
 pub mod rsp;
 pub mod server;
 pub mod sys;
+
+#[cfg(test)]
+mod layering;

@@ -32,7 +32,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn init_logging(config: &cli::Config) {
+fn init_logging(config: &server::Config) {
     let mut builder =
         env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn"));
     if config.debug {

@@ -5,6 +5,7 @@
 
 use super::signals;
 use crate::arch::x86_64::Reader;
+use crate::sys::Tid;
 use gdbstub::common::Signal;
 
 /// Which debugger is on the other end. Told apart by what it says: lldb
@@ -122,6 +123,11 @@ impl ClientProfile {
     /// hears of them one at a time.
     pub fn tells_pending_stops_at_once(&self) -> bool {
         self.threads_in_stop_reply
+    }
+
+    /// A thread id as this client reads it (`pPID.TID` with multiprocess).
+    pub fn thread_id(&self, pid: Tid, tid: Tid) -> String {
+        super::codec::thread_id(self.multiprocess, pid, tid)
     }
 
     /// Who reads the target description: lldb gets its own attributes.

@@ -2,7 +2,6 @@
 //! escapes, numbers, thread ids, XML and JSON text, `qXfer` slices, and the
 //! replies every handler builds from (`OK`, errors, unsupported).
 
-use super::client::ClientProfile;
 use crate::inferior;
 use crate::sys::Tid;
 use std::fmt::Write as _;
@@ -206,8 +205,8 @@ pub fn thread_ref(text: &[u8]) -> Option<ThreadRef> {
 
 /// A thread id as the client reads it: `pPID.TID` once it has agreed to
 /// the multiprocess extensions, else `TID`.
-pub fn thread_id(client: &ClientProfile, pid: Tid, tid: Tid) -> String {
-    if client.multiprocess {
+pub fn thread_id(multiprocess: bool, pid: Tid, tid: Tid) -> String {
+    if multiprocess {
         format!("p{pid:x}.{tid:x}")
     } else {
         format!("{tid:x}")

@@ -73,7 +73,7 @@ fn threads(target: &mut DebugTarget, client: &ClientProfile) -> Vec<u8> {
     let mut xml = String::from("<?xml version=\"1.0\"?>\n<threads>\n");
     if let Some(pid) = target.pid() {
         for tid in target.thread_ids() {
-            let _ = write!(xml, "<thread id=\"{}\"", codec::thread_id(client, pid, tid));
+            let _ = write!(xml, "<thread id=\"{}\"", client.thread_id(pid, tid));
             if let Ok(name) = procfs::thread_name(pid, tid) {
                 let _ = write!(xml, " name=\"{}\"", codec::xml_escape(&name));
             }

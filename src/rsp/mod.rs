@@ -327,9 +327,7 @@ impl Protocol {
             .filter(|&tid| target.is_thread(tid))
             .or_else(|| first_thread(target));
         match (target.pid(), tid) {
-            (Some(pid), Some(tid)) => {
-                format!("QC{}", codec::thread_id(&self.client, pid, tid)).into_bytes()
-            }
+            (Some(pid), Some(tid)) => format!("QC{}", self.client.thread_id(pid, tid)).into_bytes(),
             _ => codec::error(&Refusal::NoProcess),
         }
     }
@@ -342,7 +340,7 @@ impl Protocol {
         let ids: Vec<String> = target
             .thread_ids()
             .into_iter()
-            .map(|tid| codec::thread_id(&self.client, pid, tid))
+            .map(|tid| self.client.thread_id(pid, tid))
             .collect();
         if ids.is_empty() {
             return b"l".to_vec();

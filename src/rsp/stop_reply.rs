@@ -39,7 +39,7 @@ pub fn stop_reply(
     };
     let mut reply = format!(
         "T{signal:02x}thread:{};{reason}",
-        codec::thread_id(client, pid, tid)
+        client.thread_id(pid, tid)
     );
     expedite_registers(target, tid, &mut reply);
     if client.tells_pending_stops_at_once() {
@@ -52,9 +52,7 @@ pub fn stop_reply(
 /// at `tid`; `W00` when there is no process.
 pub fn initial_stop_reply(client: &ClientProfile, pid: Option<Tid>, tid: Option<Tid>) -> Vec<u8> {
     match (pid, tid) {
-        (Some(pid), Some(tid)) => {
-            format!("T05thread:{};", codec::thread_id(client, pid, tid)).into_bytes()
-        }
+        (Some(pid), Some(tid)) => format!("T05thread:{};", client.thread_id(pid, tid)).into_bytes(),
         _ => b"W00".to_vec(),
     }
 }
@@ -108,7 +106,7 @@ fn exec_reply(target: &mut DebugTarget, client: &ClientProfile, tid: Tid) -> Vec
     let path = procfs::exe_path(pid).unwrap_or_default();
     format!(
         "T05thread:{};exec:{};",
-        codec::thread_id(client, pid, tid),
+        client.thread_id(pid, tid),
         codec::hex_string(path.as_os_str().as_bytes())
     )
     .into_bytes()

@@ -2,16 +2,17 @@
 //! it ends decide what becomes of the program and of the server. The only
 //! module that names mio.
 
+mod config;
 mod conn;
 mod framing;
 mod session;
 mod transport;
 
-use crate::cli::{Config, Start};
 use crate::console::say;
 use crate::inferior;
 use crate::rsp::debug_target::{DebugTarget, Inferior, LaunchSettings, Origin};
 use crate::sys::signals;
+pub use config::{Config, Start, Transport};
 use conn::ClientConn;
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};

@@ -2,7 +2,7 @@
 //! own stdin/stdout (for `target remote | ssh host rgdbserver - prog`).
 
 use super::say;
-use crate::cli::Transport;
+use super::Transport;
 use std::fs::File;
 use std::io;
 use std::net::{TcpListener, ToSocketAddrs};
