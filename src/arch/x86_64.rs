@@ -1261,6 +1261,93 @@ mod tests {
         assert!(avx.contains("name=\"ymm15h\" bitsize=\"128\" type=\"uint128\" regnum=\"75\""));
     }
 
+    /// Every combination of the optional features, none first.
+    fn every_feature_set() -> impl Iterator<Item = Features> {
+        (0..8u8).map(|bits| Features {
+            avx: bits & 1 != 0,
+            avx512: bits & 2 != 0,
+            pkeys: bits & 4 != 0,
+        })
+    }
+
+    /// A short label for a combination: "amd64 avx+pkeys", "i386 none".
+    fn label(mode: Mode, features: Features) -> String {
+        let mode = match mode {
+            Mode::Amd64 => "amd64",
+            Mode::I386 => "i386",
+        };
+        let names = [
+            (features.avx, "avx"),
+            (features.avx512, "avx512"),
+            (features.pkeys, "pkeys"),
+        ]
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, name)| *name)
+        .collect::<Vec<_>>()
+        .join("+");
+        let names = if names.is_empty() { "none" } else { &names };
+        format!("{mode} {names}")
+    }
+
+    /// `actual` against `pinned`, both sections of text each opened by a
+    /// line `### <label>`, compared section by section so that a failure
+    /// names the combination that changed.
+    fn assert_same_sections(actual: &str, pinned: &str) {
+        let sections = |text: &str| -> Vec<(String, String)> {
+            text.split("### ")
+                .skip(1)
+                .map(|s| {
+                    let (label, body) = s.split_once('\n').unwrap_or((s, ""));
+                    (label.to_string(), body.to_string())
+                })
+                .collect()
+        };
+        let (actual, pinned) = (sections(actual), sections(pinned));
+        for ((label, body), (pinned_label, pinned_body)) in actual.iter().zip(&pinned) {
+            assert_eq!(label, pinned_label);
+            assert_eq!(body, pinned_body, "{label} differs from the pinned text");
+        }
+        assert_eq!(actual.len(), pinned.len(), "number of combinations");
+    }
+
+    /// The target description of every mode, feature set and reader, as
+    /// the code gave it before it was split into modules: a refactor must
+    /// not change one byte of what gdb and lldb read.
+    #[test]
+    fn descriptions_are_the_pinned_ones() {
+        let mut actual = String::new();
+        for mode in [Mode::Amd64, Mode::I386] {
+            for features in every_feature_set() {
+                for reader in [Reader::Gdb, Reader::Lldb] {
+                    let _ = writeln!(actual, "### {} {reader:?}", label(mode, features));
+                    actual.push_str(&target_description(mode, features, reader));
+                }
+            }
+        }
+        assert_same_sections(&actual, include_str!("x86_64/testdata/descriptions.txt"));
+    }
+
+    /// Where every register of every layout lives (which the description
+    /// does not say), pinned likewise.
+    #[test]
+    fn layouts_are_the_pinned_ones() {
+        let mut actual = String::new();
+        for mode in [Mode::Amd64, Mode::I386] {
+            for features in every_feature_set() {
+                let _ = writeln!(actual, "### {}", label(mode, features));
+                for (regnum, r) in layout(mode, features).iter().enumerate() {
+                    let _ = writeln!(
+                        actual,
+                        "{regnum} {} {} {} {:?} {:?} {:?}",
+                        r.name, r.bits, r.ty, r.group, r.feature, r.slot
+                    );
+                }
+            }
+        }
+        assert_same_sections(&actual, include_str!("x86_64/testdata/layouts.txt"));
+    }
+
     #[test]
     fn avx_registers_live_in_the_xsave_area() {
         if !Features::host().avx {
