@@ -1,0 +1,489 @@
+//! The register table: for each GDB register number, its name, size and
+//! type, the GDB feature it belongs to, and where its bytes live in the
+//! kernel's register sets. One table per mode and feature set, so that the
+//! `g` packet and the target description cannot disagree.
+
+use super::features::Features;
+use super::user_regs::*;
+use super::Mode;
+use std::sync::OnceLock;
+
+/// Where a GDB register's bytes live.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Slot {
+    /// `len` bytes at `offset` in XSAVE state component `component`.
+    Xsave {
+        component: usize,
+        offset: usize,
+        len: usize,
+    },
+    /// A 64-bit field of `user_regs_struct`.
+    Gpr64(usize),
+    /// The low 32 bits of a `user_regs_struct` field (eflags, selectors).
+    Gpr32(usize),
+    /// `len` bytes at `offset` in the FXSAVE area.
+    Fx { offset: usize, len: usize },
+    /// The x87 tag word, which FXSAVE keeps in abridged form.
+    FullTag,
+}
+
+#[derive(Clone, Debug)]
+pub(super) struct RegDesc {
+    pub(super) name: &'static str,
+    pub(super) bits: usize,
+    pub(super) ty: &'static str,
+    pub(super) group: Option<&'static str>,
+    pub(super) feature: Feature,
+    pub(super) slot: Slot,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum Feature {
+    Core,
+    Sse,
+    Linux,
+    Segments,
+    Avx,
+    Avx512,
+    Pkeys,
+}
+
+impl Feature {
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Feature::Core => "org.gnu.gdb.i386.core",
+            Feature::Sse => "org.gnu.gdb.i386.sse",
+            Feature::Linux => "org.gnu.gdb.i386.linux",
+            Feature::Segments => "org.gnu.gdb.i386.segments",
+            Feature::Avx => "org.gnu.gdb.i386.avx",
+            Feature::Avx512 => "org.gnu.gdb.i386.avx512",
+            Feature::Pkeys => "org.gnu.gdb.i386.pkeys",
+        }
+    }
+}
+
+const fn gpr(name: &'static str, index: usize, ty: &'static str) -> RegDesc {
+    RegDesc {
+        name,
+        bits: 64,
+        ty,
+        group: None,
+        feature: Feature::Core,
+        slot: Slot::Gpr64(index),
+    }
+}
+
+const fn seg(name: &'static str, index: usize) -> RegDesc {
+    RegDesc {
+        name,
+        bits: 32,
+        ty: "int32",
+        group: None,
+        feature: Feature::Core,
+        slot: Slot::Gpr32(index),
+    }
+}
+
+const fn st(name: &'static str, i: usize) -> RegDesc {
+    RegDesc {
+        name,
+        bits: 80,
+        ty: "i387_ext",
+        group: None,
+        feature: Feature::Core,
+        slot: Slot::Fx {
+            offset: 32 + 16 * i,
+            len: 10,
+        },
+    }
+}
+
+const fn fx32(name: &'static str, offset: usize, len: usize, group: &'static str) -> RegDesc {
+    RegDesc {
+        name,
+        bits: 32,
+        ty: "int",
+        group: Some(group),
+        feature: Feature::Core,
+        slot: Slot::Fx { offset, len },
+    }
+}
+
+const fn xmm(name: &'static str, i: usize) -> RegDesc {
+    RegDesc {
+        name,
+        bits: 128,
+        ty: "vec128",
+        group: None,
+        feature: Feature::Sse,
+        slot: Slot::Fx {
+            offset: 160 + 16 * i,
+            len: 16,
+        },
+    }
+}
+const fn gpr32(name: &'static str, index: usize, ty: &'static str) -> RegDesc {
+    RegDesc {
+        name,
+        bits: 32,
+        ty,
+        group: None,
+        feature: Feature::Core,
+        slot: Slot::Gpr32(index),
+    }
+}
+
+/// The general registers of a 64-bit process, in GDB's amd64 numbering
+/// (`org.gnu.gdb.i386.core`, first part).
+static AMD64_CORE: [RegDesc; 24] = [
+    gpr("rax", RAX, "int64"),
+    gpr("rbx", RBX, "int64"),
+    gpr("rcx", RCX, "int64"),
+    gpr("rdx", RDX, "int64"),
+    gpr("rsi", RSI, "int64"),
+    gpr("rdi", RDI, "int64"),
+    gpr("rbp", RBP, "data_ptr"),
+    gpr("rsp", RSP, "data_ptr"),
+    gpr("r8", R8, "int64"),
+    gpr("r9", R9, "int64"),
+    gpr("r10", R10, "int64"),
+    gpr("r11", R11, "int64"),
+    gpr("r12", R12, "int64"),
+    gpr("r13", R13, "int64"),
+    gpr("r14", R14, "int64"),
+    gpr("r15", R15, "int64"),
+    gpr("rip", RIP, "code_ptr"),
+    RegDesc {
+        name: "eflags",
+        bits: 32,
+        ty: "i386_eflags",
+        group: None,
+        feature: Feature::Core,
+        slot: Slot::Gpr32(EFLAGS),
+    },
+    seg("cs", CS),
+    seg("ss", SS),
+    seg("ds", DS),
+    seg("es", ES),
+    seg("fs", FS),
+    seg("gs", GS),
+];
+
+/// The general registers of a 32-bit process, in GDB's i386 numbering. The
+/// kernel shows a 32-bit tracee through the same 64-bit register sets: eax
+/// is the low half of rax, and so on.
+static I386_CORE: [RegDesc; 16] = [
+    gpr32("eax", RAX, "int32"),
+    gpr32("ecx", RCX, "int32"),
+    gpr32("edx", RDX, "int32"),
+    gpr32("ebx", RBX, "int32"),
+    gpr32("esp", RSP, "data_ptr"),
+    gpr32("ebp", RBP, "data_ptr"),
+    gpr32("esi", RSI, "int32"),
+    gpr32("edi", RDI, "int32"),
+    gpr32("eip", RIP, "code_ptr"),
+    gpr32("eflags", EFLAGS, "i386_eflags"),
+    seg("cs", CS),
+    seg("ss", SS),
+    seg("ds", DS),
+    seg("es", ES),
+    seg("fs", FS),
+    seg("gs", GS),
+];
+
+/// x87: st0-st7 and the control registers (the rest of `core`).
+static X87: [RegDesc; 16] = [
+    st("st0", 0),
+    st("st1", 1),
+    st("st2", 2),
+    st("st3", 3),
+    st("st4", 4),
+    st("st5", 5),
+    st("st6", 6),
+    st("st7", 7),
+    fx32("fctrl", 0, 2, "float"),
+    fx32("fstat", 2, 2, "float"),
+    RegDesc {
+        name: "ftag",
+        bits: 32,
+        ty: "int",
+        group: Some("float"),
+        feature: Feature::Core,
+        slot: Slot::FullTag,
+    },
+    fx32("fiseg", 12, 2, "float"),
+    fx32("fioff", 8, 4, "float"),
+    fx32("foseg", 20, 2, "float"),
+    fx32("fooff", 16, 4, "float"),
+    fx32("fop", 6, 2, "float"),
+];
+
+/// `org.gnu.gdb.i386.sse`: xmm0-15 (xmm0-7 for 32-bit code), then mxcsr.
+static XMM: [RegDesc; 16] = [
+    xmm("xmm0", 0),
+    xmm("xmm1", 1),
+    xmm("xmm2", 2),
+    xmm("xmm3", 3),
+    xmm("xmm4", 4),
+    xmm("xmm5", 5),
+    xmm("xmm6", 6),
+    xmm("xmm7", 7),
+    xmm("xmm8", 8),
+    xmm("xmm9", 9),
+    xmm("xmm10", 10),
+    xmm("xmm11", 11),
+    xmm("xmm12", 12),
+    xmm("xmm13", 13),
+    xmm("xmm14", 14),
+    xmm("xmm15", 15),
+];
+
+static MXCSR: RegDesc = RegDesc {
+    name: "mxcsr",
+    bits: 32,
+    ty: "i386_mxcsr",
+    group: Some("vector"),
+    feature: Feature::Sse,
+    slot: Slot::Fx { offset: 24, len: 4 },
+};
+
+/// `org.gnu.gdb.i386.linux` (orig_rax) and `.segments` (fs_base, gs_base).
+static AMD64_LINUX: [RegDesc; 3] = [
+    RegDesc {
+        name: "orig_rax",
+        bits: 64,
+        ty: "int",
+        group: Some("system"),
+        feature: Feature::Linux,
+        slot: Slot::Gpr64(ORIG_RAX),
+    },
+    RegDesc {
+        name: "fs_base",
+        bits: 64,
+        ty: "int",
+        group: None,
+        feature: Feature::Segments,
+        slot: Slot::Gpr64(FS_BASE),
+    },
+    RegDesc {
+        name: "gs_base",
+        bits: 64,
+        ty: "int",
+        group: None,
+        feature: Feature::Segments,
+        slot: Slot::Gpr64(GS_BASE),
+    },
+];
+
+/// `org.gnu.gdb.i386.linux` for 32-bit code.
+static I386_LINUX: RegDesc = RegDesc {
+    name: "orig_eax",
+    bits: 32,
+    ty: "int",
+    group: Some("system"),
+    feature: Feature::Linux,
+    slot: Slot::Gpr32(ORIG_RAX),
+};
+
+/// The registers every process of `mode` has, in GDB's numbering.
+fn base_registers(mode: Mode) -> Vec<RegDesc> {
+    let (core, vectors, linux): (&[RegDesc], usize, &[RegDesc]) = match mode {
+        Mode::Amd64 => (&AMD64_CORE, 16, &AMD64_LINUX),
+        Mode::I386 => (&I386_CORE, 8, std::slice::from_ref(&I386_LINUX)),
+    };
+    core.iter()
+        .chain(&X87)
+        .chain(&XMM[..vectors])
+        .chain(std::iter::once(&MXCSR))
+        .chain(linux)
+        .cloned()
+        .collect()
+}
+fn leak(name: String) -> &'static str {
+    Box::leak(name.into_boxed_str())
+}
+
+fn xsave_reg(
+    name: String,
+    bits: usize,
+    ty: &'static str,
+    feature: Feature,
+    component: usize,
+    offset: usize,
+) -> RegDesc {
+    RegDesc {
+        name: leak(name),
+        bits,
+        ty,
+        group: None,
+        feature,
+        slot: Slot::Xsave {
+            component,
+            offset,
+            len: bits / 8,
+        },
+    }
+}
+
+/// The XSAVE-held registers of every optional feature, in GDB's order.
+fn extended_registers(mode: Mode) -> Vec<RegDesc> {
+    let mut regs = Vec::new();
+    if mode == Mode::I386 {
+        // 32-bit code sees eight vector registers; AVX-512 is not offered.
+        for i in 0..8 {
+            regs.push(xsave_reg(
+                format!("ymm{i}h"),
+                128,
+                "uint128",
+                Feature::Avx,
+                2,
+                16 * i,
+            ));
+        }
+        regs.push(xsave_reg("pkru".into(), 32, "uint32", Feature::Pkeys, 9, 0));
+        return regs;
+    }
+    for i in 0..16 {
+        regs.push(xsave_reg(
+            format!("ymm{i}h"),
+            128,
+            "uint128",
+            Feature::Avx,
+            2,
+            16 * i,
+        ));
+    }
+    for i in 0..16 {
+        regs.push(xsave_reg(
+            format!("xmm{}", i + 16),
+            128,
+            "vec128",
+            Feature::Avx512,
+            7,
+            64 * i,
+        ));
+    }
+    for i in 0..16 {
+        regs.push(xsave_reg(
+            format!("ymm{}h", i + 16),
+            128,
+            "uint128",
+            Feature::Avx512,
+            7,
+            64 * i + 16,
+        ));
+    }
+    for i in 0..8 {
+        regs.push(xsave_reg(
+            format!("k{i}"),
+            64,
+            "uint64",
+            Feature::Avx512,
+            5,
+            8 * i,
+        ));
+    }
+    for i in 0..16 {
+        regs.push(xsave_reg(
+            format!("zmm{i}h"),
+            256,
+            "v2ui128",
+            Feature::Avx512,
+            6,
+            32 * i,
+        ));
+    }
+    for i in 0..16 {
+        regs.push(xsave_reg(
+            format!("zmm{}h", i + 16),
+            256,
+            "v2ui128",
+            Feature::Avx512,
+            7,
+            64 * i + 32,
+        ));
+    }
+    regs.push(xsave_reg("pkru".into(), 32, "uint32", Feature::Pkeys, 9, 0));
+    regs
+}
+
+/// The registers of a process with `features`: the index is the GDB
+/// register number (`p`/`P`) and the order is the `g` packet's.
+pub(super) fn layout(mode: Mode, features: Features) -> &'static [RegDesc] {
+    // One layout per mode and combination of the three optional features.
+    static LAYOUTS: [OnceLock<Vec<RegDesc>>; 16] = [const { OnceLock::new() }; 16];
+    let index = usize::from(features.avx)
+        | usize::from(features.avx512) << 1
+        | usize::from(features.pkeys) << 2
+        | usize::from(mode == Mode::I386) << 3;
+    LAYOUTS[index].get_or_init(|| {
+        base_registers(mode)
+            .into_iter()
+            .chain(extended_registers(mode))
+            .filter(|r| features.has(r.feature))
+            .collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arch::x86_64::pinned::{assert_same_sections, every_feature_set, label};
+    use std::fmt::Write as _;
+
+    #[test]
+    fn layouts_grow_with_features() {
+        let base = layout(Mode::Amd64, Features::default());
+        assert_eq!(base.len(), 60);
+        let all = Features {
+            avx: true,
+            avx512: true,
+            pkeys: true,
+        };
+        let full = layout(Mode::Amd64, all);
+        assert_eq!(full.len(), 60 + 16 + 16 + 16 + 8 + 32 + 1);
+        assert_eq!(full[60].name, "ymm0h");
+        assert!(full.iter().any(|r| r.name == "zmm31h" && r.bits == 256));
+        assert_eq!(full.last().map(|r| r.name), Some("pkru"));
+        assert_eq!(
+            Features::from_xcr0(0x7),
+            Features {
+                avx: true,
+                avx512: false,
+                pkeys: false
+            }
+        );
+        assert_eq!(Features::from_xcr0(0x2e7), all);
+    }
+
+    #[test]
+    fn i386_layout_is_gdbs() {
+        let regs = layout(Mode::I386, Features::default());
+        assert_eq!(regs.len(), 42);
+        assert_eq!(regs[8].name, "eip");
+        assert_eq!(regs[40].name, "mxcsr");
+        assert_eq!(regs[41].name, "orig_eax");
+        let size: usize = regs.iter().map(|r| r.bits / 8).sum();
+        assert_eq!(size, 16 * 4 + 8 * 10 + 8 * 4 + 8 * 16 + 4 + 4);
+    }
+
+    /// Where every register of every layout lives (which the description
+    /// does not say), pinned likewise.
+    #[test]
+    fn layouts_are_the_pinned_ones() {
+        let mut actual = String::new();
+        for mode in [Mode::Amd64, Mode::I386] {
+            for features in every_feature_set() {
+                let _ = writeln!(actual, "### {}", label(mode, features));
+                for (regnum, r) in layout(mode, features).iter().enumerate() {
+                    let _ = writeln!(
+                        actual,
+                        "{regnum} {} {} {} {:?} {:?} {:?}",
+                        r.name, r.bits, r.ty, r.group, r.feature, r.slot
+                    );
+                }
+            }
+        }
+        assert_same_sections(&actual, include_str!("testdata/layouts.txt"));
+    }
+}

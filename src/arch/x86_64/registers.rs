@@ -1,0 +1,419 @@
+//! The registers of one thread, kept in the kernel's own formats
+//! (`user_regs_struct`, the FXSAVE area, the XSAVE area), read and written
+//! by GDB register number through the layout; and gdbstub's view of them.
+
+use super::features::{
+    component_offset, xsave_size, Features, FXSAVE_SIZE, SW_XCR0, XSAVE_HEADER_SIZE, XSTATE_BV,
+};
+use super::layout::{layout, RegDesc, Slot};
+use super::user_regs::*;
+use super::{current_mode, frame_regnums, Mode, USER32_CS};
+use crate::sys::ptrace::{FxSave, UserRegs};
+
+/// All registers of one thread, in the kernel's own formats.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Registers {
+    pub gpr: [u64; COUNT],
+    pub fx: [u8; 512],
+    /// The whole XSAVE area (its first 512 bytes mirror `fx`), when the
+    /// host has state beyond SSE; empty otherwise.
+    pub xsave: Vec<u8>,
+    pub features: Features,
+    pub mode: Mode,
+}
+
+impl Default for Registers {
+    fn default() -> Self {
+        let features = Features::host();
+        Registers {
+            gpr: [0; COUNT],
+            fx: [0; 512],
+            xsave: if features.any_xsave() {
+                vec![0; xsave_size()]
+            } else {
+                Vec::new()
+            },
+            features,
+            mode: current_mode(),
+        }
+    }
+}
+
+impl Registers {
+    /// From the kernel's sets: general registers, and either the XSAVE area
+    /// (PTRACE_GETREGSET NT_X86_XSTATE) or, without it, the FXSAVE area.
+    pub fn from_kernel(regs: &UserRegs, fx: &FxSave, xsave: Option<Vec<u8>>) -> Registers {
+        let r = regs;
+        let mut fx = fx.0;
+        let (xsave, features) = match xsave {
+            Some(area) if area.len() >= FXSAVE_SIZE + XSAVE_HEADER_SIZE => {
+                fx.copy_from_slice(&area[..FXSAVE_SIZE]);
+                let xcr0 =
+                    u64::from_le_bytes(area[SW_XCR0..SW_XCR0 + 8].try_into().unwrap_or([0; 8]));
+                (area, Features::from_xcr0(xcr0))
+            }
+            _ => (Vec::new(), Features::default()),
+        };
+        Registers {
+            gpr: [
+                r.r15, r.r14, r.r13, r.r12, r.rbp, r.rbx, r.r11, r.r10, r.r9, r.r8, r.rax, r.rcx,
+                r.rdx, r.rsi, r.rdi, r.orig_rax, r.rip, r.cs, r.eflags, r.rsp, r.ss, r.fs_base,
+                r.gs_base, r.ds, r.es, r.fs, r.gs,
+            ],
+            fx,
+            xsave,
+            features,
+            mode: if r.cs == USER32_CS {
+                Mode::I386
+            } else {
+                Mode::Amd64
+            },
+        }
+    }
+
+    /// The kernel's sets to write back: general registers, the FXSAVE area,
+    /// and the XSAVE area (with `fx` folded in) if there is one.
+    pub fn to_kernel(&self) -> (UserRegs, FxSave, Option<Vec<u8>>) {
+        let g = &self.gpr;
+        let regs = UserRegs {
+            r15: g[R15],
+            r14: g[R14],
+            r13: g[R13],
+            r12: g[R12],
+            rbp: g[RBP],
+            rbx: g[RBX],
+            r11: g[R11],
+            r10: g[R10],
+            r9: g[R9],
+            r8: g[R8],
+            rax: g[RAX],
+            rcx: g[RCX],
+            rdx: g[RDX],
+            rsi: g[RSI],
+            rdi: g[RDI],
+            orig_rax: g[ORIG_RAX],
+            rip: g[RIP],
+            cs: g[CS],
+            eflags: g[EFLAGS],
+            rsp: g[RSP],
+            ss: g[SS],
+            fs_base: g[FS_BASE],
+            gs_base: g[GS_BASE],
+            ds: g[DS],
+            es: g[ES],
+            fs: g[FS],
+            gs: g[GS],
+        };
+        let xsave = (!self.xsave.is_empty()).then(|| {
+            let mut area = self.xsave.clone();
+            area[..FXSAVE_SIZE].copy_from_slice(&self.fx);
+            area
+        });
+        (regs, FxSave(self.fx), xsave)
+    }
+
+    fn layout(&self) -> &'static [RegDesc] {
+        layout(self.mode, self.features)
+    }
+
+    fn xsave_range(
+        &self,
+        component: usize,
+        offset: usize,
+        len: usize,
+    ) -> Option<std::ops::Range<usize>> {
+        let start = component_offset(component) + offset;
+        (start + len <= self.xsave.len()).then_some(start..start + len)
+    }
+
+    /// The bytes of GDB register `regnum`, little-endian, as `p` shows them.
+    pub fn read(&self, regnum: usize, out: &mut Vec<u8>) -> Option<()> {
+        let desc = self.layout().get(regnum)?;
+        match desc.slot {
+            Slot::Gpr64(i) => out.extend_from_slice(&self.gpr[i].to_le_bytes()),
+            Slot::Gpr32(i) => out.extend_from_slice(&(self.gpr[i] as u32).to_le_bytes()),
+            Slot::Fx { offset, len } => {
+                let start = out.len();
+                out.extend_from_slice(&self.fx[offset..offset + len]);
+                out.resize(start + desc.bits / 8, 0);
+            }
+            Slot::FullTag => out.extend_from_slice(&u32::from(self.full_tag_word()).to_le_bytes()),
+            Slot::Xsave {
+                component,
+                offset,
+                len,
+            } => {
+                // A component not in XSTATE_BV is in its initial state: zeros.
+                let range = self.xsave_range(component, offset, len)?;
+                if self.component_in_use(component) {
+                    out.extend_from_slice(&self.xsave[range]);
+                } else {
+                    out.resize(out.len() + len, 0);
+                }
+            }
+        }
+        Some(())
+    }
+
+    fn component_in_use(&self, component: usize) -> bool {
+        let bv = self
+            .xsave
+            .get(XSTATE_BV..XSTATE_BV + 8)
+            .map_or(0, |b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])));
+        bv & (1 << component) != 0
+    }
+
+    /// Set GDB register `regnum` from its little-endian bytes.
+    pub fn write(&mut self, regnum: usize, bytes: &[u8]) -> Option<()> {
+        let desc = self.layout().get(regnum)?;
+        if bytes.len() != desc.bits / 8 {
+            return None;
+        }
+        let mut word = [0u8; 8];
+        let n = bytes.len().min(8);
+        word[..n].copy_from_slice(&bytes[..n]);
+        let value = u64::from_le_bytes(word);
+        match desc.slot {
+            Slot::Gpr64(i) => self.gpr[i] = value,
+            Slot::Gpr32(i) => self.gpr[i] = value & 0xffff_ffff,
+            Slot::Fx { offset, len } => {
+                self.fx[offset..offset + len].copy_from_slice(&bytes[..len])
+            }
+            Slot::FullTag => self.fx[4] = abridged_tag(value as u16),
+            Slot::Xsave {
+                component,
+                offset,
+                len,
+            } => {
+                let range = self.xsave_range(component, offset, len)?;
+                if !self.component_in_use(component) {
+                    // Bring the component out of its initial state: zeros
+                    // but for what is written now.
+                    let start = component_offset(component);
+                    let size = std::arch::x86_64::__cpuid_count(0xd, component as u32).eax as usize;
+                    let end = (start + size).min(self.xsave.len());
+                    self.xsave[start..end].iter_mut().for_each(|b| *b = 0);
+                    let mut bv =
+                        u64::from_le_bytes(self.xsave[XSTATE_BV..XSTATE_BV + 8].try_into().ok()?);
+                    bv |= 1 << component;
+                    self.xsave[XSTATE_BV..XSTATE_BV + 8].copy_from_slice(&bv.to_le_bytes());
+                }
+                self.xsave[range].copy_from_slice(bytes);
+            }
+        }
+        Some(())
+    }
+
+    pub fn pc(&self) -> u64 {
+        self.gpr[RIP]
+    }
+
+    pub fn set_pc(&mut self, pc: u64) {
+        self.gpr[RIP] = pc;
+    }
+
+    /// Whether GDB register `regnum` is the pc.
+    pub fn is_pc(&self, regnum: usize) -> bool {
+        frame_regnums(self.mode)[2].0 == regnum
+    }
+
+    /// Tell the kernel the thread is not in a system call, so that resuming
+    /// does not restart an interrupted one at (pc - 2). gdb does this itself
+    /// when it moves the pc; lldb leaves it to the stub, as lldb-server
+    /// does it.
+    pub fn cancel_syscall_restart(&mut self) {
+        self.gpr[ORIG_RAX] = u64::MAX;
+    }
+
+    /// Take from `current` the state no GDB register carries (mxcsr_mask,
+    /// the upper half of the x87 instruction and data pointers, reserved
+    /// bytes, the XSAVE header), so writing a whole set leaves it alone.
+    pub fn keep_hidden_state(&mut self, current: &Registers) {
+        let mut fx_covered = [false; FXSAVE_SIZE];
+        let mut xsave_covered = vec![false; self.xsave.len()];
+        for desc in self.layout() {
+            match desc.slot {
+                Slot::Fx { offset, len } => fx_covered[offset..offset + len]
+                    .iter_mut()
+                    .for_each(|c| *c = true),
+                Slot::Xsave {
+                    component,
+                    offset,
+                    len,
+                } => {
+                    if let Some(range) = self.xsave_range(component, offset, len) {
+                        xsave_covered[range].iter_mut().for_each(|c| *c = true);
+                    }
+                }
+                _ => {}
+            }
+        }
+        fx_covered[4] = true; // the tag, via FullTag
+        for (i, byte) in self.fx.iter_mut().enumerate() {
+            if !fx_covered[i] {
+                *byte = current.fx[i];
+            }
+        }
+        if self.xsave.len() == current.xsave.len() {
+            let written_bv = self.xsave.get(XSTATE_BV..XSTATE_BV + 8).map(<[u8]>::to_vec);
+            for (i, byte) in self.xsave.iter_mut().enumerate().skip(FXSAVE_SIZE) {
+                if !xsave_covered[i] {
+                    *byte = current.xsave[i];
+                }
+            }
+            // Components written here are in use, whatever they were before.
+            if let Some(written) = written_bv {
+                let mine = u64::from_le_bytes(written.try_into().unwrap_or([0; 8]));
+                let theirs = u64::from_le_bytes(
+                    current.xsave[XSTATE_BV..XSTATE_BV + 8]
+                        .try_into()
+                        .unwrap_or([0; 8]),
+                );
+                self.xsave[XSTATE_BV..XSTATE_BV + 8]
+                    .copy_from_slice(&(mine | theirs).to_le_bytes());
+            }
+        }
+    }
+
+    /// FXSAVE keeps one "valid" bit per x87 register; GDB wants the full
+    /// two-bit tag (valid, zero, special, empty), derived from the contents.
+    fn full_tag_word(&self) -> u16 {
+        let abridged = self.fx[4];
+        let top = (u16::from_le_bytes([self.fx[2], self.fx[3]]) >> 11) & 7;
+        let mut tag = 0u16;
+        for physical in 0..8usize {
+            let bits = if abridged & (1 << physical) == 0 {
+                3 // empty
+            } else {
+                // The FXSAVE stack slots are ordered from ST(0), not by physical register.
+                let st = (physical + 8 - top as usize) % 8;
+                let raw = &self.fx[32 + 16 * st..32 + 16 * st + 10];
+                let exponent = u16::from_le_bytes([raw[8], raw[9]]) & 0x7fff;
+                let mantissa = u64::from_le_bytes(raw[..8].try_into().unwrap_or([0; 8]));
+                if exponent == 0x7fff {
+                    2 // special: infinity or NaN
+                } else if exponent == 0 {
+                    if mantissa == 0 {
+                        1 // zero
+                    } else {
+                        2 // special: denormal
+                    }
+                } else if mantissa >> 63 == 0 {
+                    2 // special: unnormal
+                } else {
+                    0 // valid
+                }
+            };
+            tag |= bits << (2 * physical);
+        }
+        tag
+    }
+}
+
+fn abridged_tag(full: u16) -> u8 {
+    (0..8).fold(0u8, |acc, i| {
+        if (full >> (2 * i)) & 3 != 3 {
+            acc | (1 << i)
+        } else {
+            acc
+        }
+    })
+}
+
+impl gdbstub::arch::Registers for Registers {
+    type ProgramCounter = u64;
+
+    fn pc(&self) -> u64 {
+        self.gpr[RIP]
+    }
+
+    fn gdb_serialize(&self, mut write_byte: impl FnMut(Option<u8>)) {
+        let mut bytes = Vec::with_capacity(2048);
+        for regnum in 0..self.layout().len() {
+            self.read(regnum, &mut bytes);
+        }
+        bytes.into_iter().for_each(|b| write_byte(Some(b)));
+    }
+
+    fn gdb_deserialize(&mut self, bytes: &[u8]) -> Result<(), ()> {
+        // A block of the wrong size is refused whole: guessing which
+        // registers it meant would put garbage in the others.
+        let layout = self.layout();
+        if bytes.len() != layout.iter().map(|d| d.bits / 8).sum::<usize>() {
+            return Err(());
+        }
+        let mut rest = bytes;
+        for (regnum, desc) in layout.iter().enumerate() {
+            let (value, tail) = rest.split_at(desc.bits / 8);
+            self.write(regnum, value).ok_or(())?;
+            rest = tail;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gdbstub::arch::Registers as _;
+
+    fn sse_only() -> Registers {
+        Registers {
+            xsave: Vec::new(),
+            features: Features::default(),
+            ..Registers::default()
+        }
+    }
+
+    #[test]
+    fn g_packet_round_trips_and_has_gdb_size() {
+        let mut regs = sse_only();
+        for (i, v) in regs.gpr.iter_mut().enumerate() {
+            *v = 0x1111_0000_0000_0000 * (i as u64 % 7) + i as u64;
+        }
+        for (i, b) in regs.fx.iter_mut().enumerate() {
+            *b = i as u8;
+        }
+        regs.fx[4] = 0xff; // all x87 registers valid, so the tag survives
+        let mut bytes = Vec::new();
+        regs.gdb_serialize(|b| bytes.push(b.unwrap_or(0)));
+        // 16*8 + 8 + 4 + 6*4 + 8*10 + 8*4 + 16*16 + 4 + 8 + 8 + 8
+        assert_eq!(bytes.len(), 560);
+        let mut back = sse_only();
+        back.gdb_deserialize(&bytes).unwrap();
+        // Fields GDB does not carry are not compared.
+        assert_eq!(back.pc(), regs.pc());
+        assert_eq!(back.gpr[RAX], regs.gpr[RAX]);
+        assert_eq!(back.gpr[FS_BASE], regs.gpr[FS_BASE]);
+        assert_eq!(back.fx[160..416], regs.fx[160..416]);
+        assert!(
+            back.gdb_deserialize(&bytes[1..]).is_err(),
+            "wrong size refused"
+        );
+    }
+
+    #[test]
+    fn tag_word_marks_empty_and_zero() {
+        let mut regs = sse_only();
+        regs.fx[4] = 0b0000_0001; // only physical register 0 in use, top = 0, value 0.0
+        assert_eq!(regs.full_tag_word(), 0xfffd);
+        assert_eq!(abridged_tag(0xfffd), 1);
+    }
+
+    #[test]
+    fn avx_registers_live_in_the_xsave_area() {
+        if !Features::host().avx {
+            return; // nothing to place without AVX state on this host
+        }
+        let mut regs = Registers::default();
+        let ymm0h = 60;
+        let mut out = Vec::new();
+        regs.read(ymm0h, &mut out).unwrap();
+        assert_eq!(out, vec![0; 16], "initial state reads as zeros");
+        regs.write(ymm0h, &[7; 16]).unwrap();
+        assert!(regs.component_in_use(2));
+        out.clear();
+        regs.read(ymm0h, &mut out).unwrap();
+        assert_eq!(out, vec![7; 16]);
+    }
+}
