@@ -7,7 +7,8 @@ use super::layout::{layout, Feature};
 use super::Mode;
 use std::fmt::Write as _;
 
-const CORE_TYPES: &str = r#"  <flags id="i386_eflags" size="4">
+/// The bits of eflags, for `org.gnu.gdb.i386.core`.
+const EFLAGS_FLAGS: &str = r#"  <flags id="i386_eflags" size="4">
     <field name="CF" start="0" end="0"/><field name="" start="1" end="1"/>
     <field name="PF" start="2" end="2"/><field name="AF" start="4" end="4"/>
     <field name="ZF" start="6" end="6"/><field name="SF" start="7" end="7"/>
@@ -20,21 +21,8 @@ const CORE_TYPES: &str = r#"  <flags id="i386_eflags" size="4">
   </flags>
 "#;
 
-/// Types are scoped to their feature in GDB: the vector types go with `sse`.
-const SSE_TYPES: &str = r#"  <vector id="v8bf16" type="bfloat16" count="8"/>
-  <vector id="v4f" type="ieee_single" count="4"/>
-  <vector id="v2d" type="ieee_double" count="2"/>
-  <vector id="v16i8" type="int8" count="16"/>
-  <vector id="v8i16" type="int16" count="8"/>
-  <vector id="v4i32" type="int32" count="4"/>
-  <vector id="v2i64" type="int64" count="2"/>
-  <union id="vec128">
-    <field name="v8_bfloat16" type="v8bf16"/><field name="v4_float" type="v4f"/>
-    <field name="v2_double" type="v2d"/><field name="v16_int8" type="v16i8"/>
-    <field name="v8_int16" type="v8i16"/><field name="v4_int32" type="v4i32"/>
-    <field name="v2_int64" type="v2i64"/><field name="uint128" type="uint128"/>
-  </union>
-  <flags id="i386_mxcsr" size="4">
+/// The bits of mxcsr, for `org.gnu.gdb.i386.sse`.
+const MXCSR_FLAGS: &str = r#"  <flags id="i386_mxcsr" size="4">
     <field name="IE" start="0" end="0"/><field name="DE" start="1" end="1"/>
     <field name="ZE" start="2" end="2"/><field name="OE" start="3" end="3"/>
     <field name="UE" start="4" end="4"/><field name="PE" start="5" end="5"/>
@@ -45,22 +33,42 @@ const SSE_TYPES: &str = r#"  <vector id="v8bf16" type="bfloat16" count="8"/>
   </flags>
 "#;
 
-/// AVX-512 has its own scope in GDB: its vector types again.
-const AVX512_TYPES: &str = r#"  <vector id="v4f" type="ieee_single" count="4"/>
+/// The vectors of floats and integers a 128-bit register holds, the
+/// bfloat16 one aside: it comes first in one feature and last in the other.
+const VECTORS_128: &str = r#"  <vector id="v4f" type="ieee_single" count="4"/>
   <vector id="v2d" type="ieee_double" count="2"/>
   <vector id="v16i8" type="int8" count="16"/>
   <vector id="v8i16" type="int16" count="8"/>
   <vector id="v4i32" type="int32" count="4"/>
   <vector id="v2i64" type="int64" count="2"/>
-  <vector id="v8bf16" type="bfloat16" count="8"/>
-  <union id="vec128">
+"#;
+
+/// The bfloat16 vector, which newer GDBs add to `vec128`.
+const VECTOR_BF16: &str = "  <vector id=\"v8bf16\" type=\"bfloat16\" count=\"8\"/>\n";
+
+/// `vec128`, the type of an xmm register: any of the vectors.
+const VEC128_UNION: &str = r#"  <union id="vec128">
     <field name="v8_bfloat16" type="v8bf16"/><field name="v4_float" type="v4f"/>
     <field name="v2_double" type="v2d"/><field name="v16_int8" type="v16i8"/>
     <field name="v8_int16" type="v8i16"/><field name="v4_int32" type="v4i32"/>
     <field name="v2_int64" type="v2i64"/><field name="uint128" type="uint128"/>
   </union>
-  <vector id="v2ui128" type="uint128" count="2"/>
 "#;
+
+/// The type of the upper 256 bits of a zmm register.
+const VECTOR_2UI128: &str = "  <vector id=\"v2ui128\" type=\"uint128\" count=\"2\"/>\n";
+
+/// The types a feature declares before its registers. Types are scoped to
+/// their feature in GDB: the vector types go with `sse`, and `avx512`
+/// declares them again for its xmm16-31.
+fn feature_types(feature: Feature) -> &'static [&'static str] {
+    match feature {
+        Feature::Core => &[EFLAGS_FLAGS],
+        Feature::Sse => &[VECTOR_BF16, VECTORS_128, VEC128_UNION, MXCSR_FLAGS],
+        Feature::Avx512 => &[VECTORS_128, VECTOR_BF16, VEC128_UNION, VECTOR_2UI128],
+        Feature::Linux | Feature::Segments | Feature::Avx | Feature::Pkeys => &[],
+    }
+}
 
 fn plain_int(bits: usize) -> &'static str {
     if bits == 32 {
@@ -158,10 +166,13 @@ pub fn target_description(mode: Mode, features: Features, reader: Reader) -> Str
         Mode::Amd64 => "i386:x86-64",
         Mode::I386 => "i386",
     };
-    let xml_head = String::from(
-        "<?xml version=\"1.0\"?>\n<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n<target version=\"1.0\">\n  <architecture>i386:x86-64</architecture>\n  <osabi>GNU/Linux</osabi>\n",
+    let mut xml = format!(
+        "<?xml version=\"1.0\"?>\n\
+         <!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n\
+         <target version=\"1.0\">\n  \
+         <architecture>{architecture}</architecture>\n  \
+         <osabi>GNU/Linux</osabi>\n"
     );
-    let mut xml = xml_head.replace("i386:x86-64", architecture);
     let mut current: Option<Feature> = None;
     for (regnum, desc) in layout(mode, features).iter().enumerate() {
         if current != Some(desc.feature) {
@@ -169,11 +180,8 @@ pub fn target_description(mode: Mode, features: Features, reader: Reader) -> Str
                 xml.push_str("</feature>\n");
             }
             let _ = writeln!(xml, "<feature name=\"{}\">", desc.feature.name());
-            match desc.feature {
-                Feature::Core => xml.push_str(CORE_TYPES),
-                Feature::Sse => xml.push_str(SSE_TYPES),
-                Feature::Avx512 => xml.push_str(AVX512_TYPES),
-                _ => {}
+            for types in feature_types(desc.feature) {
+                xml.push_str(types);
             }
             current = Some(desc.feature);
         }
