@@ -27,6 +27,8 @@ pub(super) enum Slot {
     FullTag,
 }
 
+/// One GDB register: what the target description says of it, and where
+/// its bytes are.
 #[derive(Clone, Debug)]
 pub(super) struct RegDesc {
     pub(super) name: &'static str,
@@ -37,6 +39,7 @@ pub(super) struct RegDesc {
     pub(super) slot: Slot,
 }
 
+/// The GDB feature a register belongs to (`org.gnu.gdb.i386.*`).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(super) enum Feature {
     Core,
@@ -62,75 +65,59 @@ impl Feature {
     }
 }
 
-const fn gpr(name: &'static str, index: usize, ty: &'static str) -> RegDesc {
-    RegDesc {
-        name,
-        bits: 64,
-        ty,
-        group: None,
-        feature: Feature::Core,
-        slot: Slot::Gpr64(index),
+impl RegDesc {
+    /// A register of `core`, in no group: the start of every other.
+    const fn new(name: &'static str, bits: usize, ty: &'static str, slot: Slot) -> RegDesc {
+        RegDesc {
+            name,
+            bits,
+            ty,
+            group: None,
+            feature: Feature::Core,
+            slot,
+        }
     }
+
+    const fn in_group(self, group: &'static str) -> RegDesc {
+        RegDesc {
+            group: Some(group),
+            ..self
+        }
+    }
+
+    const fn in_feature(self, feature: Feature) -> RegDesc {
+        RegDesc { feature, ..self }
+    }
+}
+
+/// A whole `user_regs_struct` field.
+const fn gpr(name: &'static str, index: usize, ty: &'static str) -> RegDesc {
+    RegDesc::new(name, 64, ty, Slot::Gpr64(index))
+}
+
+/// The low half of a `user_regs_struct` field.
+const fn gpr32(name: &'static str, index: usize, ty: &'static str) -> RegDesc {
+    RegDesc::new(name, 32, ty, Slot::Gpr32(index))
 }
 
 const fn seg(name: &'static str, index: usize) -> RegDesc {
-    RegDesc {
-        name,
-        bits: 32,
-        ty: "int32",
-        group: None,
-        feature: Feature::Core,
-        slot: Slot::Gpr32(index),
-    }
+    gpr32(name, index, "int32")
 }
 
+/// x87 stack slot `i`, in its 16-byte FXSAVE slot.
 const fn st(name: &'static str, i: usize) -> RegDesc {
-    RegDesc {
-        name,
-        bits: 80,
-        ty: "i387_ext",
-        group: None,
-        feature: Feature::Core,
-        slot: Slot::Fx {
-            offset: 32 + 16 * i,
-            len: 10,
-        },
-    }
+    let offset = 32 + 16 * i;
+    RegDesc::new(name, 80, "i387_ext", Slot::Fx { offset, len: 10 })
 }
 
-const fn fx32(name: &'static str, offset: usize, len: usize, group: &'static str) -> RegDesc {
-    RegDesc {
-        name,
-        bits: 32,
-        ty: "int",
-        group: Some(group),
-        feature: Feature::Core,
-        slot: Slot::Fx { offset, len },
-    }
+/// An x87 control register: `len` bytes of FXSAVE shown as 32 bits.
+const fn fpu_control(name: &'static str, offset: usize, len: usize) -> RegDesc {
+    RegDesc::new(name, 32, "int", Slot::Fx { offset, len }).in_group("float")
 }
 
 const fn xmm(name: &'static str, i: usize) -> RegDesc {
-    RegDesc {
-        name,
-        bits: 128,
-        ty: "vec128",
-        group: None,
-        feature: Feature::Sse,
-        slot: Slot::Fx {
-            offset: 160 + 16 * i,
-            len: 16,
-        },
-    }
-}
-const fn gpr32(name: &'static str, index: usize, ty: &'static str) -> RegDesc {
-    RegDesc {
-        name,
-        bits: 32,
-        ty,
-        group: None,
-        feature: Feature::Core,
-        slot: Slot::Gpr32(index),
-    }
+    let offset = 160 + 16 * i;
+    RegDesc::new(name, 128, "vec128", Slot::Fx { offset, len: 16 }).in_feature(Feature::Sse)
 }
 
 /// The general registers of a 64-bit process, in GDB's amd64 numbering
@@ -153,14 +140,7 @@ static AMD64_CORE: [RegDesc; 24] = [
     gpr("r14", R14, "int64"),
     gpr("r15", R15, "int64"),
     gpr("rip", RIP, "code_ptr"),
-    RegDesc {
-        name: "eflags",
-        bits: 32,
-        ty: "i386_eflags",
-        group: None,
-        feature: Feature::Core,
-        slot: Slot::Gpr32(EFLAGS),
-    },
+    gpr32("eflags", EFLAGS, "i386_eflags"),
     seg("cs", CS),
     seg("ss", SS),
     seg("ds", DS),
@@ -201,21 +181,14 @@ static X87: [RegDesc; 16] = [
     st("st5", 5),
     st("st6", 6),
     st("st7", 7),
-    fx32("fctrl", 0, 2, "float"),
-    fx32("fstat", 2, 2, "float"),
-    RegDesc {
-        name: "ftag",
-        bits: 32,
-        ty: "int",
-        group: Some("float"),
-        feature: Feature::Core,
-        slot: Slot::FullTag,
-    },
-    fx32("fiseg", 12, 2, "float"),
-    fx32("fioff", 8, 4, "float"),
-    fx32("foseg", 20, 2, "float"),
-    fx32("fooff", 16, 4, "float"),
-    fx32("fop", 6, 2, "float"),
+    fpu_control("fctrl", 0, 2),
+    fpu_control("fstat", 2, 2),
+    RegDesc::new("ftag", 32, "int", Slot::FullTag).in_group("float"),
+    fpu_control("fiseg", 12, 2),
+    fpu_control("fioff", 8, 4),
+    fpu_control("foseg", 20, 2),
+    fpu_control("fooff", 16, 4),
+    fpu_control("fop", 6, 2),
 ];
 
 /// `org.gnu.gdb.i386.sse`: xmm0-15 (xmm0-7 for 32-bit code), then mxcsr.
@@ -238,52 +211,23 @@ static XMM: [RegDesc; 16] = [
     xmm("xmm15", 15),
 ];
 
-static MXCSR: RegDesc = RegDesc {
-    name: "mxcsr",
-    bits: 32,
-    ty: "i386_mxcsr",
-    group: Some("vector"),
-    feature: Feature::Sse,
-    slot: Slot::Fx { offset: 24, len: 4 },
-};
+static MXCSR: RegDesc = RegDesc::new("mxcsr", 32, "i386_mxcsr", Slot::Fx { offset: 24, len: 4 })
+    .in_group("vector")
+    .in_feature(Feature::Sse);
 
 /// `org.gnu.gdb.i386.linux` (orig_rax) and `.segments` (fs_base, gs_base).
 static AMD64_LINUX: [RegDesc; 3] = [
-    RegDesc {
-        name: "orig_rax",
-        bits: 64,
-        ty: "int",
-        group: Some("system"),
-        feature: Feature::Linux,
-        slot: Slot::Gpr64(ORIG_RAX),
-    },
-    RegDesc {
-        name: "fs_base",
-        bits: 64,
-        ty: "int",
-        group: None,
-        feature: Feature::Segments,
-        slot: Slot::Gpr64(FS_BASE),
-    },
-    RegDesc {
-        name: "gs_base",
-        bits: 64,
-        ty: "int",
-        group: None,
-        feature: Feature::Segments,
-        slot: Slot::Gpr64(GS_BASE),
-    },
+    gpr("orig_rax", ORIG_RAX, "int")
+        .in_group("system")
+        .in_feature(Feature::Linux),
+    gpr("fs_base", FS_BASE, "int").in_feature(Feature::Segments),
+    gpr("gs_base", GS_BASE, "int").in_feature(Feature::Segments),
 ];
 
 /// `org.gnu.gdb.i386.linux` for 32-bit code.
-static I386_LINUX: RegDesc = RegDesc {
-    name: "orig_eax",
-    bits: 32,
-    ty: "int",
-    group: Some("system"),
-    feature: Feature::Linux,
-    slot: Slot::Gpr32(ORIG_RAX),
-};
+static I386_LINUX: RegDesc = gpr32("orig_eax", ORIG_RAX, "int")
+    .in_group("system")
+    .in_feature(Feature::Linux);
 
 /// The registers every process of `mode` has, in GDB's numbering.
 fn base_registers(mode: Mode) -> Vec<RegDesc> {
@@ -299,6 +243,7 @@ fn base_registers(mode: Mode) -> Vec<RegDesc> {
         .cloned()
         .collect()
 }
+
 fn leak(name: String) -> &'static str {
     Box::leak(name.into_boxed_str())
 }
