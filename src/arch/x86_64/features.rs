@@ -15,11 +15,11 @@ pub struct Features {
 
 impl Features {
     pub fn from_xcr0(xcr0: u64) -> Features {
+        let saved = |component: usize| xcr0 & (1 << component) != 0;
         Features {
-            avx: xcr0 & 0b100 != 0,
-            // opmask, ZMM_Hi256 and Hi16_ZMM together
-            avx512: xcr0 & 0b1110_0000 == 0b1110_0000,
-            pkeys: xcr0 & (1 << 9) != 0,
+            avx: saved(YMM_HI128),
+            avx512: saved(OPMASK) && saved(ZMM_HI256) && saved(HI16_ZMM),
+            pkeys: saved(PKRU),
         }
     }
 
@@ -79,6 +79,14 @@ pub fn xsave_size() -> usize {
         size.max(FXSAVE_SIZE + XSAVE_HEADER_SIZE)
     })
 }
+
+/// The XSAVE state components (bits of XCR0 and XSTATE_BV) that hold the
+/// registers of the optional features.
+pub(super) const YMM_HI128: usize = 2;
+pub(super) const OPMASK: usize = 5;
+pub(super) const ZMM_HI256: usize = 6;
+pub(super) const HI16_ZMM: usize = 7;
+pub(super) const PKRU: usize = 9;
 
 pub(super) const FXSAVE_SIZE: usize = 512;
 pub(super) const XSAVE_HEADER_SIZE: usize = 64;

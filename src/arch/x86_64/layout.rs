@@ -3,9 +3,10 @@
 //! kernel's register sets. One table per mode and feature set, so that the
 //! `g` packet and the target description cannot disagree.
 
-use super::features::Features;
+use super::features::{Features, HI16_ZMM, OPMASK, PKRU, YMM_HI128, ZMM_HI256};
 use super::user_regs::*;
 use super::Mode;
+use std::ops::Range;
 use std::sync::OnceLock;
 
 /// Where a GDB register's bytes live.
@@ -244,112 +245,93 @@ fn base_registers(mode: Mode) -> Vec<RegDesc> {
         .collect()
 }
 
-fn leak(name: String) -> &'static str {
-    Box::leak(name.into_boxed_str())
-}
-
-fn xsave_reg(
-    name: String,
+/// Registers of one kind in the XSAVE area: the one numbered `n` is named
+/// `name` with `n` for its `{}` (a name without one is a bank of one), and
+/// its bytes are at `offset + stride * (n - numbers.start)` in state
+/// component `component`.
+struct Bank {
+    name: &'static str,
+    numbers: Range<usize>,
     bits: usize,
     ty: &'static str,
     feature: Feature,
     component: usize,
     offset: usize,
-) -> RegDesc {
-    RegDesc {
-        name: leak(name),
+    stride: usize,
+}
+
+/// `bits`-bit registers packed one after the other from the start of
+/// `component`.
+const fn bank(
+    name: &'static str,
+    numbers: Range<usize>,
+    bits: usize,
+    ty: &'static str,
+    feature: Feature,
+    component: usize,
+) -> Bank {
+    Bank {
+        name,
+        numbers,
         bits,
         ty,
-        group: None,
         feature,
-        slot: Slot::Xsave {
-            component,
-            offset,
-            len: bits / 8,
-        },
+        component,
+        offset: 0,
+        stride: bits / 8,
+    }
+}
+
+/// Parts of zmm16-31, which Hi16_ZMM keeps whole, 64 bytes a register:
+/// the part (xmm, upper ymm half, upper zmm half) at `offset` in each.
+const fn hi16_zmm(name: &'static str, bits: usize, ty: &'static str, offset: usize) -> Bank {
+    Bank {
+        offset,
+        stride: 64,
+        ..bank(name, 16..32, bits, ty, Feature::Avx512, HI16_ZMM)
+    }
+}
+
+impl Bank {
+    fn registers(&self) -> impl Iterator<Item = RegDesc> + '_ {
+        self.numbers.clone().enumerate().map(|(i, n)| {
+            // Leaked once per layout, and the layouts are kept for good.
+            let name = Box::leak(self.name.replace("{}", &n.to_string()).into_boxed_str());
+            let slot = Slot::Xsave {
+                component: self.component,
+                offset: self.offset + self.stride * i,
+                len: self.bits / 8,
+            };
+            RegDesc::new(name, self.bits, self.ty, slot).in_feature(self.feature)
+        })
     }
 }
 
 /// The XSAVE-held registers of every optional feature, in GDB's order.
+static AMD64_XSAVE: [Bank; 7] = [
+    bank("ymm{}h", 0..16, 128, "uint128", Feature::Avx, YMM_HI128),
+    hi16_zmm("xmm{}", 128, "vec128", 0),
+    hi16_zmm("ymm{}h", 128, "uint128", 16),
+    bank("k{}", 0..8, 64, "uint64", Feature::Avx512, OPMASK),
+    bank("zmm{}h", 0..16, 256, "v2ui128", Feature::Avx512, ZMM_HI256),
+    hi16_zmm("zmm{}h", 256, "v2ui128", 32),
+    PKRU_BANK,
+];
+
+/// 32-bit code sees eight vector registers; AVX-512 is not offered.
+static I386_XSAVE: [Bank; 2] = [
+    bank("ymm{}h", 0..8, 128, "uint128", Feature::Avx, YMM_HI128),
+    PKRU_BANK,
+];
+
+const PKRU_BANK: Bank = bank("pkru", 0..1, 32, "uint32", Feature::Pkeys, PKRU);
+
 fn extended_registers(mode: Mode) -> Vec<RegDesc> {
-    let mut regs = Vec::new();
-    if mode == Mode::I386 {
-        // 32-bit code sees eight vector registers; AVX-512 is not offered.
-        for i in 0..8 {
-            regs.push(xsave_reg(
-                format!("ymm{i}h"),
-                128,
-                "uint128",
-                Feature::Avx,
-                2,
-                16 * i,
-            ));
-        }
-        regs.push(xsave_reg("pkru".into(), 32, "uint32", Feature::Pkeys, 9, 0));
-        return regs;
-    }
-    for i in 0..16 {
-        regs.push(xsave_reg(
-            format!("ymm{i}h"),
-            128,
-            "uint128",
-            Feature::Avx,
-            2,
-            16 * i,
-        ));
-    }
-    for i in 0..16 {
-        regs.push(xsave_reg(
-            format!("xmm{}", i + 16),
-            128,
-            "vec128",
-            Feature::Avx512,
-            7,
-            64 * i,
-        ));
-    }
-    for i in 0..16 {
-        regs.push(xsave_reg(
-            format!("ymm{}h", i + 16),
-            128,
-            "uint128",
-            Feature::Avx512,
-            7,
-            64 * i + 16,
-        ));
-    }
-    for i in 0..8 {
-        regs.push(xsave_reg(
-            format!("k{i}"),
-            64,
-            "uint64",
-            Feature::Avx512,
-            5,
-            8 * i,
-        ));
-    }
-    for i in 0..16 {
-        regs.push(xsave_reg(
-            format!("zmm{i}h"),
-            256,
-            "v2ui128",
-            Feature::Avx512,
-            6,
-            32 * i,
-        ));
-    }
-    for i in 0..16 {
-        regs.push(xsave_reg(
-            format!("zmm{}h", i + 16),
-            256,
-            "v2ui128",
-            Feature::Avx512,
-            7,
-            64 * i + 32,
-        ));
-    }
-    regs.push(xsave_reg("pkru".into(), 32, "uint32", Feature::Pkeys, 9, 0));
-    regs
+    let banks: &[Bank] = match mode {
+        Mode::Amd64 => &AMD64_XSAVE,
+        Mode::I386 => &I386_XSAVE,
+    };
+    banks.iter().flat_map(Bank::registers).collect()
 }
 
 /// The registers of a process with `features`: the index is the GDB
