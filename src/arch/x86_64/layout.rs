@@ -123,7 +123,7 @@ const fn xmm(name: &'static str, i: usize) -> RegDesc {
 
 /// The general registers of a 64-bit process, in GDB's amd64 numbering
 /// (`org.gnu.gdb.i386.core`, first part).
-static AMD64_CORE: [RegDesc; 24] = [
+static AMD64_GENERAL: [RegDesc; 17] = [
     gpr("rax", RAX, "int64"),
     gpr("rbx", RBX, "int64"),
     gpr("rcx", RCX, "int64"),
@@ -141,19 +141,12 @@ static AMD64_CORE: [RegDesc; 24] = [
     gpr("r14", R14, "int64"),
     gpr("r15", R15, "int64"),
     gpr("rip", RIP, "code_ptr"),
-    gpr32("eflags", EFLAGS, "i386_eflags"),
-    seg("cs", CS),
-    seg("ss", SS),
-    seg("ds", DS),
-    seg("es", ES),
-    seg("fs", FS),
-    seg("gs", GS),
 ];
 
 /// The general registers of a 32-bit process, in GDB's i386 numbering. The
 /// kernel shows a 32-bit tracee through the same 64-bit register sets: eax
 /// is the low half of rax, and so on.
-static I386_CORE: [RegDesc; 16] = [
+static I386_GENERAL: [RegDesc; 9] = [
     gpr32("eax", RAX, "int32"),
     gpr32("ecx", RCX, "int32"),
     gpr32("edx", RDX, "int32"),
@@ -163,6 +156,11 @@ static I386_CORE: [RegDesc; 16] = [
     gpr32("esi", RSI, "int32"),
     gpr32("edi", RDI, "int32"),
     gpr32("eip", RIP, "code_ptr"),
+];
+
+/// What follows the general registers in `core`, in either mode: eflags
+/// and the segment selectors, 32 bits each.
+static FLAGS_AND_SELECTORS: [RegDesc; 7] = [
     gpr32("eflags", EFLAGS, "i386_eflags"),
     seg("cs", CS),
     seg("ss", SS),
@@ -232,11 +230,13 @@ static I386_LINUX: RegDesc = gpr32("orig_eax", ORIG_RAX, "int")
 
 /// The registers every process of `mode` has, in GDB's numbering.
 fn base_registers(mode: Mode) -> Vec<RegDesc> {
-    let (core, vectors, linux): (&[RegDesc], usize, &[RegDesc]) = match mode {
-        Mode::Amd64 => (&AMD64_CORE, 16, &AMD64_LINUX),
-        Mode::I386 => (&I386_CORE, 8, std::slice::from_ref(&I386_LINUX)),
+    let (general, vectors, linux): (&[RegDesc], usize, &[RegDesc]) = match mode {
+        Mode::Amd64 => (&AMD64_GENERAL, 16, &AMD64_LINUX),
+        Mode::I386 => (&I386_GENERAL, 8, std::slice::from_ref(&I386_LINUX)),
     };
-    core.iter()
+    general
+        .iter()
+        .chain(&FLAGS_AND_SELECTORS)
         .chain(&X87)
         .chain(&XMM[..vectors])
         .chain(std::iter::once(&MXCSR))
