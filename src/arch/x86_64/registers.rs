@@ -401,6 +401,65 @@ mod tests {
     }
 
     #[test]
+    fn hidden_state_comes_from_the_current_registers() {
+        let mut current = sse_only();
+        for (i, b) in current.fx.iter_mut().enumerate() {
+            *b = i as u8;
+        }
+        current.xsave = (0..640).map(|i| (i * 7) as u8).collect();
+        let theirs_bv = u64::from_le_bytes(current.xsave[512..520].try_into().unwrap());
+        let mut written = sse_only();
+        written.fx = [0xaa; 512];
+        written.xsave = vec![0xbb; 640];
+        written.keep_hidden_state(&current);
+        // What GDB registers carry stays as written: fctrl, the tag, st0,
+        // mxcsr, xmm0-15.
+        assert_eq!(written.fx[0..2], [0xaa; 2]);
+        assert_eq!(written.fx[4], 0xaa);
+        assert_eq!(written.fx[24..28], [0xaa; 4]);
+        assert_eq!(written.fx[32..42], [0xaa; 10]);
+        assert_eq!(written.fx[160..416], [0xaa; 256]);
+        // The rest is the current state: mxcsr_mask, st0's padding, the
+        // reserved bytes.
+        assert_eq!(written.fx[5], current.fx[5]);
+        assert_eq!(written.fx[28..32], current.fx[28..32]);
+        assert_eq!(written.fx[42..48], current.fx[42..48]);
+        assert_eq!(written.fx[416..512], current.fx[416..512]);
+        // The XSAVE area beyond FXSAVE is the current one, but XSTATE_BV,
+        // which has every component either side holds.
+        assert_eq!(written.xsave[..512], [0xbb; 512]);
+        let bv = u64::from_le_bytes(written.xsave[512..520].try_into().unwrap());
+        assert_eq!(bv, u64::from_le_bytes([0xbb; 8]) | theirs_bv);
+        assert_eq!(written.xsave[520..], current.xsave[520..]);
+        // Areas of different sizes are left alone.
+        let mut short = sse_only();
+        short.xsave = vec![0xbb; 600];
+        short.keep_hidden_state(&current);
+        assert_eq!(short.xsave, vec![0xbb; 600]);
+    }
+
+    #[test]
+    fn writing_a_component_in_its_initial_state_brings_it_into_use() {
+        if !Features::host().avx {
+            return; // nothing to place without AVX state on this host
+        }
+        let mut regs = Registers::default();
+        let ymm0h = 60;
+        let ymm1h = 61;
+        let start = component_offset(2);
+        regs.xsave[start..start + 32].fill(0x55); // stale bytes, not in use
+        regs.write(ymm1h, &[7; 16]).unwrap();
+        let bv = u64::from_le_bytes(regs.xsave[XSTATE_BV..XSTATE_BV + 8].try_into().unwrap());
+        assert_eq!(bv, 1 << 2);
+        let mut out = Vec::new();
+        regs.read(ymm0h, &mut out).unwrap();
+        assert_eq!(out, vec![0; 16], "the rest of the component is zeroed");
+        out.clear();
+        regs.read(ymm1h, &mut out).unwrap();
+        assert_eq!(out, vec![7; 16]);
+    }
+
+    #[test]
     fn avx_registers_live_in_the_xsave_area() {
         if !Features::host().avx {
             return; // nothing to place without AVX state on this host
