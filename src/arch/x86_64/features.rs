@@ -71,6 +71,11 @@ pub(super) fn component_offset(component: usize) -> usize {
     })[component]
 }
 
+/// Bytes of XSAVE state component `component`, from CPUID leaf 0xD.
+pub(super) fn component_size(component: usize) -> usize {
+    std::arch::x86_64::__cpuid_count(0xd, component as u32).eax as usize
+}
+
 /// Bytes of the XSAVE area for the state XCR0 enables.
 pub fn xsave_size() -> usize {
     static SIZE: OnceLock<usize> = OnceLock::new();

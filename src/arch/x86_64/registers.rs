@@ -3,7 +3,8 @@
 //! by GDB register number through the layout; and gdbstub's view of them.
 
 use super::features::{
-    component_offset, xsave_size, Features, FXSAVE_SIZE, SW_XCR0, XSAVE_HEADER_SIZE, XSTATE_BV,
+    component_offset, component_size, xsave_size, Features, FXSAVE_SIZE, SW_XCR0,
+    XSAVE_HEADER_SIZE, XSTATE_BV,
 };
 use super::layout::{layout, RegDesc, Slot};
 use super::user_regs::*;
@@ -48,8 +49,7 @@ impl Registers {
         let (xsave, features) = match xsave {
             Some(area) if area.len() >= FXSAVE_SIZE + XSAVE_HEADER_SIZE => {
                 fx.copy_from_slice(&area[..FXSAVE_SIZE]);
-                let xcr0 =
-                    u64::from_le_bytes(area[SW_XCR0..SW_XCR0 + 8].try_into().unwrap_or([0; 8]));
+                let xcr0 = u64_at(&area, SW_XCR0).unwrap_or(0);
                 (area, Features::from_xcr0(xcr0))
             }
             _ => (Vec::new(), Features::default()),
@@ -155,12 +155,18 @@ impl Registers {
         Some(())
     }
 
+    /// XSTATE_BV, from the XSAVE header: which components hold state
+    /// (`None` without an XSAVE area).
+    fn xstate_bv(&self) -> Option<u64> {
+        u64_at(&self.xsave, XSTATE_BV)
+    }
+
+    fn set_xstate_bv(&mut self, bv: u64) {
+        self.xsave[XSTATE_BV..XSTATE_BV + 8].copy_from_slice(&bv.to_le_bytes());
+    }
+
     fn component_in_use(&self, component: usize) -> bool {
-        let bv = self
-            .xsave
-            .get(XSTATE_BV..XSTATE_BV + 8)
-            .map_or(0, |b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])));
-        bv & (1 << component) != 0
+        self.xstate_bv().unwrap_or(0) & (1 << component) != 0
     }
 
     /// Set GDB register `regnum` from its little-endian bytes.
@@ -190,13 +196,9 @@ impl Registers {
                     // Bring the component out of its initial state: zeros
                     // but for what is written now.
                     let start = component_offset(component);
-                    let size = std::arch::x86_64::__cpuid_count(0xd, component as u32).eax as usize;
-                    let end = (start + size).min(self.xsave.len());
+                    let end = (start + component_size(component)).min(self.xsave.len());
                     self.xsave[start..end].iter_mut().for_each(|b| *b = 0);
-                    let mut bv =
-                        u64::from_le_bytes(self.xsave[XSTATE_BV..XSTATE_BV + 8].try_into().ok()?);
-                    bv |= 1 << component;
-                    self.xsave[XSTATE_BV..XSTATE_BV + 8].copy_from_slice(&bv.to_le_bytes());
+                    self.set_xstate_bv(self.xstate_bv().unwrap_or(0) | 1 << component);
                 }
                 self.xsave[range].copy_from_slice(bytes);
             }
@@ -255,22 +257,15 @@ impl Registers {
             }
         }
         if self.xsave.len() == current.xsave.len() {
-            let written_bv = self.xsave.get(XSTATE_BV..XSTATE_BV + 8).map(<[u8]>::to_vec);
+            let written_bv = self.xstate_bv();
             for (i, byte) in self.xsave.iter_mut().enumerate().skip(FXSAVE_SIZE) {
                 if !xsave_covered[i] {
                     *byte = current.xsave[i];
                 }
             }
             // Components written here are in use, whatever they were before.
-            if let Some(written) = written_bv {
-                let mine = u64::from_le_bytes(written.try_into().unwrap_or([0; 8]));
-                let theirs = u64::from_le_bytes(
-                    current.xsave[XSTATE_BV..XSTATE_BV + 8]
-                        .try_into()
-                        .unwrap_or([0; 8]),
-                );
-                self.xsave[XSTATE_BV..XSTATE_BV + 8]
-                    .copy_from_slice(&(mine | theirs).to_le_bytes());
+            if let (Some(mine), Some(theirs)) = (written_bv, current.xstate_bv()) {
+                self.set_xstate_bv(mine | theirs);
             }
         }
     }
@@ -310,6 +305,11 @@ impl Registers {
     }
 }
 
+/// The little-endian u64 at `at` in `bytes`, if they reach that far.
+fn u64_at(bytes: &[u8], at: usize) -> Option<u64> {
+    Some(u64::from_le_bytes(bytes.get(at..at + 8)?.try_into().ok()?))
+}
+
 fn abridged_tag(full: u16) -> u8 {
     (0..8).fold(0u8, |acc, i| {
         if (full >> (2 * i)) & 3 != 3 {
@@ -324,7 +324,7 @@ impl gdbstub::arch::Registers for Registers {
     type ProgramCounter = u64;
 
     fn pc(&self) -> u64 {
-        self.gpr[RIP]
+        Registers::pc(self)
     }
 
     fn gdb_serialize(&self, mut write_byte: impl FnMut(Option<u8>)) {
