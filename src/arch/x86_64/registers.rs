@@ -7,7 +7,7 @@ use super::features::{
     XSAVE_HEADER_SIZE, XSTATE_BV,
 };
 use super::layout::{layout, RegDesc, Slot};
-use super::user_regs::*;
+use super::user_regs::{self, COUNT, ORIG_RAX, RIP};
 use super::{current_mode, frame_regnums, Mode, USER32_CS};
 use crate::sys::ptrace::{FxSave, UserRegs};
 
@@ -44,7 +44,6 @@ impl Registers {
     /// From the kernel's sets: general registers, and either the XSAVE area
     /// (PTRACE_GETREGSET NT_X86_XSTATE) or, without it, the FXSAVE area.
     pub fn from_kernel(regs: &UserRegs, fx: &FxSave, xsave: Option<Vec<u8>>) -> Registers {
-        let r = regs;
         let mut fx = fx.0;
         let (xsave, features) = match xsave {
             Some(area) if area.len() >= FXSAVE_SIZE + XSAVE_HEADER_SIZE => {
@@ -55,15 +54,11 @@ impl Registers {
             _ => (Vec::new(), Features::default()),
         };
         Registers {
-            gpr: [
-                r.r15, r.r14, r.r13, r.r12, r.rbp, r.rbx, r.r11, r.r10, r.r9, r.r8, r.rax, r.rcx,
-                r.rdx, r.rsi, r.rdi, r.orig_rax, r.rip, r.cs, r.eflags, r.rsp, r.ss, r.fs_base,
-                r.gs_base, r.ds, r.es, r.fs, r.gs,
-            ],
+            gpr: user_regs::to_array(regs),
             fx,
             xsave,
             features,
-            mode: if r.cs == USER32_CS {
+            mode: if regs.cs == USER32_CS {
                 Mode::I386
             } else {
                 Mode::Amd64
@@ -74,36 +69,7 @@ impl Registers {
     /// The kernel's sets to write back: general registers, the FXSAVE area,
     /// and the XSAVE area (with `fx` folded in) if there is one.
     pub fn to_kernel(&self) -> (UserRegs, FxSave, Option<Vec<u8>>) {
-        let g = &self.gpr;
-        let regs = UserRegs {
-            r15: g[R15],
-            r14: g[R14],
-            r13: g[R13],
-            r12: g[R12],
-            rbp: g[RBP],
-            rbx: g[RBX],
-            r11: g[R11],
-            r10: g[R10],
-            r9: g[R9],
-            r8: g[R8],
-            rax: g[RAX],
-            rcx: g[RCX],
-            rdx: g[RDX],
-            rsi: g[RSI],
-            rdi: g[RDI],
-            orig_rax: g[ORIG_RAX],
-            rip: g[RIP],
-            cs: g[CS],
-            eflags: g[EFLAGS],
-            rsp: g[RSP],
-            ss: g[SS],
-            fs_base: g[FS_BASE],
-            gs_base: g[GS_BASE],
-            ds: g[DS],
-            es: g[ES],
-            fs: g[FS],
-            gs: g[GS],
-        };
+        let regs = user_regs::from_array(&self.gpr);
         let xsave = (!self.xsave.is_empty()).then(|| {
             let mut area = self.xsave.clone();
             area[..FXSAVE_SIZE].copy_from_slice(&self.fx);
@@ -355,6 +321,7 @@ impl gdbstub::arch::Registers for Registers {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::arch::x86_64::user_regs::{FS_BASE, RAX};
     use gdbstub::arch::Registers as _;
 
     fn sse_only() -> Registers {
