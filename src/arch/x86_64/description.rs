@@ -254,6 +254,10 @@ mod tests {
                 }
             }
         }
-        assert_same_sections(&actual, include_str!("testdata/descriptions.txt"));
+        assert_same_sections(
+            &actual,
+            include_str!("testdata/descriptions.txt"),
+            "descriptions.txt",
+        );
     }
 }

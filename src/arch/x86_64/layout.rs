@@ -411,6 +411,6 @@ mod tests {
                 }
             }
         }
-        assert_same_sections(&actual, include_str!("testdata/layouts.txt"));
+        assert_same_sections(&actual, include_str!("testdata/layouts.txt"), "layouts.txt");
     }
 }

@@ -32,10 +32,19 @@ pub(super) fn label(mode: Mode, features: Features) -> String {
     format!("{mode} {names}")
 }
 
-/// `actual` against `pinned`, both sections of text each opened by a
-/// line `### <label>`, compared section by section so that a failure
-/// names the combination that changed.
-pub(super) fn assert_same_sections(actual: &str, pinned: &str) {
+/// `actual` against `pinned` (the file `testdata/NAME`), both sections of
+/// text each opened by a line `### <label>`, compared section by section
+/// so that a failure names the combination that changed. After a change
+/// meant to alter them, `RGDB_UPDATE_PINNED=1 cargo test --lib pinned`
+/// writes the new texts; review them with `git diff`.
+pub(super) fn assert_same_sections(actual: &str, pinned: &str, name: &str) {
+    if std::env::var_os("RGDB_UPDATE_PINNED").is_some() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("src/arch/x86_64/testdata")
+            .join(name);
+        std::fs::write(&path, actual).expect("writing a pinned text");
+        return;
+    }
     let sections = |text: &str| -> Vec<(String, String)> {
         text.split("### ")
             .skip(1)
