@@ -1,0 +1,71 @@
+//! The process state machine fed synthetic wait statuses, including the
+//! races of all-stop: stops that cross our stop requests, threads that exit
+//! or appear while we stop everyone. One module per topic, sharing the fake
+//! tracer and the helpers below.
+
+mod all_stop;
+mod fake;
+mod fork_exec;
+mod lifecycle;
+mod signals;
+mod stepping;
+
+use super::process::{Action, Process, Report, ResumePlan};
+use super::thread::{Resume, Stop, StopEvent, ThreadState};
+use crate::sys::wait::{PtraceEvent, WaitStatus};
+use crate::sys::Tid;
+use fake::{FakeTracer, Op};
+use std::collections::BTreeMap;
+
+const PID: Tid = 100;
+const A: Tid = 101;
+const B: Tid = 102;
+const BP: u64 = 0x4000;
+const SI_KERNEL: i32 = 0x80;
+const TRAP_TRACE: i32 = 2;
+
+fn continue_all() -> ResumePlan {
+    ResumePlan {
+        actions: BTreeMap::new(),
+        others: Some(Action {
+            resume: Resume::Continue,
+            signal: 0,
+        }),
+    }
+}
+
+fn interrupt_stop(tid: Tid) -> WaitStatus {
+    WaitStatus::Event {
+        tid,
+        event: PtraceEvent::Stop,
+        signal: libc::SIGTRAP,
+    }
+}
+
+fn sigtrap(tid: Tid) -> WaitStatus {
+    WaitStatus::SignalStop {
+        tid,
+        signal: libc::SIGTRAP,
+    }
+}
+
+/// Three threads stopped, a breakpoint at BP, everyone resumed.
+fn running_process() -> Process<FakeTracer> {
+    let mut p = Process::new(PID, FakeTracer::default(), &[PID, A, B]);
+    p.insert_breakpoint(BP).unwrap();
+    p.resume(continue_all()).unwrap();
+    p.tracer().ops.clear();
+    p
+}
+
+/// `tid` executes the int3 at BP: SIGTRAP from the kernel, pc one past it.
+fn hit_breakpoint(p: &mut Process<FakeTracer>, tid: Tid) {
+    p.tracer().pcs.insert(tid, BP + 1);
+    p.tracer().signal_codes.insert(tid, SI_KERNEL);
+    p.handle(sigtrap(tid));
+}
+
+fn feed(p: &mut Process<FakeTracer>, statuses: &[WaitStatus]) -> Option<Report> {
+    p.tracer().statuses.extend(statuses.iter().copied());
+    p.poll().unwrap()
+}
