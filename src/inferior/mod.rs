@@ -15,6 +15,8 @@ mod thread;
 pub mod tls;
 pub mod tracer;
 
+/// What /proc says of a process, as the model hands it on.
+pub use crate::sys::procfs::{Ids, Mapping, ProcessStatus};
 pub use attach::attach;
 pub use launch::{launch, LaunchSpec};
 pub use process::{Action, Process, Report, ResumePlan};

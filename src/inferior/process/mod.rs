@@ -10,13 +10,15 @@
 //! stopped threads, memory and software breakpoints; the rest is split by
 //! concern: `resume` (resume plans, step-over, range stepping), `events`
 //! (wait statuses, stopping everyone, picking the report), `fork` (new
-//! tasks, fork, vfork, exec), `hardware` (debug registers) and `lifecycle`
-//! (kill, detach, reaping).
+//! tasks, fork, vfork, exec), `hardware` (debug registers), `program`
+//! (what the program looks like: TLS, /proc facts) and `lifecycle` (kill,
+//! detach, reaping).
 
 mod events;
 mod fork;
 mod hardware;
 mod lifecycle;
+mod program;
 mod resume;
 
 use super::breakpoints::{Breakpoints, INT3};
@@ -24,7 +26,7 @@ use super::debug_registers::DebugRegisters;
 use super::thread::{Resume, Stop, StopEvent, Thread, ThreadState};
 use super::tracer::Tracer;
 use super::Error;
-use crate::arch::x86_64::Registers;
+use crate::arch::x86_64::{Mode, Registers};
 use crate::sys::{Errno, Tid};
 use std::collections::{BTreeMap, BTreeSet};
 use std::marker::PhantomData;
@@ -104,6 +106,9 @@ pub struct Process<T: Tracer> {
     threads: BTreeMap<Tid, Thread>,
     breakpoints: Breakpoints,
     state: RunState,
+    /// The register layout of the program's code: detected at the start
+    /// and after each exec.
+    mode: Mode,
     /// Round-robin among pending stops, so no thread starves the others.
     last_reported: Tid,
     /// Forked children seen stopped before their parent's fork event.
@@ -137,6 +142,7 @@ impl<T: Tracer> Process<T> {
             threads,
             breakpoints: Breakpoints::default(),
             state: RunState::Stopped,
+            mode: Mode::default(),
             last_reported: pid,
             early_births: BTreeSet::new(),
             lifted_for_vfork: 0,
@@ -183,6 +189,11 @@ impl<T: Tracer> Process<T> {
 
     pub fn tracer(&mut self) -> &mut T {
         &mut self.tracer
+    }
+
+    /// Whether the program runs 64-bit or 32-bit code.
+    pub fn mode(&self) -> Mode {
+        self.mode
     }
 
     /// Threads the client can see: all but those already dying.
@@ -245,27 +256,13 @@ impl<T: Tracer> Process<T> {
             .map_err(|errno| self.sys_error("reading registers", t.0, errno))
     }
 
-    /// The address of `offset` in the TLS block of the module whose
-    /// `link_map` is `lm`, in stopped thread `tid`.
-    pub fn tls_address(&mut self, tid: Tid, lm: u64, offset: u64) -> Result<u64, Error> {
-        let tp = self.read_registers(tid)?.gpr[crate::arch::x86_64::FS_BASE_INDEX];
-        let maps = super::libraries::link_maps(self.pid);
-        let layout = super::tls::TlsLayout::find(self.pid, &maps).ok_or(Error::Memory {
-            addr: lm,
-            errno: Errno::ENOENT,
-        })?;
-        layout
-            .address(self.pid, tp, lm, offset)
-            .ok_or(Error::Memory {
-                addr: lm,
-                errno: Errno::EFAULT,
-            })
-    }
-
     /// Note whether the program runs 64-bit or 32-bit code (from its main
-    /// thread's code segment), for the register layout of this tracer thread.
+    /// thread's code segment), for the register layout: the process keeps
+    /// it, and so (for now) does this tracer thread.
     pub fn detect_mode(&mut self) {
         if let Ok(regs) = self.read_registers(self.pid) {
+            log::debug!("process {}: mode {:?}", self.pid, regs.mode);
+            self.mode = regs.mode;
             crate::arch::x86_64::set_current_mode(regs.mode);
         }
     }

@@ -1,12 +1,14 @@
 //! A tracer with no process behind it: it records requests and answers
-//! from tables the test fills in, so the state machine can be driven by
-//! synthetic wait statuses.
+//! from tables the test fills in, so the model can be tested on synthetic
+//! wait statuses and fake /proc facts.
 
-use crate::arch::x86_64::Registers;
-use crate::inferior::tracer::{TraceMode, Tracer};
+use crate::arch::x86_64::{Mode, Registers};
+use crate::inferior::tracer::{MemoryReader, MemoryWriter, TraceMode, Tracer};
+use crate::sys::procfs::{Mapping, ProcessStatus};
 use crate::sys::wait::WaitStatus;
 use crate::sys::{Errno, Tid};
 use std::collections::{BTreeMap, VecDeque};
+use std::path::PathBuf;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Op {
@@ -34,6 +36,9 @@ pub enum Op {
     },
 }
 
+/// Memory the test did not write reads as this (a `nop`).
+pub const UNWRITTEN: u8 = 0x90;
+
 #[derive(Default)]
 pub struct FakeTracer {
     pub ops: Vec<Op>,
@@ -43,7 +48,8 @@ pub struct FakeTracer {
     pub memory: BTreeMap<u64, u8>,
     /// Statuses `wait` hands out, in order.
     pub statuses: VecDeque<WaitStatus>,
-    /// Threads that have died: requests on them fail with ESRCH.
+    /// Threads that have died: requests on them fail with ESRCH (the
+    /// process's facts too, once its leader is among them).
     pub dead: Vec<Tid>,
     /// (entry?, number) of each thread's syscall stop.
     pub syscalls: BTreeMap<Tid, (bool, u64)>,
@@ -51,6 +57,15 @@ pub struct FakeTracer {
     pub pending_sigtraps: Vec<Tid>,
     /// DR6 per thread, as the next hardware trap leaves it.
     pub debug_status: BTreeMap<Tid, u64>,
+    /// The code segment every thread's registers show.
+    pub mode: Mode,
+    /// What /proc would say.
+    pub pid: Tid,
+    pub names: BTreeMap<Tid, String>,
+    pub executable: PathBuf,
+    pub auxv: Vec<u8>,
+    pub maps: Vec<Mapping>,
+    pub status: ProcessStatus,
 }
 
 impl FakeTracer {
@@ -60,6 +75,28 @@ impl FakeTracer {
         } else {
             Ok(())
         }
+    }
+}
+
+impl MemoryReader for FakeTracer {
+    fn read_memory(&mut self, addr: u64, buf: &mut [u8]) -> Result<usize, Errno> {
+        for (i, b) in buf.iter_mut().enumerate() {
+            *b = self
+                .memory
+                .get(&(addr + i as u64))
+                .copied()
+                .unwrap_or(UNWRITTEN);
+        }
+        Ok(buf.len())
+    }
+}
+
+impl MemoryWriter for FakeTracer {
+    fn write_memory(&mut self, addr: u64, data: &[u8]) -> Result<(), Errno> {
+        for (i, &b) in data.iter().enumerate() {
+            self.memory.insert(addr + i as u64, b);
+        }
+        Ok(())
     }
 }
 
@@ -111,7 +148,10 @@ impl Tracer for FakeTracer {
         Ok(self.signal_codes.get(&tid).copied().unwrap_or(0))
     }
     fn registers(&mut self, tid: Tid) -> Result<Registers, Errno> {
-        let mut regs = Registers::default();
+        let mut regs = Registers {
+            mode: self.mode,
+            ..Registers::default()
+        };
         regs.set_pc(self.pc(tid)?);
         Ok(regs)
     }
@@ -127,18 +167,6 @@ impl Tracer for FakeTracer {
     }
     fn set_pc(&mut self, tid: Tid, pc: u64) -> Result<(), Errno> {
         self.pcs.insert(tid, pc);
-        Ok(())
-    }
-    fn read_memory(&mut self, addr: u64, buf: &mut [u8]) -> Result<usize, Errno> {
-        for (i, b) in buf.iter_mut().enumerate() {
-            *b = self.memory.get(&(addr + i as u64)).copied().unwrap_or(0x90);
-        }
-        Ok(buf.len())
-    }
-    fn write_memory(&mut self, addr: u64, data: &[u8]) -> Result<(), Errno> {
-        for (i, &b) in data.iter().enumerate() {
-            self.memory.insert(addr + i as u64, b);
-        }
         Ok(())
     }
     fn wait(&mut self, _block: bool) -> Result<Option<WaitStatus>, Errno> {
@@ -165,5 +193,25 @@ impl Tracer for FakeTracer {
     }
     fn exec_happened(&mut self) -> Result<(), Errno> {
         Ok(())
+    }
+    fn thread_name(&mut self, tid: Tid) -> Result<String, Errno> {
+        self.alive(tid)?;
+        self.names.get(&tid).cloned().ok_or(Errno::ESRCH)
+    }
+    fn executable_path(&mut self) -> Result<PathBuf, Errno> {
+        self.alive(self.pid)?;
+        Ok(self.executable.clone())
+    }
+    fn auxv(&mut self) -> Result<Vec<u8>, Errno> {
+        self.alive(self.pid)?;
+        Ok(self.auxv.clone())
+    }
+    fn memory_maps(&mut self) -> Result<Vec<Mapping>, Errno> {
+        self.alive(self.pid)?;
+        Ok(self.maps.clone())
+    }
+    fn process_status(&mut self) -> Result<ProcessStatus, Errno> {
+        self.alive(self.pid)?;
+        Ok(self.status)
     }
 }

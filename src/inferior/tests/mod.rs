@@ -1,12 +1,14 @@
-//! The process state machine fed synthetic wait statuses, including the
-//! races of all-stop: stops that cross our stop requests, threads that exit
-//! or appear while we stop everyone. One module per topic, sharing the fake
-//! tracer and the helpers below.
+//! The process model driven by a fake tracer: synthetic wait statuses,
+//! including the races of all-stop (stops that cross our stop requests,
+//! threads that exit or appear while we stop everyone), fake memory and
+//! fake /proc facts. One module per topic, sharing the tracer and the
+//! helpers below.
 
 mod all_stop;
 mod fake;
 mod fork_exec;
 mod lifecycle;
+mod program;
 mod signals;
 mod stepping;
 
@@ -23,6 +25,14 @@ const B: Tid = 102;
 const BP: u64 = 0x4000;
 const SI_KERNEL: i32 = 0x80;
 const TRAP_TRACE: i32 = 2;
+
+/// A fake tracer for process PID.
+fn fake_tracer() -> FakeTracer {
+    FakeTracer {
+        pid: PID,
+        ..FakeTracer::default()
+    }
+}
 
 fn continue_all() -> ResumePlan {
     ResumePlan {
@@ -51,7 +61,7 @@ fn sigtrap(tid: Tid) -> WaitStatus {
 
 /// Three threads stopped, a breakpoint at BP, everyone resumed.
 fn running_process() -> Process<FakeTracer> {
-    let mut p = Process::new(PID, FakeTracer::default(), &[PID, A, B]);
+    let mut p = Process::new(PID, fake_tracer(), &[PID, A, B]);
     p.insert_breakpoint(BP).unwrap();
     p.resume(continue_all()).unwrap();
     p.tracer().ops.clear();
