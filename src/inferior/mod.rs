@@ -19,6 +19,7 @@ pub mod tracer;
 pub use crate::sys::procfs::{Ids, Mapping, ProcessStatus};
 pub use attach::attach;
 pub use launch::{launch, LaunchSpec};
+pub use libraries::{Library, LinkMaps};
 pub use process::{Action, Process, Report, ResumePlan};
 pub use thread::{Resume, StopEvent};
 

@@ -7,7 +7,7 @@
 
 use super::front::Dialect;
 use super::DebugTarget;
-use crate::inferior::libraries;
+use crate::inferior::LinkMaps;
 use crate::sys::procfs;
 use std::os::unix::ffi::OsStrExt;
 
@@ -34,10 +34,69 @@ impl DebugTarget {
     /// up its list, as lldb-server does, and no `main-lm`, which lldb takes
     /// for the address of the pointer to `r_debug`.
     pub(super) fn libraries_document(&mut self, dialect: Dialect) -> Option<Vec<u8>> {
-        let mut maps = libraries::link_maps(self.current_pid()?);
+        let mut maps = self.inferior()?.process.link_maps();
         if dialect == Dialect::Lldb {
             maps.main_lm.take()?;
         }
-        Some(maps.to_xml().into_bytes())
+        Some(libraries_xml(&maps).into_bytes())
+    }
+}
+
+fn xml_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The `qXfer:libraries-svr4:read` document.
+fn libraries_xml(maps: &LinkMaps) -> String {
+    let mut xml = String::from("<library-list-svr4 version=\"1.0\"");
+    if let Some(main) = maps.main_lm {
+        xml.push_str(&format!(" main-lm=\"{main:#x}\""));
+    }
+    xml.push('>');
+    for lib in &maps.libraries {
+        xml.push_str(&format!(
+            // lmid: the link-map namespace; all in the default one.
+            "<library name=\"{}\" lm=\"{:#x}\" l_addr=\"{:#x}\" l_ld=\"{:#x}\" lmid=\"0x0\"/>",
+            xml_escape(&lib.name),
+            lib.lm,
+            lib.l_addr,
+            lib.l_ld
+        ));
+    }
+    xml.push_str("</library-list-svr4>");
+    xml
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inferior::Library;
+
+    #[test]
+    fn xml_lists_libraries_escaped() {
+        let maps = LinkMaps {
+            main_lm: Some(0x1000),
+            libraries: vec![Library {
+                name: "/lib/a&b.so".into(),
+                lm: 0x2000,
+                l_addr: 0x7f00,
+                l_ld: 0x7f10,
+            }],
+        };
+        assert_eq!(
+            libraries_xml(&maps),
+            "<library-list-svr4 version=\"1.0\" main-lm=\"0x1000\"><library name=\"/lib/a&amp;b.so\" lm=\"0x2000\" l_addr=\"0x7f00\" l_ld=\"0x7f10\" lmid=\"0x0\"/></library-list-svr4>"
+        );
     }
 }

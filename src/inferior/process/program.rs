@@ -1,20 +1,28 @@
-//! What the program looks like, for the documents the client reads: a
-//! thread's TLS block, and the facts /proc keeps (names, the executable,
-//! the auxv, the memory map, the ids). The facts come through the tracer,
-//! so the protocol layer never reads /proc past the model and tests can
-//! answer from tables.
+//! What the program looks like, for the documents the client reads: its
+//! libraries, a thread's TLS block, and the facts /proc keeps (names, the
+//! executable, the auxv, the memory map, the ids). All come through the
+//! tracer, so the protocol layer never reads /proc past the model and tests
+//! can answer from tables.
 
 use super::{Process, RunState};
-use crate::arch::x86_64::FS_BASE_INDEX;
-use crate::inferior::libraries;
+use crate::arch::x86_64::{Mode, FS_BASE_INDEX};
+use crate::inferior::libraries::{self, LinkMaps};
 use crate::inferior::tls::TlsLayout;
 use crate::inferior::tracer::Tracer;
-use crate::inferior::Error;
+use crate::inferior::{elf, Error};
 use crate::sys::procfs::{Mapping, ProcessStatus};
 use crate::sys::{Errno, Tid};
 use std::path::PathBuf;
 
 impl<T: Tracer> Process<T> {
+    /// The program's word size in bytes, as its structures in memory use it.
+    fn word_size(&self) -> usize {
+        match self.mode {
+            Mode::Amd64 => 8,
+            Mode::I386 => 4,
+        }
+    }
+
     /// A process-wide fact from the tracer; the process must still be there.
     fn fact<V>(
         &mut self,
@@ -27,17 +35,29 @@ impl<T: Tracer> Process<T> {
         read(&mut self.tracer).map_err(|errno| self.sys_error(what, self.pid, errno))
     }
 
+    /// The loaded libraries, from the dynamic linker's list. Empty before
+    /// the dynamic linker has set it up, for a static program, and when
+    /// nothing can be read.
+    pub fn link_maps(&mut self) -> LinkMaps {
+        let Ok(auxv) = self.auxv() else {
+            return LinkMaps::default();
+        };
+        let word_size = self.word_size();
+        libraries::link_maps(&mut self.tracer, &auxv, word_size)
+    }
+
     /// The address of `offset` in the TLS block of the module whose
     /// `link_map` is `lm`, in stopped thread `tid`.
     pub fn tls_address(&mut self, tid: Tid, lm: u64, offset: u64) -> Result<u64, Error> {
         let tp = self.read_registers(tid)?.gpr[FS_BASE_INDEX];
-        let maps = libraries::link_maps(self.pid);
-        let layout = TlsLayout::find(self.pid, &maps).ok_or(Error::Memory {
+        let maps = self.link_maps();
+        let symbol = |path: &std::path::Path, name: &str| elf::dynamic_symbol(path, name).ok()?;
+        let layout = TlsLayout::find(&mut self.tracer, &maps, symbol).ok_or(Error::Memory {
             addr: lm,
             errno: Errno::ENOENT,
         })?;
         layout
-            .address(self.pid, tp, lm, offset)
+            .address(&mut self.tracer, tp, lm, offset)
             .ok_or(Error::Memory {
                 addr: lm,
                 errno: Errno::EFAULT,

@@ -1,6 +1,6 @@
 //! A tracer with no process behind it: it records requests and answers
 //! from tables the test fills in, so the model can be tested on synthetic
-//! wait statuses and fake /proc facts.
+//! wait statuses, fake memory and fake /proc facts.
 
 use crate::arch::x86_64::{Mode, Registers};
 use crate::inferior::tracer::{MemoryReader, MemoryWriter, TraceMode, Tracer};
@@ -76,6 +76,16 @@ impl FakeTracer {
             Ok(())
         }
     }
+
+    /// Put `bytes` in memory at `addr`.
+    pub fn poke(&mut self, addr: u64, bytes: &[u8]) {
+        self.memory.extend((addr..).zip(bytes.iter().copied()));
+    }
+
+    /// Put `value` in memory at `addr`, as a little-endian word of `size` bytes.
+    pub fn poke_word(&mut self, addr: u64, value: u64, size: usize) {
+        self.poke(addr, &value.to_le_bytes()[..size]);
+    }
 }
 
 impl MemoryReader for FakeTracer {
@@ -93,9 +103,7 @@ impl MemoryReader for FakeTracer {
 
 impl MemoryWriter for FakeTracer {
     fn write_memory(&mut self, addr: u64, data: &[u8]) -> Result<(), Errno> {
-        for (i, &b) in data.iter().enumerate() {
-            self.memory.insert(addr + i as u64, b);
-        }
+        self.poke(addr, data);
         Ok(())
     }
 }
