@@ -69,15 +69,10 @@ impl<T: Tracer> Process<T> {
                 }
             }
         }
-        let originals: Vec<(u64, u8)> = self.breakpoints.iter().collect();
         if vfork {
-            if self.lifted_for_vfork == 0 {
-                for &(addr, _) in &originals {
-                    self.restore_original(addr);
-                }
-            }
-            self.lifted_for_vfork += 1;
+            self.breakpoints.lift_for_vfork(&mut self.tracer);
         } else {
+            let originals: Vec<(u64, u8)> = self.breakpoints.iter().collect();
             for (addr, original) in originals {
                 if let Err(errno) = self.tracer.write_child_memory(child, addr, &[original]) {
                     log::warn!("child {child}: cannot take out breakpoint at {addr:#x}: {errno}");
@@ -96,15 +91,7 @@ impl<T: Tracer> Process<T> {
     /// PTRACE_EVENT_VFORK_DONE: a vfork child of `parent` has exec'd or
     /// exited, and no longer runs in our memory.
     pub(super) fn vfork_done(&mut self, parent: Tid) {
-        if self.lifted_for_vfork > 0 {
-            self.lifted_for_vfork -= 1;
-            if self.lifted_for_vfork == 0 {
-                let addrs: Vec<u64> = self.breakpoints.iter().map(|(a, _)| a).collect();
-                for addr in addrs {
-                    self.reinsert(addr);
-                }
-            }
-        }
+        self.breakpoints.vfork_done(&mut self.tracer);
         self.quiet_stop(parent);
     }
 
@@ -115,10 +102,11 @@ impl<T: Tracer> Process<T> {
         if let Err(errno) = self.tracer.exec_happened() {
             log::warn!("after exec: {errno}");
         }
+        // Whether lifted for a vfork child or not, they are gone with the
+        // old memory.
         self.breakpoints = Breakpoints::default();
         // exec clears the debug registers too.
         self.debug_registers = DebugRegisters::default();
-        self.lifted_for_vfork = 0;
         // The other threads are gone; their last statuses, if any, are ignored.
         self.threads.clear();
         self.threads

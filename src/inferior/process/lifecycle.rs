@@ -62,8 +62,7 @@ impl<T: Tracer> Process<T> {
             RunState::Gone | RunState::Exited(_) => return Err(Error::Gone),
             _ => return Err(Error::ProcessRunning),
         }
-        let addrs: Vec<u64> = self.breakpoints.iter().map(|(a, _)| a).collect();
-        for addr in addrs {
+        for addr in self.breakpoints.addresses() {
             self.remove_breakpoint(addr)?;
         }
         let threads: Vec<(Tid, ThreadState)> =

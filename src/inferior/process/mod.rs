@@ -6,13 +6,12 @@
 //! stopped before the stop is reported. Stops that arrive meanwhile are kept
 //! as pending and reported, one per resume, before the thread runs again.
 //!
-//! This file holds the process, its construction, the inspection of
-//! stopped threads, memory and software breakpoints; the rest is split by
-//! concern: `resume` (resume plans, step-over, range stepping), `events`
-//! (wait statuses, stopping everyone, picking the report), `fork` (new
-//! tasks, fork, vfork, exec), `hardware` (debug registers), `program`
-//! (what the program looks like: TLS, /proc facts) and `lifecycle` (kill,
-//! detach, reaping).
+//! This file holds the process, its construction and the inspection of
+//! stopped threads; the rest is split by concern: `resume` (resume plans,
+//! step-over, range stepping), `events` (wait statuses, stopping everyone,
+//! picking the report), `fork` (new tasks, fork, vfork, exec), `hardware`
+//! (debug registers), `program` (what the program looks like: libraries,
+//! TLS, /proc facts) and `lifecycle` (kill, detach, reaping).
 
 mod events;
 mod fork;
@@ -21,7 +20,7 @@ mod lifecycle;
 mod program;
 mod resume;
 
-use super::breakpoints::{Breakpoints, INT3};
+use super::breakpoints::Breakpoints;
 use super::debug_registers::DebugRegisters;
 use super::thread::{Resume, Stop, StopEvent, Thread, ThreadState};
 use super::tracer::Tracer;
@@ -83,8 +82,10 @@ enum RunState {
     Stopped,
     /// Threads run as the client asked.
     Running,
-    /// `tid` single-steps off the breakpoint at `addr` (removed meanwhile)
-    /// while the others wait; then `plan` resumes everyone.
+    /// `tid` single-steps off the breakpoint at `addr` (lifted meanwhile)
+    /// while the others wait; then `plan` resumes everyone. `stepped`: the
+    /// threads already stepped off theirs; `interrupted`: a Ctrl-C came
+    /// meanwhile, so the step ends in a stop instead.
     SteppingOver {
         tid: Tid,
         addr: u64,
@@ -109,14 +110,14 @@ pub struct Process<T: Tracer> {
     /// The register layout of the program's code: detected at the start
     /// and after each exec.
     mode: Mode,
-    /// Round-robin among pending stops, so no thread starves the others.
+    /// Process-wide: the round-robin cursor among pending stops, so no
+    /// thread starves the others; it outlives each stop.
     last_reported: Tid,
-    /// Forked children seen stopped before their parent's fork event.
-    /// New tasks whose first stop came before their parent's clone or fork
-    /// event: the event says which they are (thread or child process).
+    /// Process-wide: new tasks whose first stop came before their parent's
+    /// clone or fork event. They are no thread of ours yet (a forked child
+    /// never will be), so they have no state in the thread table; the
+    /// parent's event says which they are.
     early_births: BTreeSet<Tid>,
-    /// vfork children running in our memory, with our breakpoints lifted.
-    lifted_for_vfork: usize,
     /// Signals delivered at once, without a stop the client hears of.
     pass_signals: BTreeSet<i32>,
     /// Hardware breakpoints and watchpoints, the same in every thread.
@@ -145,7 +146,6 @@ impl<T: Tracer> Process<T> {
             mode: Mode::default(),
             last_reported: pid,
             early_births: BTreeSet::new(),
-            lifted_for_vfork: 0,
             pass_signals: BTreeSet::new(),
             debug_registers: DebugRegisters::default(),
             catch_syscalls: None,
@@ -316,12 +316,9 @@ impl<T: Tracer> Process<T> {
         if self.state == RunState::Gone {
             return Err(Error::Gone);
         }
-        let n = self
-            .tracer
-            .read_memory(addr, buf)
-            .map_err(|errno| Error::Memory { addr, errno })?;
-        self.breakpoints.hide_in(addr, &mut buf[..n]);
-        Ok(n)
+        self.breakpoints
+            .read(&mut self.tracer, addr, buf)
+            .map_err(|errno| Error::Memory { addr, errno })
     }
 
     /// Write program memory; breakpoints inside the range stay inserted.
@@ -329,75 +326,22 @@ impl<T: Tracer> Process<T> {
         if self.state == RunState::Gone {
             return Err(Error::Gone);
         }
-        let mut bytes = data.to_vec();
-        let saved: Vec<(u64, u8)> = self.breakpoints.iter().collect();
-        self.breakpoints.write_through(addr, &mut bytes);
-        let result = self.tracer.write_memory(addr, &bytes);
-        if result.is_err() {
-            // Nothing was written: the old originals still stand.
-            for (a, b) in saved {
-                if self.breakpoints.contains(a) {
-                    self.breakpoints.add(a, b);
-                }
-            }
-        }
-        result.map_err(|errno| Error::Memory { addr, errno })
+        self.breakpoints
+            .write(&mut self.tracer, addr, data)
+            .map_err(|errno| Error::Memory { addr, errno })
     }
 
     pub fn insert_breakpoint(&mut self, addr: u64) -> Result<(), Error> {
-        if self.breakpoints.contains(addr) {
-            return Ok(());
-        }
-        let mut original = [0u8];
-        let n = self
-            .tracer
-            .read_memory(addr, &mut original)
-            .map_err(|errno| Error::Memory { addr, errno })?;
-        if n != 1 {
-            return Err(Error::Memory {
-                addr,
-                errno: Errno::EFAULT,
-            });
-        }
-        // While a vfork child runs in our memory, breakpoints wait in the
-        // table and go in when it is done.
-        if self.lifted_for_vfork == 0 {
-            self.tracer
-                .write_memory(addr, &[INT3])
-                .map_err(|errno| Error::Memory { addr, errno })?;
-        }
-        self.breakpoints.add(addr, original[0]);
-        Ok(())
+        self.breakpoints
+            .insert(&mut self.tracer, addr)
+            .map_err(|errno| Error::Memory { addr, errno })
     }
 
     /// Remove a breakpoint; `false` if there was none at `addr`.
     pub fn remove_breakpoint(&mut self, addr: u64) -> Result<bool, Error> {
-        let Some(original) = self.breakpoints.original(addr) else {
-            return Ok(false);
-        };
-        if self.lifted_for_vfork == 0 {
-            self.tracer
-                .write_memory(addr, &[original])
-                .map_err(|errno| Error::Memory { addr, errno })?;
-        }
-        self.breakpoints.remove(addr);
-        Ok(true)
-    }
-
-    fn restore_original(&mut self, addr: u64) {
-        if let Some(original) = self.breakpoints.original(addr) {
-            if let Err(errno) = self.tracer.write_memory(addr, &[original]) {
-                log::warn!("cannot lift breakpoint at {addr:#x}: {errno}");
-            }
-        }
-    }
-
-    fn reinsert(&mut self, addr: u64) {
-        if self.breakpoints.contains(addr) {
-            if let Err(errno) = self.tracer.write_memory(addr, &[INT3]) {
-                log::warn!("cannot reinsert breakpoint at {addr:#x}: {errno}");
-            }
-        }
+        self.breakpoints
+            .remove(&mut self.tracer, addr)
+            .map_err(|errno| Error::Memory { addr, errno })
     }
 }
 

@@ -1,7 +1,7 @@
 //! Letting threads run as the client asks: resume plans, stepping a thread
-//! off the breakpoint it sits on before anything runs (the original byte
-//! goes back for that one step, the others wait), and range stepping, which
-//! steps on without a report while the pc stays in the range.
+//! off the breakpoint it sits on before anything runs (the `int3` is lifted
+//! for that one step, the others wait), and range stepping, which steps on
+//! without a report while the pc stays in the range.
 
 use super::{Action, Cause, Process, ResumePlan, RunState};
 use crate::inferior::thread::{Resume, Stop, StopEvent, Thread, ThreadState};
@@ -95,7 +95,7 @@ impl<T: Tracer> Process<T> {
                 }
                 log::debug!("thread {tid}: stepping off the breakpoint at {pc:#x}");
                 stepped.insert(tid);
-                self.restore_original(pc);
+                self.breakpoints.lift(&mut self.tracer, pc);
                 self.state = RunState::SteppingOver {
                     tid,
                     addr: pc,
@@ -133,7 +133,7 @@ impl<T: Tracer> Process<T> {
             return false;
         }
         let (mut plan, stepped, interrupted) = (plan.clone(), stepped.clone(), *interrupted);
-        self.reinsert(addr);
+        self.breakpoints.reinsert(&mut self.tracer, addr);
         let pending = self.threads.get(&tid).and_then(Thread::pending).is_some();
         if interrupted || pending {
             let cause = if interrupted {

@@ -99,3 +99,25 @@ fn exec_forgets_breakpoints_and_threads_and_is_reported() {
     assert!(!p.remove_breakpoint(BP).unwrap());
     assert_eq!(p.tracer().memory[&BP], 0x55);
 }
+
+#[test]
+fn a_breakpoint_inserted_while_a_vfork_child_runs_goes_in_after() {
+    let mut p = running_process();
+    let child: Tid = 200;
+    p.tracer().new_threads.insert(A, child);
+    feed(&mut p, &[fork_event(A, true), interrupt_stop(child)]);
+    p.insert_breakpoint(BP + 0x10).unwrap();
+    assert_eq!(
+        p.tracer().memory.get(&(BP + 0x10)),
+        None,
+        "not in the memory the child shares"
+    );
+    let done = WaitStatus::Event {
+        tid: A,
+        event: PtraceEvent::VforkDone,
+        signal: libc::SIGTRAP,
+    };
+    feed(&mut p, &[done]);
+    assert_eq!(p.tracer().memory[&BP], 0xcc);
+    assert_eq!(p.tracer().memory[&(BP + 0x10)], 0xcc);
+}
