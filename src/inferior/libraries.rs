@@ -23,12 +23,13 @@ pub struct LinkMaps {
     pub libraries: Vec<Library>,
 }
 
-const AT_PHDR: u64 = 3;
-const AT_PHNUM: u64 = 5;
-const PT_DYNAMIC: u32 = 2;
-const PT_PHDR: u32 = 6;
+// The ELF and auxv values the walk looks for (the tests build images with them).
+pub(super) const AT_PHDR: u64 = 3;
+pub(super) const AT_PHNUM: u64 = 5;
+pub(super) const PT_DYNAMIC: u32 = 2;
+pub(super) const PT_PHDR: u32 = 6;
 const DT_NULL: u64 = 0;
-const DT_DEBUG: u64 = 21;
+pub(super) const DT_DEBUG: u64 = 21;
 /// Bounds against a corrupt chain in the program's memory.
 const MAX_LIBRARIES: usize = 100_000;
 const MAX_DYNAMIC: usize = 4096;

@@ -27,8 +27,7 @@ fn a_stop_racing_our_interrupt_is_kept_and_reported_next() {
     hit_breakpoint(&mut p, A);
     // B hits the breakpoint too before our interrupt lands: that stop is
     // its stop (the kernel drops the interrupt), and it must not be lost.
-    p.tracer().pcs.insert(B, BP + 1);
-    p.tracer().signal_codes.insert(B, SI_KERNEL);
+    at_breakpoint(&mut p, B);
     let first = feed(&mut p, &[interrupt_stop(PID), sigtrap(B)]);
     assert_eq!(
         first,
@@ -82,11 +81,7 @@ fn a_late_interrupt_stop_is_not_reported_twice() {
 fn a_thread_exiting_while_we_stop_all_does_not_block_the_report() {
     let mut p = running_process();
     hit_breakpoint(&mut p, A);
-    let exit_event = WaitStatus::Event {
-        tid: B,
-        event: PtraceEvent::Exit,
-        signal: libc::SIGTRAP,
-    };
+    let exit_event = ptrace_event(B, PtraceEvent::Exit);
     let report = feed(&mut p, &[exit_event, interrupt_stop(PID)]);
     assert_eq!(
         report,
@@ -107,11 +102,7 @@ fn new_threads_run_whichever_event_comes_first() {
         let mut p = running_process();
         let c: Tid = 103;
         p.tracer().new_threads.insert(A, c);
-        let clone = WaitStatus::Event {
-            tid: A,
-            event: PtraceEvent::Clone,
-            signal: libc::SIGTRAP,
-        };
+        let clone = ptrace_event(A, PtraceEvent::Clone);
         let order = if clone_first {
             [clone, interrupt_stop(c)]
         } else {
@@ -136,11 +127,7 @@ fn a_new_thread_during_stop_all_stays_stopped_and_is_waited_for() {
     let c: Tid = 103;
     p.tracer().new_threads.insert(B, c);
     hit_breakpoint(&mut p, A);
-    let clone = WaitStatus::Event {
-        tid: B,
-        event: PtraceEvent::Clone,
-        signal: libc::SIGTRAP,
-    };
+    let clone = ptrace_event(B, PtraceEvent::Clone);
     // The clone stop stands for B's stop; C's first stop is still due.
     assert_eq!(feed(&mut p, &[interrupt_stop(PID), clone]), None);
     let report = feed(&mut p, &[interrupt_stop(c)]);

@@ -4,15 +4,12 @@
 use super::*;
 
 fn fork_event(tid: Tid, vfork: bool) -> WaitStatus {
-    WaitStatus::Event {
-        tid,
-        event: if vfork {
-            PtraceEvent::Vfork
-        } else {
-            PtraceEvent::Fork
-        },
-        signal: libc::SIGTRAP,
-    }
+    let event = if vfork {
+        PtraceEvent::Vfork
+    } else {
+        PtraceEvent::Fork
+    };
+    ptrace_event(tid, event)
 }
 
 #[test]
@@ -68,23 +65,14 @@ fn a_vfork_lifts_breakpoints_until_the_child_is_done() {
         tid: child,
         signal: 0
     }));
-    let done = WaitStatus::Event {
-        tid: A,
-        event: PtraceEvent::VforkDone,
-        signal: libc::SIGTRAP,
-    };
-    feed(&mut p, &[done]);
+    feed(&mut p, &[ptrace_event(A, PtraceEvent::VforkDone)]);
     assert_eq!(p.tracer().memory[&BP], 0xcc, "back once the child is done");
 }
 
 #[test]
 fn exec_forgets_breakpoints_and_threads_and_is_reported() {
     let mut p = running_process();
-    let exec = WaitStatus::Event {
-        tid: PID,
-        event: PtraceEvent::Exec,
-        signal: libc::SIGTRAP,
-    };
+    let exec = ptrace_event(PID, PtraceEvent::Exec);
     let report = feed(&mut p, &[exec]);
     assert_eq!(
         report,
@@ -112,12 +100,7 @@ fn a_breakpoint_inserted_while_a_vfork_child_runs_goes_in_after() {
         None,
         "not in the memory the child shares"
     );
-    let done = WaitStatus::Event {
-        tid: A,
-        event: PtraceEvent::VforkDone,
-        signal: libc::SIGTRAP,
-    };
-    feed(&mut p, &[done]);
+    feed(&mut p, &[ptrace_event(A, PtraceEvent::VforkDone)]);
     assert_eq!(p.tracer().memory[&BP], 0xcc);
     assert_eq!(p.tracer().memory[&(BP + 0x10)], 0xcc);
 }

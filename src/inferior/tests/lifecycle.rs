@@ -45,11 +45,7 @@ fn detach_restores_code_and_hands_back_unreported_signals() {
 #[test]
 fn detach_reaps_exiting_threads_so_exitkill_cannot_touch_them() {
     let mut p = running_process();
-    let exit_event = WaitStatus::Event {
-        tid: B,
-        event: PtraceEvent::Exit,
-        signal: libc::SIGTRAP,
-    };
+    let exit_event = ptrace_event(B, PtraceEvent::Exit);
     hit_breakpoint(&mut p, A);
     feed(&mut p, &[exit_event, interrupt_stop(PID)]).unwrap();
     assert_eq!(p.thread_state(B), Some(ThreadState::Zombie));

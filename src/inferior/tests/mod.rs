@@ -44,12 +44,17 @@ fn continue_all() -> ResumePlan {
     }
 }
 
-fn interrupt_stop(tid: Tid) -> WaitStatus {
+/// A PTRACE_EVENT stop of `tid`.
+fn ptrace_event(tid: Tid, event: PtraceEvent) -> WaitStatus {
     WaitStatus::Event {
         tid,
-        event: PtraceEvent::Stop,
+        event,
         signal: libc::SIGTRAP,
     }
+}
+
+fn interrupt_stop(tid: Tid) -> WaitStatus {
+    ptrace_event(tid, PtraceEvent::Stop)
 }
 
 fn sigtrap(tid: Tid) -> WaitStatus {
@@ -68,10 +73,16 @@ fn running_process() -> Process<FakeTracer> {
     p
 }
 
-/// `tid` executes the int3 at BP: SIGTRAP from the kernel, pc one past it.
-fn hit_breakpoint(p: &mut Process<FakeTracer>, tid: Tid) {
+/// `tid` has executed the int3 at BP: its SIGTRAP is from the kernel and
+/// its pc one past the int3.
+fn at_breakpoint(p: &mut Process<FakeTracer>, tid: Tid) {
     p.tracer().pcs.insert(tid, BP + 1);
     p.tracer().signal_codes.insert(tid, SI_KERNEL);
+}
+
+/// `tid` executes the int3 at BP, and the SIGTRAP comes in.
+fn hit_breakpoint(p: &mut Process<FakeTracer>, tid: Tid) {
+    at_breakpoint(p, tid);
     p.handle(sigtrap(tid));
 }
 

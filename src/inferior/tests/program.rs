@@ -4,18 +4,15 @@
 
 use super::*;
 use crate::arch::x86_64::Mode;
-use crate::inferior::libraries::{self, Library, LinkMaps};
+use crate::inferior::libraries::{
+    self, Library, LinkMaps, AT_PHDR, AT_PHNUM, DT_DEBUG, PT_DYNAMIC, PT_PHDR,
+};
 use crate::inferior::tls::TlsLayout;
 use crate::inferior::Error;
 use crate::sys::procfs::{Ids, Mapping, ProcessStatus};
 use std::path::Path;
 
-const AT_PHDR: u64 = 3;
-const AT_PHNUM: u64 = 5;
-const PT_DYNAMIC: u64 = 2;
-const PT_PHDR: u64 = 6;
 const DT_NEEDED: u64 = 1;
-const DT_DEBUG: u64 = 21;
 
 const MAIN_LM: u64 = 0x60_0000;
 const LIBC_LM: u64 = 0x60_0100;
@@ -41,7 +38,7 @@ fn fake_program(t: &mut FakeTracer, word: usize, r_debug: u64) -> Vec<u8> {
         .enumerate()
     {
         let entry = phdr + i as u64 * phent;
-        t.poke_word(entry, p_type, 4);
+        t.poke_word(entry, p_type.into(), 4);
         t.poke_word(entry + vaddr_at, p_vaddr, word);
     }
     let dynamic = 0x40_3000;
@@ -133,11 +130,7 @@ fn the_mode_is_the_main_threads() {
 fn exec_detects_the_new_programs_mode() {
     let mut p = running_process();
     p.tracer().mode = Mode::I386;
-    let exec = WaitStatus::Event {
-        tid: PID,
-        event: PtraceEvent::Exec,
-        signal: libc::SIGTRAP,
-    };
+    let exec = ptrace_event(PID, PtraceEvent::Exec);
     assert!(feed(&mut p, &[exec]).is_some());
     assert_eq!(p.mode(), Mode::I386);
 }

@@ -74,8 +74,7 @@ fn a_step_requested_on_a_breakpoint_is_reported_as_a_step() {
 fn a_pending_breakpoint_stop_is_dropped_once_the_breakpoint_is_removed() {
     let mut p = running_process();
     hit_breakpoint(&mut p, A);
-    p.tracer().pcs.insert(B, BP + 1);
-    p.tracer().signal_codes.insert(B, SI_KERNEL);
+    at_breakpoint(&mut p, B);
     feed(&mut p, &[interrupt_stop(PID), sigtrap(B)]).unwrap();
     p.remove_breakpoint(BP).unwrap();
     p.tracer().ops.clear();
