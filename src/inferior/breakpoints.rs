@@ -4,7 +4,7 @@
 //! program's memory itself, through the writer it is given, so the bytes in
 //! memory and the table never disagree.
 
-use super::tracer::MemoryWriter;
+use super::tracer::{MemoryReader, MemoryWriter};
 use crate::sys::Errno;
 use std::collections::BTreeMap;
 
@@ -86,7 +86,7 @@ impl Breakpoints {
 
     /// Put the original byte back at `addr` for a step over it; the table
     /// keeps the breakpoint, and [`Breakpoints::reinsert`] puts it back.
-    pub fn lift(&mut self, mem: &mut impl MemoryWriter, addr: u64) {
+    pub fn lift(&self, mem: &mut impl MemoryWriter, addr: u64) {
         if let Some(&original) = self.inserted.get(&addr) {
             if let Err(errno) = mem.write_memory(addr, &[original]) {
                 log::warn!("cannot lift breakpoint at {addr:#x}: {errno}");
@@ -96,7 +96,7 @@ impl Breakpoints {
 
     /// Put a lifted breakpoint back, if it is still wanted and the memory
     /// is ours alone.
-    pub fn reinsert(&mut self, mem: &mut impl MemoryWriter, addr: u64) {
+    pub fn reinsert(&self, mem: &mut impl MemoryWriter, addr: u64) {
         if self.contains(addr) && self.in_memory() {
             if let Err(errno) = mem.write_memory(addr, &[INT3]) {
                 log::warn!("cannot reinsert breakpoint at {addr:#x}: {errno}");
@@ -141,7 +141,7 @@ impl Breakpoints {
     /// Read program memory as the program sees it: our `int3`s hidden.
     pub fn read(
         &self,
-        mem: &mut impl MemoryWriter,
+        mem: &mut impl MemoryReader,
         addr: u64,
         buf: &mut [u8],
     ) -> Result<usize, Errno> {
@@ -202,7 +202,6 @@ impl Breakpoints {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inferior::tracer::MemoryReader;
 
     /// Memory of 0x90s but for what was written, with one address that
     /// refuses writes.
