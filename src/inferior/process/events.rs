@@ -225,7 +225,7 @@ impl<T: Tracer> Process<T> {
         }
         self.set_state(tid, ThreadState::Stopped(Stop::Pending(event)));
         if self.state == RunState::Running {
-            self.state = RunState::Stopping(Cause::Event);
+            self.set_run_state(RunState::Stopping(Cause::Event));
             self.stop_running_threads();
         }
     }
@@ -245,7 +245,7 @@ impl<T: Tracer> Process<T> {
         if tid == self.pid {
             log::debug!("process {tid} ended: {status:?}");
             self.threads.clear();
-            self.state = RunState::Exited(status);
+            self.set_run_state(RunState::Exited(status));
         }
     }
 
@@ -256,17 +256,19 @@ impl<T: Tracer> Process<T> {
     pub fn interrupt(&mut self) {
         match &mut self.state {
             RunState::Running => {
-                self.state = RunState::Stopping(Cause::Interrupt);
+                self.set_run_state(RunState::Stopping(Cause::Interrupt));
                 self.stop_running_threads();
             }
             RunState::SteppingOver {
                 tid, interrupted, ..
             } => {
+                // The step-over will end in a stop instead of a resume.
                 *interrupted = true;
                 let tid = *tid;
+                log::debug!("process {}: interrupted during a step-over", self.pid);
                 self.stop_thread(tid);
             }
-            RunState::Stopping(cause) => *cause = Cause::Interrupt,
+            RunState::Stopping(_) => self.set_run_state(RunState::Stopping(Cause::Interrupt)),
             RunState::Stopped | RunState::Exited(_) | RunState::Gone => {}
         }
     }
@@ -303,7 +305,7 @@ impl<T: Tracer> Process<T> {
         match &self.state {
             RunState::Exited(report) => {
                 let report = *report;
-                self.state = RunState::Gone;
+                self.set_run_state(RunState::Gone);
                 Some(report)
             }
             RunState::SteppingOver { .. } => {
@@ -334,7 +336,7 @@ impl<T: Tracer> Process<T> {
                 if let Report::Thread { tid, .. } | Report::Interrupted { tid } = report {
                     self.last_reported = tid;
                 }
-                self.state = RunState::Stopped;
+                self.set_run_state(RunState::Stopped);
                 Some(report)
             }
             RunState::Stopped | RunState::Running | RunState::Gone => None,

@@ -50,7 +50,7 @@ impl<T: Tracer> Process<T> {
             }
         }
         self.threads.clear();
-        self.state = RunState::Gone;
+        self.set_run_state(RunState::Gone);
         Ok(())
     }
 
@@ -84,7 +84,7 @@ impl<T: Tracer> Process<T> {
             }
         }
         self.threads.clear();
-        self.state = RunState::Gone;
+        self.set_run_state(RunState::Gone);
         Ok(())
     }
 

@@ -232,6 +232,12 @@ impl<T: Tracer> Process<T> {
         self.state == RunState::Stopped
     }
 
+    /// The one way the run state changes, logged like a thread's.
+    fn set_run_state(&mut self, new: RunState) {
+        log::debug!("process {}: {:?} -> {:?}", self.pid, self.state, new);
+        self.state = new;
+    }
+
     /// The one way a thread's state changes (the thread logs it).
     fn set_state(&mut self, tid: Tid, state: ThreadState) {
         if let Some(thread) = self.threads.get_mut(&tid) {

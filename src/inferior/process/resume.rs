@@ -30,7 +30,7 @@ impl<T: Tracer> Process<T> {
             known
         });
         if !self.threads.keys().any(|&tid| plan.action(tid).is_some()) {
-            self.state = RunState::Stopping(Cause::Interrupt);
+            self.set_run_state(RunState::Stopping(Cause::Interrupt));
             return Ok(());
         }
         self.discard_stale_breakpoint_stops(&plan);
@@ -40,7 +40,7 @@ impl<T: Tracer> Process<T> {
             .any(|t| t.pending().is_some() && plan.action(t.tid).is_some());
         if has_pending {
             log::debug!("a pending stop is reported before anything runs");
-            self.state = RunState::Stopping(Cause::Event);
+            self.set_run_state(RunState::Stopping(Cause::Event));
             return Ok(());
         }
         self.start(plan, BTreeSet::new());
@@ -96,18 +96,18 @@ impl<T: Tracer> Process<T> {
                 log::debug!("thread {tid}: stepping off the breakpoint at {pc:#x}");
                 stepped.insert(tid);
                 self.breakpoints.lift(&mut self.tracer, pc);
-                self.state = RunState::SteppingOver {
+                self.set_run_state(RunState::SteppingOver {
                     tid,
                     addr: pc,
                     plan,
                     stepped,
                     interrupted: false,
-                };
+                });
                 self.run_thread(tid, Resume::Step, action.signal);
                 return;
             }
         }
-        self.state = RunState::Running;
+        self.set_run_state(RunState::Running);
         for (tid, action) in to_run {
             self.run_thread(tid, action.resume, action.signal);
         }
@@ -141,7 +141,7 @@ impl<T: Tracer> Process<T> {
             } else {
                 Cause::Event
             };
-            self.state = RunState::Stopping(cause);
+            self.set_run_state(RunState::Stopping(cause));
             return true;
         }
         // The signal, if any, went in with the step.
