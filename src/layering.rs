@@ -57,6 +57,25 @@ fn without_tests(text: &str) -> &str {
 fn references(module: &str, text: &str, files: &BTreeMap<String, String>) -> BTreeSet<String> {
     let own: Vec<&str> = module.split("::").filter(|s| !s.is_empty()).collect();
     let mut found = BTreeSet::new();
+    // A module with a directory names its children without a prefix.
+    for child in files.keys() {
+        let Some(name) = child
+            .strip_prefix(module)
+            .map(|rest| rest.trim_start_matches("::"))
+            .filter(|rest| !rest.is_empty() && !rest.contains("::") && child != module)
+        else {
+            continue;
+        };
+        let named = text.match_indices(&format!("{name}::")).any(|(i, _)| {
+            i == 0 || {
+                let before = text.as_bytes()[i - 1];
+                !(before.is_ascii_alphanumeric() || before == b'_' || before == b':')
+            }
+        });
+        if named {
+            found.insert(child.clone());
+        }
+    }
     let bytes = text.as_bytes();
     for start in 0..bytes.len() {
         let rest = &text[start..];

@@ -7,6 +7,16 @@ use super::Error;
 use crate::sys::{procfs, ptrace, Errno, Tid};
 use std::collections::BTreeSet;
 
+/// The executable of process `pid`, which may not be ours yet: gdb asks
+/// for it before it attaches.
+pub fn executable_of(pid: Tid) -> Result<std::path::PathBuf, Error> {
+    procfs::exe_path(pid).map_err(|e| Error::Sys {
+        what: "reading the executable's path",
+        tid: pid,
+        errno: Errno::from_raw(e.raw_os_error().unwrap_or(libc::ESRCH)),
+    })
+}
+
 /// Seize and stop every thread of `pid`.
 pub fn attach(pid: Tid) -> Result<Process<LiveTracer>, Error> {
     if pid <= 0 || !std::path::Path::new(&format!("/proc/{pid}")).exists() {

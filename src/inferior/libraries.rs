@@ -1,8 +1,9 @@
 //! The shared libraries a process has loaded, from the dynamic linker's own
 //! list: `r_debug` (found through the program's DT_DEBUG entry) and its chain
-//! of `link_map`s, read from the program's memory.
+//! of `link_map`s, read from the program's memory through the tracer. The
+//! model gives the list; the protocol layer words it.
 
-use crate::sys::{memory, procfs, Tid};
+use super::tracer::MemoryReader;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Library {
@@ -22,57 +23,46 @@ pub struct LinkMaps {
     pub libraries: Vec<Library>,
 }
 
-const AT_PHDR: u64 = 3;
-const AT_PHNUM: u64 = 5;
-const PT_DYNAMIC: u32 = 2;
-const PT_PHDR: u32 = 6;
+// The ELF and auxv values the walk looks for (the tests build images with them).
+pub(super) const AT_PHDR: u64 = 3;
+pub(super) const AT_PHNUM: u64 = 5;
+pub(super) const PT_DYNAMIC: u32 = 2;
+pub(super) const PT_PHDR: u32 = 6;
 const DT_NULL: u64 = 0;
-const DT_DEBUG: u64 = 21;
+pub(super) const DT_DEBUG: u64 = 21;
 /// Bounds against a corrupt chain in the program's memory.
 const MAX_LIBRARIES: usize = 100_000;
 const MAX_DYNAMIC: usize = 4096;
 
-/// The program's word size (4 or 8 bytes), from its ELF class.
-fn word_size(pid: Tid) -> usize {
-    let mut ident = [0u8; 5];
-    let class = std::fs::File::open(format!("/proc/{pid}/exe"))
-        .and_then(|mut exe| std::io::Read::read_exact(&mut exe, &mut ident))
-        .map(|()| ident[4]);
-    if class.ok() == Some(1) {
-        4
-    } else {
-        8
-    }
-}
-
 /// Reads of the program's memory in its own word size.
-struct Words {
-    pid: Tid,
+struct Words<'a, M: ?Sized> {
+    mem: &'a mut M,
+    /// 4 or 8 bytes.
     size: usize,
 }
 
-impl Words {
-    fn at(&self, addr: u64) -> Option<u64> {
+impl<M: MemoryReader + ?Sized> Words<'_, M> {
+    fn at(&mut self, addr: u64) -> Option<u64> {
         let mut buf = [0u8; 8];
-        let n = memory::read_vm(self.pid, addr, &mut buf[..self.size]).ok()?;
+        let n = self.mem.read_memory(addr, &mut buf[..self.size]).ok()?;
         (n == self.size).then(|| u64::from_le_bytes(buf))
     }
 
-    fn u32_at(&self, addr: u64) -> Option<u32> {
+    fn u32_at(&mut self, addr: u64) -> Option<u32> {
         let mut buf = [0u8; 4];
-        (memory::read_vm(self.pid, addr, &mut buf).ok()? == 4).then(|| u32::from_le_bytes(buf))
+        (self.mem.read_memory(addr, &mut buf).ok()? == 4).then(|| u32::from_le_bytes(buf))
     }
 
     fn word(&self, n: u64) -> u64 {
         n * self.size as u64
     }
-}
 
-fn read_c_string(pid: Tid, addr: u64) -> String {
-    let mut buf = vec![0u8; 4096];
-    let n = memory::read_vm(pid, addr, &mut buf).unwrap_or(0);
-    let end = buf[..n].iter().position(|&b| b == 0).unwrap_or(n);
-    String::from_utf8_lossy(&buf[..end]).into_owned()
+    fn c_string(&mut self, addr: u64) -> String {
+        let mut buf = vec![0u8; 4096];
+        let n = self.mem.read_memory(addr, &mut buf).unwrap_or(0);
+        let end = buf[..n].iter().position(|&b| b == 0).unwrap_or(n);
+        String::from_utf8_lossy(&buf[..end]).into_owned()
+    }
 }
 
 /// An auxv entry: pairs of words.
@@ -88,10 +78,9 @@ fn auxv_entry(auxv: &[u8], key: u64, word: usize) -> Option<u64> {
 
 /// Where the dynamic linker keeps `r_debug`; `None` for a static program,
 /// or before the dynamic linker has filled in DT_DEBUG.
-fn r_debug_address(mem: &Words) -> Option<u64> {
-    let auxv = procfs::auxv(mem.pid).ok()?;
-    let phdr = auxv_entry(&auxv, AT_PHDR, mem.size)?;
-    let phnum = auxv_entry(&auxv, AT_PHNUM, mem.size)?;
+fn r_debug_address<M: MemoryReader + ?Sized>(mem: &mut Words<M>, auxv: &[u8]) -> Option<u64> {
+    let phdr = auxv_entry(auxv, AT_PHDR, mem.size)?;
+    let phnum = auxv_entry(auxv, AT_PHNUM, mem.size)?;
     // Elf64_Phdr: 56 bytes, p_vaddr at 16; Elf32_Phdr: 32 bytes, p_vaddr at 8.
     let (phent, vaddr_at) = if mem.size == 8 { (56, 16) } else { (32, 8) };
     let (mut bias, mut dynamic) = (None, None);
@@ -118,15 +107,17 @@ fn r_debug_address(mem: &Words) -> Option<u64> {
     None
 }
 
-/// The loaded objects, in load order. Empty before the dynamic linker has
-/// set up its list (at the first instruction) and for static programs.
-pub fn link_maps(pid: Tid) -> LinkMaps {
-    let mem = Words {
-        pid,
-        size: word_size(pid),
+/// The loaded objects, in load order, from the program's memory, its
+/// auxiliary vector and its word size (4 or 8 bytes). Empty before the
+/// dynamic linker has set up its list (at the first instruction) and for
+/// static programs.
+pub fn link_maps<M: MemoryReader + ?Sized>(mem: &mut M, auxv: &[u8], word_size: usize) -> LinkMaps {
+    let mut mem = Words {
+        mem,
+        size: word_size,
     };
     let mut maps = LinkMaps::default();
-    let Some(r_debug) = r_debug_address(&mem) else {
+    let Some(r_debug) = r_debug_address(&mut mem, auxv) else {
         return maps;
     };
     // struct r_debug { int r_version; struct link_map *r_map; ... }: r_map
@@ -148,7 +139,7 @@ pub fn link_maps(pid: Tid) -> LinkMaps {
             let name = if l_name == 0 {
                 String::new()
             } else {
-                read_c_string(pid, l_name)
+                mem.c_string(l_name)
             };
             if !name.is_empty() {
                 maps.libraries.push(Library {
@@ -164,69 +155,18 @@ pub fn link_maps(pid: Tid) -> LinkMaps {
     maps
 }
 
-fn xml_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-impl LinkMaps {
-    /// The `qXfer:libraries-svr4:read` document.
-    pub fn to_xml(&self) -> String {
-        let mut xml = String::from("<library-list-svr4 version=\"1.0\"");
-        if let Some(main) = self.main_lm {
-            xml.push_str(&format!(" main-lm=\"{main:#x}\""));
-        }
-        xml.push('>');
-        for lib in &self.libraries {
-            xml.push_str(&format!(
-                // lmid: the link-map namespace; all in the default one.
-                "<library name=\"{}\" lm=\"{:#x}\" l_addr=\"{:#x}\" l_ld=\"{:#x}\" lmid=\"0x0\"/>",
-                xml_escape(&lib.name),
-                lib.lm,
-                lib.l_addr,
-                lib.l_ld
-            ));
-        }
-        xml.push_str("</library-list-svr4>");
-        xml
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn xml_lists_libraries_escaped() {
-        let maps = LinkMaps {
-            main_lm: Some(0x1000),
-            libraries: vec![Library {
-                name: "/lib/a&b.so".into(),
-                lm: 0x2000,
-                l_addr: 0x7f00,
-                l_ld: 0x7f10,
-            }],
-        };
-        assert_eq!(
-            maps.to_xml(),
-            "<library-list-svr4 version=\"1.0\" main-lm=\"0x1000\"><library name=\"/lib/a&amp;b.so\" lm=\"0x2000\" l_addr=\"0x7f00\" l_ld=\"0x7f10\" lmid=\"0x0\"/></library-list-svr4>"
-        );
-    }
+    use crate::inferior::tracer::{LiveTracer, Tracer};
+    use crate::sys::Tid;
 
     #[test]
     fn our_own_process_lists_libc() {
         // The test binary is dynamically linked: its list has libc.
-        let maps = link_maps(std::process::id() as Tid);
+        let mut tracer = LiveTracer::new(std::process::id() as Tid).unwrap();
+        let auxv = tracer.auxv().unwrap();
+        let maps = link_maps(&mut tracer, &auxv, 8);
         assert!(maps.main_lm.is_some());
         assert!(
             maps.libraries.iter().any(|l| l.name.contains("libc.so")),

@@ -7,9 +7,8 @@
 //! `link_map`, the thread's DTV hangs off its thread pointer (fs_base), and
 //! the DTV entry for the id points at the block.
 
-use super::elf;
 use super::libraries::LinkMaps;
-use crate::sys::{memory, Tid};
+use super::tracer::MemoryReader;
 use std::path::Path;
 
 /// Offsets of the fields the lookup needs, from libc's descriptors.
@@ -26,16 +25,15 @@ pub struct TlsLayout {
     dtv_entry_size: u64,
 }
 
-fn read_u64(pid: Tid, addr: u64) -> Option<u64> {
+fn read_u64<M: MemoryReader + ?Sized>(mem: &mut M, addr: u64) -> Option<u64> {
     let mut buf = [0u8; 8];
-    (memory::read_vm(pid, addr, &mut buf).ok()? == 8).then(|| u64::from_le_bytes(buf))
+    (mem.read_memory(addr, &mut buf).ok()? == 8).then(|| u64::from_le_bytes(buf))
 }
 
-/// The descriptor `name` in libc (loaded at `bias`): (size in bits, count, offset).
-fn descriptor(pid: Tid, libc: &Path, bias: u64, name: &str) -> Option<(u32, u32, u32)> {
-    let addr = bias.wrapping_add(elf::dynamic_symbol(libc, name).ok()??);
+/// The descriptor at `addr`: (size in bits, count, offset).
+fn descriptor<M: MemoryReader + ?Sized>(mem: &mut M, addr: u64) -> Option<(u32, u32, u32)> {
     let mut raw = [0u8; 12];
-    if memory::read_vm(pid, addr, &mut raw).ok()? != raw.len() {
+    if mem.read_memory(addr, &mut raw).ok()? != raw.len() {
         return None;
     }
     let word = |i: usize| u32::from_le_bytes(raw[4 * i..4 * i + 4].try_into().unwrap_or([0; 4]));
@@ -43,22 +41,34 @@ fn descriptor(pid: Tid, libc: &Path, bias: u64, name: &str) -> Option<(u32, u32,
 }
 
 impl TlsLayout {
-    /// Read the layout from the libc the process has loaded.
-    pub fn find(pid: Tid, maps: &LinkMaps) -> Option<TlsLayout> {
+    /// Read the layout from the libc the process has loaded. `symbol`
+    /// gives the value of a dynamic symbol in a library file, as linked.
+    pub fn find<M: MemoryReader + ?Sized>(
+        mem: &mut M,
+        maps: &LinkMaps,
+        symbol: impl Fn(&Path, &str) -> Option<u64>,
+    ) -> Option<TlsLayout> {
         let libc = maps.libraries.iter().find(|l| {
             Path::new(&l.name)
                 .file_name()
                 .is_some_and(|f| f.to_string_lossy().starts_with("libc.so"))
         })?;
         let path = Path::new(&libc.name);
-        let offset =
-            |name| descriptor(pid, path, libc.l_addr, name).map(|(_, _, off)| u64::from(off));
-        let (dtv_bits, _, _) = descriptor(pid, path, libc.l_addr, "_thread_db_dtv_dtv")?;
+        let mut libc_descriptor = |name| {
+            let addr = libc.l_addr.wrapping_add(symbol(path, name)?);
+            descriptor(mem, addr)
+        };
+        let mut offset = |name| libc_descriptor(name).map(|(_, _, off)| u64::from(off));
+        let modid = offset("_thread_db_link_map_l_tls_modid")?;
+        let tls_offset = offset("_thread_db_link_map_l_tls_offset")?;
+        let dtv_pointer = offset("_thread_db_pthread_dtvp")?;
+        let dtv_val = offset("_thread_db_dtv_t_pointer_val")?;
+        let (dtv_bits, _, _) = libc_descriptor("_thread_db_dtv_dtv")?;
         Some(TlsLayout {
-            modid: offset("_thread_db_link_map_l_tls_modid")?,
-            tls_offset: offset("_thread_db_link_map_l_tls_offset")?,
-            dtv_pointer: offset("_thread_db_pthread_dtvp")?,
-            dtv_val: offset("_thread_db_dtv_t_pointer_val")?,
+            modid,
+            tls_offset,
+            dtv_pointer,
+            dtv_val,
             // _thread_db_dtv_dtv describes the DTV as an array of dtv_t.
             dtv_entry_size: u64::from(dtv_bits / 8).max(16),
         })
@@ -66,15 +76,21 @@ impl TlsLayout {
 
     /// The address of `offset` in the TLS block of the module whose
     /// `link_map` is `lm`, in the thread whose thread pointer is `tp`.
-    pub fn address(&self, pid: Tid, tp: u64, lm: u64, offset: u64) -> Option<u64> {
-        let modid = read_u64(pid, lm + self.modid).filter(|&id| id != 0)?;
-        let dtv = read_u64(pid, tp + self.dtv_pointer)?;
-        let block = read_u64(pid, dtv + modid * self.dtv_entry_size + self.dtv_val);
+    pub fn address<M: MemoryReader + ?Sized>(
+        &self,
+        mem: &mut M,
+        tp: u64,
+        lm: u64,
+        offset: u64,
+    ) -> Option<u64> {
+        let modid = read_u64(mem, lm + self.modid).filter(|&id| id != 0)?;
+        let dtv = read_u64(mem, tp + self.dtv_pointer)?;
+        let block = read_u64(mem, dtv + modid * self.dtv_entry_size + self.dtv_val);
         // -1: not allocated in this thread yet; static TLS sits below tp.
         let block = match block {
             Some(val) if val != u64::MAX && val != 0 => val,
             _ => {
-                let static_offset = read_u64(pid, lm + self.tls_offset)?;
+                let static_offset = read_u64(mem, lm + self.tls_offset)?;
                 if static_offset == 0 || static_offset == u64::MAX {
                     return None;
                 }

@@ -1,11 +1,14 @@
-//! The ptrace operations the process model needs, as a trait, so that the
-//! state machine can be driven by synthetic wait statuses in tests.
+//! The ptrace operations and /proc facts the process model needs, as a
+//! trait, so that the state machine can be driven by synthetic wait
+//! statuses in tests and the program's layout read from fake memory.
 
 use crate::arch::x86_64::{xsave_size, Features, Registers};
 use crate::sys::memory::{self, MemFile};
+use crate::sys::procfs::{self, Mapping, ProcessStatus};
 use crate::sys::wait::{self, WaitStatus};
-use crate::sys::{procfs, ptrace, spawn, Errno, Tid};
+use crate::sys::{ptrace, spawn, Errno, Tid};
 use std::collections::HashMap;
+use std::path::PathBuf;
 
 /// How a thread is let go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,7 +19,22 @@ pub enum TraceMode {
     ToSyscall,
 }
 
-pub trait Tracer {
+/// Reading the program's memory: all the link_map walk and the TLS lookup
+/// need, so they can be tested on fake memory.
+pub trait MemoryReader {
+    /// Read what is readable at `addr`; short at the first unreadable byte.
+    fn read_memory(&mut self, addr: u64, buf: &mut [u8]) -> Result<usize, Errno>;
+}
+
+/// Writing it too: what breakpoints need.
+pub trait MemoryWriter: MemoryReader {
+    /// Write all of `data`, read-only pages included.
+    fn write_memory(&mut self, addr: u64, data: &[u8]) -> Result<(), Errno>;
+}
+
+/// Everything the model asks of the kernel. A thread or process that
+/// vanished answers `ESRCH`.
+pub trait Tracer: MemoryWriter {
     /// Resume a stopped thread, delivering `signal` (0 for none).
     fn resume(&mut self, tid: Tid, how: TraceMode, signal: i32) -> Result<(), Errno>;
     /// At a syscall stop: (is it the entry, the syscall number).
@@ -47,10 +65,6 @@ pub trait Tracer {
     fn set_pc(&mut self, tid: Tid, pc: u64) -> Result<(), Errno>;
     /// The frame pointer, stack pointer and pc (rbp, rsp, rip).
     fn frame_registers(&mut self, tid: Tid) -> Result<[u64; 3], Errno>;
-    /// Read what is readable at `addr`; short at the first unreadable byte.
-    fn read_memory(&mut self, addr: u64, buf: &mut [u8]) -> Result<usize, Errno>;
-    /// Write all of `data`, read-only pages included.
-    fn write_memory(&mut self, addr: u64, data: &[u8]) -> Result<(), Errno>;
     /// The next wait status of any of our threads; `None` if nothing is
     /// pending (only when `block` is false) or no thread is left.
     fn wait(&mut self, block: bool) -> Result<Option<WaitStatus>, Errno>;
@@ -62,6 +76,18 @@ pub trait Tracer {
     fn write_child_memory(&mut self, child: Tid, addr: u64, data: &[u8]) -> Result<(), Errno>;
     /// The process has a new address space (exec): reopen what refers to the old.
     fn exec_happened(&mut self) -> Result<(), Errno>;
+
+    // What /proc tells of the process.
+    /// The name of thread `tid` (its `comm`), as `info threads` shows it.
+    fn thread_name(&mut self, tid: Tid) -> Result<String, Errno>;
+    /// The program's executable, as the kernel resolved it.
+    fn executable_path(&mut self) -> Result<PathBuf, Errno>;
+    /// The auxiliary vector the kernel gave the program, raw.
+    fn auxv(&mut self) -> Result<Vec<u8>, Errno>;
+    /// The memory mappings, in address order.
+    fn memory_maps(&mut self) -> Result<Vec<Mapping>, Errno>;
+    /// The parent pid and the real and effective user and group ids.
+    fn process_status(&mut self) -> Result<ProcessStatus, Errno>;
 }
 
 /// The real thing: ptrace on the threads of process `pid`.
@@ -108,6 +134,32 @@ impl LiveTracer {
 
 fn io_errno(e: std::io::Error) -> Errno {
     Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))
+}
+
+/// A /proc file that is not there: the process or thread is gone, which
+/// the model hears as ESRCH like any other request on a vanished tracee.
+fn proc_errno(e: std::io::Error) -> Errno {
+    match io_errno(e) {
+        Errno::ENOENT => Errno::ESRCH,
+        errno => errno,
+    }
+}
+
+impl MemoryReader for LiveTracer {
+    fn read_memory(&mut self, addr: u64, buf: &mut [u8]) -> Result<usize, Errno> {
+        match memory::read_vm(self.pid, addr, buf) {
+            Ok(n) if n == buf.len() => Ok(n),
+            // Short or failed: /proc/PID/mem also reads pages that
+            // process_vm_readv refuses (e.g. without read permission).
+            _ => self.mem.read(addr, buf).map_err(io_errno),
+        }
+    }
+}
+
+impl MemoryWriter for LiveTracer {
+    fn write_memory(&mut self, addr: u64, data: &[u8]) -> Result<(), Errno> {
+        self.mem.write(addr, data).map_err(io_errno)
+    }
 }
 
 impl Tracer for LiveTracer {
@@ -221,19 +273,6 @@ impl Tracer for LiveTracer {
         self.set_general_registers(tid, &regs)
     }
 
-    fn read_memory(&mut self, addr: u64, buf: &mut [u8]) -> Result<usize, Errno> {
-        match memory::read_vm(self.pid, addr, buf) {
-            Ok(n) if n == buf.len() => Ok(n),
-            // Short or failed: /proc/PID/mem also reads pages that
-            // process_vm_readv refuses (e.g. without read permission).
-            _ => self.mem.read(addr, buf).map_err(io_errno),
-        }
-    }
-
-    fn write_memory(&mut self, addr: u64, data: &[u8]) -> Result<(), Errno> {
-        self.mem.write(addr, data).map_err(io_errno)
-    }
-
     fn wait(&mut self, block: bool) -> Result<Option<WaitStatus>, Errno> {
         if block {
             wait::wait_for(-1)
@@ -261,5 +300,49 @@ impl Tracer for LiveTracer {
         self.extended.clear();
         self.mem = MemFile::open(self.pid).map_err(io_errno)?;
         Ok(())
+    }
+
+    fn thread_name(&mut self, tid: Tid) -> Result<String, Errno> {
+        procfs::thread_name(self.pid, tid).map_err(proc_errno)
+    }
+
+    fn executable_path(&mut self) -> Result<PathBuf, Errno> {
+        procfs::exe_path(self.pid).map_err(proc_errno)
+    }
+
+    fn auxv(&mut self) -> Result<Vec<u8>, Errno> {
+        procfs::auxv(self.pid).map_err(proc_errno)
+    }
+
+    fn memory_maps(&mut self) -> Result<Vec<Mapping>, Errno> {
+        procfs::memory_maps(self.pid).map_err(proc_errno)
+    }
+
+    fn process_status(&mut self) -> Result<ProcessStatus, Errno> {
+        procfs::process_status(self.pid).map_err(proc_errno)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn our_own_process_through_proc() {
+        let pid = std::process::id() as Tid;
+        let mut tracer = LiveTracer::new(pid).unwrap();
+        let exe = std::env::current_exe().unwrap();
+        assert_eq!(tracer.executable_path().unwrap(), exe);
+        assert!(!tracer.thread_name(pid).unwrap().is_empty());
+        let maps = tracer.memory_maps().unwrap();
+        assert!(maps.iter().any(|m| m.name == "[stack]"), "{maps:?}");
+        let status = tracer.process_status().unwrap();
+        assert_eq!(
+            status.parent_pid as u32,
+            std::os::unix::process::parent_id()
+        );
+        assert!(!tracer.auxv().unwrap().is_empty());
+        // A thread that is not there is a thread gone.
+        assert_eq!(tracer.thread_name(Tid::MAX), Err(Errno::ESRCH));
     }
 }

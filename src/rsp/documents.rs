@@ -9,8 +9,8 @@ use super::codec::{self, Refusal};
 use super::debug_target::DebugTarget;
 use super::request::XferObject;
 use crate::arch::x86_64::{target_description, Features, Mode, Reader};
-use crate::inferior::libraries::{self, LinkMaps};
-use crate::sys::{procfs, Tid};
+use crate::inferior::{self, LinkMaps};
+use crate::sys::Tid;
 use std::fmt::Write as _;
 use std::os::unix::ffi::OsStrExt;
 use std::sync::OnceLock;
@@ -39,16 +39,16 @@ pub fn document(
                     .and_then(|pid| Tid::try_from(pid).ok())
                     .ok_or(Refusal::Malformed)?,
             };
-            let path = procfs::exe_path(pid).map_err(|_| Refusal::Failed)?;
+            // gdb asks for a process's program before it attaches to it.
+            let path = match target.pid() {
+                Some(ours) if ours == pid => target.process()?.executable_path()?,
+                _ => inferior::executable_of(pid)?,
+            };
             Ok(path.as_os_str().as_bytes().to_vec())
         }
-        XferObject::Auxv => {
-            let pid = target.pid().ok_or(Refusal::NoProcess)?;
-            procfs::auxv(pid).map_err(|_| Refusal::Failed)
-        }
+        XferObject::Auxv => Ok(target.process()?.auxv()?),
         XferObject::Libraries => {
-            let pid = target.pid().ok_or(Refusal::NoProcess)?;
-            let mut maps = libraries::link_maps(pid);
+            let mut maps = target.process()?.link_maps();
             if !client.wants_main_lm() && maps.main_lm.take().is_none() {
                 // Not set up yet: lldb wants an error.
                 return Err(Refusal::Failed);
@@ -71,10 +71,11 @@ fn description(mode: Mode, reader: Reader) -> &'static [u8] {
 /// `qXfer:threads`: every thread, with its name.
 fn threads(target: &mut DebugTarget, client: &ClientProfile) -> Vec<u8> {
     let mut xml = String::from("<?xml version=\"1.0\"?>\n<threads>\n");
-    if let Some(pid) = target.pid() {
-        for tid in target.thread_ids() {
+    if let (Some(pid), Ok(process)) = (target.pid(), target.process()) {
+        let tids: Vec<Tid> = process.thread_ids().collect();
+        for tid in tids {
             let _ = write!(xml, "<thread id=\"{}\"", client.thread_id(pid, tid));
-            if let Ok(name) = procfs::thread_name(pid, tid) {
+            if let Ok(name) = process.thread_name(tid) {
                 let _ = write!(xml, " name=\"{}\"", codec::xml_escape(&name));
             }
             xml.push_str("/>\n");
@@ -110,7 +111,7 @@ fn libraries_xml(maps: &LinkMaps) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inferior::libraries::Library;
+    use crate::inferior::Library;
 
     #[test]
     fn libraries_are_listed_escaped() {

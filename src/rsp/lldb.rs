@@ -7,8 +7,7 @@ use super::codec::{hex_string, json_string, Refusal};
 use super::debug_target::DebugTarget;
 use super::signals;
 use crate::arch::x86_64::{frame_regnums, Mode};
-use crate::inferior::{Report, StopEvent};
-use crate::sys::procfs;
+use crate::inferior::{Mapping, Report, StopEvent};
 use std::fmt::Write as _;
 
 /// `qHostInfo`: what lldb needs to pick its platform and ABI. Watchpoints
@@ -38,32 +37,24 @@ pub fn host_info() -> Vec<u8> {
 
 /// `qProcessInfo`: the process's ids and architecture.
 pub fn process_info(target: &mut DebugTarget) -> Result<Vec<u8>, Refusal> {
-    let pid = target.pid().ok_or(Refusal::NoProcess)?;
-    let field = |name: &str| procfs::status_field(pid, name).ok().flatten();
-    // `Uid:` and `Gid:` list real, effective, saved and filesystem ids.
-    let ids = |name: &str| -> Vec<u32> {
-        field(name)
-            .map(|v| {
-                v.split_whitespace()
-                    .filter_map(|n| n.parse().ok())
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let (uids, gids) = (ids("Uid"), ids("Gid"));
-    let (triple, ptrsize) = match target.mode() {
+    let mode = target.mode();
+    let process = target.process()?;
+    let pid = process.pid();
+    let (triple, ptrsize) = match mode {
         Mode::Amd64 => ("x86_64-pc-linux-gnu", 8),
         Mode::I386 => ("i386-pc-linux-gnu", 4),
     };
     let mut reply = format!("pid:{pid:x};");
-    if let Some(ppid) = field("PPid").and_then(|p| p.parse::<u32>().ok()) {
-        let _ = write!(reply, "parent-pid:{ppid:x};");
-    }
-    if let (Some(real), Some(effective)) = (uids.first(), uids.get(1)) {
-        let _ = write!(reply, "real-uid:{real:x};effective-uid:{effective:x};");
-    }
-    if let (Some(real), Some(effective)) = (gids.first(), gids.get(1)) {
-        let _ = write!(reply, "real-gid:{real:x};effective-gid:{effective:x};");
+    if let Ok(status) = process.process_status() {
+        let _ = write!(
+            reply,
+            "parent-pid:{:x};real-uid:{:x};effective-uid:{:x};real-gid:{:x};effective-gid:{:x};",
+            status.parent_pid,
+            status.uid.real,
+            status.uid.effective,
+            status.gid.real,
+            status.gid.effective
+        );
     }
     let _ = write!(
         reply,
@@ -76,15 +67,11 @@ pub fn process_info(target: &mut DebugTarget) -> Result<Vec<u8>, Refusal> {
 /// `qMemoryRegionInfo:ADDR`: the mapping holding ADDR, or the gap around
 /// it (no permissions), from /proc/PID/maps.
 pub fn memory_region_info(target: &mut DebugTarget, addr: u64) -> Result<Vec<u8>, Refusal> {
-    let pid = target.pid().ok_or(Refusal::NoProcess)?;
-    let maps = procfs::memory_maps(pid).map_err(|e| {
-        log::debug!("reading the memory map: {e}");
-        Refusal::Failed
-    })?;
+    let maps = target.process()?.memory_maps()?;
     Ok(region_reply(&maps, addr).into_bytes())
 }
 
-fn region_reply(maps: &[procfs::Mapping], addr: u64) -> String {
+fn region_reply(maps: &[Mapping], addr: u64) -> String {
     if let Some(m) = maps.iter().find(|m| m.start <= addr && addr < m.end) {
         let mut permissions = String::new();
         for (has, letter) in [(m.readable, 'r'), (m.writable, 'w'), (m.executable, 'x')] {
@@ -220,7 +207,7 @@ pub fn threads_info(target: &mut DebugTarget, news: &mut StopNews) -> Result<Vec
             json.push(',');
         }
         let _ = write!(json, "{{\"tid\":{tid}");
-        if let Ok(name) = procfs::thread_name(pid, tid) {
+        if let Ok(name) = process.thread_name(tid) {
             let _ = write!(json, ",\"name\":{}", json_string(&name));
         }
         if let Some(fields) = news.json_fields(tid, pid) {
@@ -250,7 +237,6 @@ fn hex(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sys::procfs::Mapping;
 
     fn mapping(start: u64, end: u64, name: &str) -> Mapping {
         Mapping {

@@ -11,7 +11,7 @@ use crate::arch::x86_64::frame_regnums;
 use crate::console::say;
 use crate::inferior::debug_registers::HwKind;
 use crate::inferior::{Report, StopEvent};
-use crate::sys::{procfs, Tid};
+use crate::sys::Tid;
 use std::fmt::Write as _;
 use std::os::unix::ffi::OsStrExt;
 
@@ -103,7 +103,11 @@ fn expedite_registers(target: &mut DebugTarget, tid: Tid, reply: &mut String) {
 /// breakpoints back.
 fn exec_reply(target: &mut DebugTarget, client: &ClientProfile, tid: Tid) -> Vec<u8> {
     let pid = target.pid().unwrap_or(tid);
-    let path = procfs::exe_path(pid).unwrap_or_default();
+    let path = target
+        .process()
+        .ok()
+        .and_then(|process| process.executable_path().ok())
+        .unwrap_or_default();
     format!(
         "T05thread:{};exec:{};",
         client.thread_id(pid, tid),

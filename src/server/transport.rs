@@ -1,8 +1,8 @@
 //! Where clients connect: a TCP port, a Unix domain socket, or the server's
 //! own stdin/stdout (for `target remote | ssh host rgdbserver - prog`).
 
-use super::say;
-use super::Transport;
+use super::config::Transport;
+use crate::console::say;
 use std::fs::File;
 use std::io;
 use std::net::{TcpListener, ToSocketAddrs};

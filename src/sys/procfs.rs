@@ -31,10 +31,52 @@ pub fn exe_path(pid: Tid) -> io::Result<std::path::PathBuf> {
 /// A field of /proc/PID/status, e.g. `TracerPid`.
 pub fn status_field(pid: Tid, field: &str) -> io::Result<Option<String>> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    Ok(status.lines().find_map(|line| {
+    Ok(field_in(&status, field).map(str::to_string))
+}
+
+/// The value of `field` in the text of a /proc status file.
+fn field_in<'a>(status: &'a str, field: &str) -> Option<&'a str> {
+    status.lines().find_map(|line| {
         let (name, value) = line.split_once(':')?;
-        (name == field).then(|| value.trim().to_string())
-    }))
+        (name == field).then(|| value.trim())
+    })
+}
+
+/// A real and an effective id, from a `Uid:` or `Gid:` line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Ids {
+    pub real: u32,
+    pub effective: u32,
+}
+
+/// What a debugger reports of /proc/PID/status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ProcessStatus {
+    pub parent_pid: Tid,
+    pub uid: Ids,
+    pub gid: Ids,
+}
+
+/// The parent and the ids of process `pid`.
+pub fn process_status(pid: Tid) -> io::Result<ProcessStatus> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    parse_status(&status).ok_or_else(|| io::Error::other("no PPid, Uid or Gid line"))
+}
+
+fn parse_status(status: &str) -> Option<ProcessStatus> {
+    // `Uid:` and `Gid:` list real, effective, saved and filesystem ids.
+    let ids = |name| {
+        let mut ids = field_in(status, name)?.split_whitespace();
+        Some(Ids {
+            real: ids.next()?.parse().ok()?,
+            effective: ids.next()?.parse().ok()?,
+        })
+    };
+    Some(ProcessStatus {
+        parent_pid: field_in(status, "PPid")?.parse().ok()?,
+        uid: ids("Uid")?,
+        gid: ids("Gid")?,
+    })
 }
 
 /// Whether thread `tid` of `pid` has exited but is not yet reaped.
@@ -118,6 +160,37 @@ mod tests {
         assert!(anon.writable);
         let spaced = parse_mapping("1000-2000 r--p 00000000 08:01 42   /tmp/a b").unwrap();
         assert_eq!(spaced.name, "/tmp/a b");
+    }
+
+    #[test]
+    fn status_gives_parent_and_ids() {
+        let text =
+            "Name:\tcat\nPPid:\t42\nUid:\t1000\t1001\t1002\t1003\nGid:\t100\t101\t102\t103\n";
+        let status = parse_status(text).unwrap();
+        assert_eq!(status.parent_pid, 42);
+        assert_eq!(
+            (status.uid, status.gid),
+            (
+                Ids {
+                    real: 1000,
+                    effective: 1001
+                },
+                Ids {
+                    real: 100,
+                    effective: 101
+                }
+            )
+        );
+        assert_eq!(parse_status("Name:\tcat\nPPid:\t42\n"), None);
+    }
+
+    #[test]
+    fn our_own_status_names_our_parent() {
+        let status = process_status(std::process::id() as Tid).unwrap();
+        assert_eq!(
+            status.parent_pid as u32,
+            std::os::unix::process::parent_id()
+        );
     }
 
     #[test]

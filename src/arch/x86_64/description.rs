@@ -2,9 +2,9 @@
 //! numbering of the layout, with the types, ABI roles and DWARF numbers
 //! they look for.
 
-use super::features::Features;
-use super::layout::{layout, Feature};
-use super::Mode;
+use super::features::{Feature, Features};
+use super::layout::layout;
+use super::mode::Mode;
 use std::fmt::Write as _;
 
 /// The bits of eflags, for `org.gnu.gdb.i386.core`.

@@ -2,8 +2,33 @@
 //! optional features (AVX, AVX-512, protection keys) from XCR0, and where
 //! CPUID leaf 0xD puts each XSAVE state component.
 
-use super::layout::Feature;
 use std::sync::OnceLock;
+
+/// The GDB feature a register belongs to (`org.gnu.gdb.i386.*`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum Feature {
+    Core,
+    Sse,
+    Linux,
+    Segments,
+    Avx,
+    Avx512,
+    Pkeys,
+}
+
+impl Feature {
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Feature::Core => "org.gnu.gdb.i386.core",
+            Feature::Sse => "org.gnu.gdb.i386.sse",
+            Feature::Linux => "org.gnu.gdb.i386.linux",
+            Feature::Segments => "org.gnu.gdb.i386.segments",
+            Feature::Avx => "org.gnu.gdb.i386.avx",
+            Feature::Avx512 => "org.gnu.gdb.i386.avx512",
+            Feature::Pkeys => "org.gnu.gdb.i386.pkeys",
+        }
+    }
+}
 
 /// The optional register features, from XCR0 (which state the OS saves).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -3,9 +3,9 @@
 //! kernel's register sets. One table per mode and feature set, so that the
 //! `g` packet and the target description cannot disagree.
 
-use super::features::{Features, HI16_ZMM, OPMASK, PKRU, YMM_HI128, ZMM_HI256};
+use super::features::{Feature, Features, HI16_ZMM, OPMASK, PKRU, YMM_HI128, ZMM_HI256};
+use super::mode::Mode;
 use super::user_regs::*;
-use super::Mode;
 use std::ops::Range;
 use std::sync::OnceLock;
 
@@ -38,32 +38,6 @@ pub(super) struct RegDesc {
     pub(super) group: Option<&'static str>,
     pub(super) feature: Feature,
     pub(super) slot: Slot,
-}
-
-/// The GDB feature a register belongs to (`org.gnu.gdb.i386.*`).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(super) enum Feature {
-    Core,
-    Sse,
-    Linux,
-    Segments,
-    Avx,
-    Avx512,
-    Pkeys,
-}
-
-impl Feature {
-    pub(super) fn name(self) -> &'static str {
-        match self {
-            Feature::Core => "org.gnu.gdb.i386.core",
-            Feature::Sse => "org.gnu.gdb.i386.sse",
-            Feature::Linux => "org.gnu.gdb.i386.linux",
-            Feature::Segments => "org.gnu.gdb.i386.segments",
-            Feature::Avx => "org.gnu.gdb.i386.avx",
-            Feature::Avx512 => "org.gnu.gdb.i386.avx512",
-            Feature::Pkeys => "org.gnu.gdb.i386.pkeys",
-        }
-    }
 }
 
 impl RegDesc {

@@ -14,11 +14,14 @@
 //! - `description`: the target description XML;
 //! - `user_regs`: the kernel's `user_regs_struct` by index.
 //!
-//! This file holds the gdbstub architecture, the register id and the mode.
+//! - `mode`: 64-bit or 32-bit code.
+//!
+//! This file holds the gdbstub architecture and the register id.
 
 mod description;
 mod features;
 mod layout;
+mod mode;
 #[cfg(test)]
 mod pinned;
 mod registers;
@@ -26,10 +29,10 @@ mod user_regs;
 
 pub use description::{target_description, Reader};
 pub use features::{xsave_size, Features};
+pub use mode::{frame_regnums, Mode};
 pub use registers::Registers;
 
 use gdbstub::arch::{Arch, RegId};
-use layout::layout;
 use std::num::NonZeroUsize;
 
 /// The gdbstub architecture of a 64-bit Linux inferior. The target
@@ -50,48 +53,14 @@ impl Arch for X86_64Linux {
 pub struct RegNum(pub usize);
 
 impl RegId for RegNum {
+    // Sizes depend on the process's mode and the host's features: the
+    // register read tells them.
     fn from_raw_id(id: usize) -> Option<(Self, Option<NonZeroUsize>)> {
-        let desc = layout(current_mode(), Features::host()).get(id)?;
-        Some((RegNum(id), NonZeroUsize::new(desc.bits / 8)))
+        Some((RegNum(id), None))
     }
 
     fn to_raw_id(&self) -> Option<usize> {
         Some(self.0)
-    }
-}
-
-/// Whether the process runs 64-bit or 32-bit code.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Mode {
-    #[default]
-    Amd64,
-    I386,
-}
-
-/// The code segment selector of 32-bit user code on x86_64 Linux.
-const USER32_CS: u64 = 0x23;
-
-thread_local! {
-    /// The mode of the process this (tracer) thread debugs: gdbstub builds
-    /// register sets with `Default` and register ids with no context.
-    static MODE: std::cell::Cell<Mode> = const { std::cell::Cell::new(Mode::Amd64) };
-}
-
-/// Record the mode of the process the calling tracer thread debugs.
-pub fn set_current_mode(mode: Mode) {
-    MODE.with(|m| m.set(mode));
-}
-
-pub fn current_mode() -> Mode {
-    MODE.with(|m| m.get())
-}
-
-/// The GDB numbers and sizes of the frame pointer, stack pointer and pc,
-/// which stop replies carry so that gdb need not ask for them.
-pub fn frame_regnums(mode: Mode) -> [(usize, usize); 3] {
-    match mode {
-        Mode::Amd64 => [(6, 8), (7, 8), (16, 8)],
-        Mode::I386 => [(5, 4), (4, 4), (8, 4)],
     }
 }
 

@@ -1,7 +1,8 @@
 //! Test support: the texts pinned in `testdata/` (written by the code as
 //! it was before the split into modules) and the combinations they cover.
 
-use super::{Features, Mode};
+use super::features::Features;
+use super::mode::Mode;
 
 /// Every combination of the optional features, none first.
 pub(super) fn every_feature_set() -> impl Iterator<Item = Features> {

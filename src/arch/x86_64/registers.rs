@@ -7,8 +7,8 @@ use super::features::{
     XSAVE_HEADER_SIZE, XSTATE_BV,
 };
 use super::layout::{layout, RegDesc, Slot};
+use super::mode::{frame_regnums, Mode, USER32_CS};
 use super::user_regs::{self, COUNT, ORIG_RAX, RIP};
-use super::{current_mode, frame_regnums, Mode, USER32_CS};
 use crate::sys::ptrace::{FxSave, UserRegs};
 
 /// All registers of one thread, in the kernel's own formats.
@@ -35,7 +35,7 @@ impl Default for Registers {
                 Vec::new()
             },
             features,
-            mode: current_mode(),
+            mode: Mode::default(),
         }
     }
 }

@@ -5,6 +5,7 @@
 //! [`DebugTarget::host_pread`] and [`DebugTarget::host_pwrite`], so that
 //! bulk data never goes through gdbstub's buffer (see rsp/engine.rs).
 
+use super::host_files::HostFiles;
 use super::DebugTarget;
 use crate::rsp::codec;
 use gdbstub::target::ext::host_io::{
@@ -13,45 +14,12 @@ use gdbstub::target::ext::host_io::{
     HostIoReadlinkOps, HostIoResult, HostIoSetfs, HostIoSetfsOps, HostIoStat, HostIoUnlink,
     HostIoUnlinkOps,
 };
-use std::collections::BTreeMap;
-use std::ffi::OsStr;
 use std::fs::File;
-use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt};
-use std::path::PathBuf;
 
-/// Files the client opened, and whose filesystem paths are resolved in.
-#[derive(Default)]
-pub struct HostFiles {
-    open: BTreeMap<u32, File>,
-    next_fd: u32,
-    /// `vFile:setfs`: paths are looked up in this process's mount namespace.
-    fs_pid: Option<u32>,
-}
-
-impl HostFiles {
-    fn path(&self, name: &[u8]) -> PathBuf {
-        let name = OsStr::from_bytes(name);
-        match self.fs_pid {
-            // The process's root, which sees its own mounts.
-            Some(pid) => {
-                let mut path = PathBuf::from(format!("/proc/{pid}/root"));
-                path.push(
-                    name.as_bytes()
-                        .strip_prefix(b"/")
-                        .map_or(name, OsStr::from_bytes),
-                );
-                path
-            }
-            None => PathBuf::from(name),
-        }
-    }
-
-    fn file(&self, fd: u32) -> Result<&File, HostIoError<crate::inferior::Error>> {
-        self.open
-            .get(&fd)
-            .ok_or(HostIoError::Errno(HostIoErrno::EBADF))
-    }
+/// The file the client knows as `fd`.
+fn file(files: &HostFiles, fd: u32) -> Result<&File, HostIoError<crate::inferior::Error>> {
+    files.get(fd).ok_or(HostIoError::Errno(HostIoErrno::EBADF))
 }
 
 fn errno<E>(e: std::io::Error) -> HostIoError<E> {
@@ -97,7 +65,7 @@ impl DebugTarget {
         let mut data = vec![0u8; usize::try_from(count).unwrap_or(max).min(max)];
         let read = u32::try_from(fd)
             .map_err(|_| HostIoError::Errno(HostIoErrno::EBADF))
-            .and_then(|fd| self.files.file(fd))
+            .and_then(|fd| file(&self.files, fd))
             .and_then(|file| file.read_at(&mut data, offset).map_err(errno));
         match read {
             Ok(n) => {
@@ -113,7 +81,7 @@ impl DebugTarget {
     pub fn host_pwrite(&mut self, fd: u64, offset: u64, data: &[u8]) -> Vec<u8> {
         let written = u32::try_from(fd)
             .map_err(|_| HostIoError::Errno(HostIoErrno::EBADF))
-            .and_then(|fd| self.files.file(fd))
+            .and_then(|fd| file(&self.files, fd))
             .and_then(|file| file.write_at(data, offset).map_err(errno));
         match written {
             Ok(n) => format!("F{n:x}").into_bytes(),
@@ -171,18 +139,14 @@ impl HostIoOpen for DebugTarget {
             .mode(mode.bits() & 0o777)
             .open(self.files.path(filename))
             .map_err(errno)?;
-        let fd = self.files.next_fd;
-        self.files.next_fd += 1;
-        self.files.open.insert(fd, file);
-        Ok(fd)
+        Ok(self.files.add(file))
     }
 }
 
 impl HostIoClose for DebugTarget {
     fn close(&mut self, fd: u32) -> HostIoResult<(), Self> {
         self.files
-            .open
-            .remove(&fd)
+            .remove(fd)
             .map(drop)
             .ok_or(HostIoError::Errno(HostIoErrno::EBADF))
     }
@@ -190,7 +154,7 @@ impl HostIoClose for DebugTarget {
 
 impl HostIoFstat for DebugTarget {
     fn fstat(&mut self, fd: u32) -> HostIoResult<HostIoStat, Self> {
-        let meta = self.files.file(fd)?.metadata().map_err(errno)?;
+        let meta = file(&self.files, fd)?.metadata().map_err(errno)?;
         // The protocol's stat has 32-bit fields: larger values are cut.
         Ok(HostIoStat {
             st_dev: meta.dev() as u32,
@@ -219,7 +183,7 @@ impl HostIoUnlink for DebugTarget {
 impl HostIoReadlink for DebugTarget {
     fn readlink(&mut self, filename: &[u8], buf: &mut [u8]) -> HostIoResult<usize, Self> {
         let target = std::fs::read_link(self.files.path(filename)).map_err(errno)?;
-        let bytes = target.as_os_str().as_bytes();
+        let bytes = std::os::unix::ffi::OsStrExt::as_bytes(target.as_os_str());
         let n = bytes.len().min(buf.len());
         buf[..n].copy_from_slice(&bytes[..n]);
         Ok(n)
@@ -228,10 +192,10 @@ impl HostIoReadlink for DebugTarget {
 
 impl HostIoSetfs for DebugTarget {
     fn setfs(&mut self, fs: FsKind) -> HostIoResult<(), Self> {
-        self.files.fs_pid = match fs {
+        self.files.set_fs(match fs {
             FsKind::Stub => None,
             FsKind::Pid(pid) => Some(pid.get() as u32),
-        };
+        });
         Ok(())
     }
 }

@@ -7,11 +7,12 @@ mod base;
 mod breakpoints;
 mod catch_syscalls;
 mod extended_mode;
+mod host_files;
 mod host_io;
 mod monitor;
 
 use super::codec;
-use crate::arch::x86_64::{current_mode, Mode, X86_64Linux};
+use crate::arch::x86_64::{Mode, X86_64Linux};
 use crate::console::say;
 use crate::inferior::tracer::LiveTracer;
 use crate::inferior::{self, LaunchSpec, Process};
@@ -22,7 +23,7 @@ use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-pub use host_io::HostFiles;
+use host_files::HostFiles;
 
 /// How we came to debug a process, which decides how we leave it: a
 /// program we launched is killed, one we attached to is detached.
@@ -148,7 +149,9 @@ impl DebugTarget {
 
     /// The register mode of the current program (32-bit or 64-bit code).
     pub fn mode(&self) -> Mode {
-        current_mode()
+        self.inferior
+            .as_ref()
+            .map_or(Mode::default(), |i| i.process.mode())
     }
 
     /// The threads the client can see, in order.
