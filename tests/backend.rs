@@ -9,7 +9,7 @@ mod support;
 
 use rgdbserver::inferior::tracer::LiveTracer;
 use rgdbserver::inferior::{
-    self, Action, LaunchSpec, Process, Report, Resume, ResumePlan, StopEvent,
+    self, Action, LaunchSettings, Process, Report, Resume, ResumePlan, StopEvent,
 };
 use std::collections::BTreeSet;
 use std::sync::mpsc;
@@ -33,11 +33,8 @@ fn with_timeout(body: impl FnOnce() + Send + 'static) {
 }
 
 fn launch(fixture: &support::Fixture) -> Process<LiveTracer> {
-    inferior::launch(&LaunchSpec::new(
-        fixture.exe.clone().into_os_string(),
-        vec![],
-    ))
-    .expect("launch the fixture")
+    inferior::launch(fixture.exe.as_os_str(), &[], &LaunchSettings::default())
+        .expect("launch the fixture")
 }
 
 /// Where the executable is loaded: its first mapping in /proc/PID/maps.
@@ -179,9 +176,13 @@ fn memory_reads_hide_breakpoints_and_unmapped_reads_fail() {
 
 #[test]
 fn a_missing_program_is_a_clear_launch_error() {
-    let err = inferior::launch(&LaunchSpec::new("/nonexistent/prog".into(), vec![]))
-        .err()
-        .expect("launch must fail");
+    let err = inferior::launch(
+        "/nonexistent/prog".as_ref(),
+        &[],
+        &LaunchSettings::default(),
+    )
+    .err()
+    .expect("launch must fail");
     let msg = err.to_string();
     assert!(
         msg.contains("/nonexistent/prog") && msg.contains("no such file"),

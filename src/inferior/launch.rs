@@ -13,11 +13,11 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-/// How to start a program.
+/// How programs are started: gdbserver's defaults, changed by the command
+/// line and by gdb (`set environment`, `set cwd`, `set startup-with-shell`,
+/// `set disable-randomization`).
 #[derive(Debug, Clone)]
-pub struct LaunchSpec {
-    pub program: OsString,
-    pub args: Vec<OsString>,
+pub struct LaunchSettings {
     /// The whole environment of the program, `NAME=value` pairs.
     pub env: Vec<(OsString, OsString)>,
     pub cwd: Option<PathBuf>,
@@ -31,13 +31,11 @@ pub struct LaunchSpec {
     pub program_output_to_stderr: bool,
 }
 
-impl LaunchSpec {
-    /// A program run directly, with the server's environment and settings
-    /// as gdbserver's defaults (shell on, randomization off).
-    pub fn new(program: OsString, args: Vec<OsString>) -> LaunchSpec {
-        LaunchSpec {
-            program,
-            args,
+impl Default for LaunchSettings {
+    /// The server's environment and gdbserver's defaults (shell on,
+    /// randomization off).
+    fn default() -> Self {
+        LaunchSettings {
             env: std::env::vars_os().collect(),
             cwd: None,
             startup_with_shell: true,
@@ -117,13 +115,15 @@ fn shell_quote(word: &OsStr) -> Vec<u8> {
 /// The path to exec and its argv, and how many execs come before the
 /// program's own (the shell's, the wrapper's).
 fn command_line(
-    spec: &LaunchSpec,
+    name: &OsStr,
+    args: &[OsString],
+    settings: &LaunchSettings,
     program: &Path,
 ) -> Result<(PathBuf, Vec<CString>, usize), Error> {
-    let mut words: Vec<OsString> = spec.wrapper.clone();
+    let mut words: Vec<OsString> = settings.wrapper.clone();
     words.push(program.as_os_str().to_owned());
-    let execs_before = usize::from(!spec.wrapper.is_empty());
-    if spec.startup_with_shell {
+    let execs_before = usize::from(!settings.wrapper.is_empty());
+    if settings.startup_with_shell {
         let shell = std::env::var_os("SHELL")
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| "/bin/sh".into());
@@ -132,7 +132,7 @@ fn command_line(
             script.push(b' ');
             script.extend_from_slice(&shell_quote(word));
         }
-        for arg in &spec.args {
+        for arg in args {
             script.push(b' ');
             // Arguments come split already (by the user's shell or by gdb).
             script.extend_from_slice(&shell_quote(arg));
@@ -145,31 +145,32 @@ fn command_line(
         let shell_path = resolve(&shell, None)?;
         return Ok((shell_path, argv, execs_before + 1));
     }
-    let first = match spec.wrapper.first() {
-        Some(wrapper) => resolve(wrapper, spec.cwd.as_deref())?,
+    let first = match settings.wrapper.first() {
+        Some(wrapper) => resolve(wrapper, settings.cwd.as_deref())?,
         None => program.to_path_buf(),
     };
     let mut argv: Vec<CString> = Vec::new();
     for (i, word) in words.iter().enumerate() {
         // The program's argv[0] is the name the user gave.
-        let word = if i == words.len() - 1 {
-            &spec.program
-        } else {
-            word
-        };
+        let word = if i == words.len() - 1 { name } else { word };
         argv.push(cstring(word)?);
     }
-    for arg in &spec.args {
+    for arg in args {
         argv.push(cstring(arg)?);
     }
     Ok((first, argv, execs_before))
 }
 
-/// Fork and exec the program, traced from its first instruction.
-pub fn launch(spec: &LaunchSpec) -> Result<Process<LiveTracer>, Error> {
-    let program = resolve(&spec.program, spec.cwd.as_deref())?;
-    let (path, argv, mut execs_before) = command_line(spec, &program)?;
-    let envp = spec
+/// Fork and exec `program` with `args`, traced from its first instruction.
+pub fn launch(
+    program: &OsStr,
+    args: &[OsString],
+    settings: &LaunchSettings,
+) -> Result<Process<LiveTracer>, Error> {
+    let name = program;
+    let program = resolve(name, settings.cwd.as_deref())?;
+    let (path, argv, mut execs_before) = command_line(name, args, settings, &program)?;
+    let envp = settings
         .env
         .iter()
         .map(|(k, v)| {
@@ -183,13 +184,13 @@ pub fn launch(spec: &LaunchSpec) -> Result<Process<LiveTracer>, Error> {
         path: cstring(path.as_os_str())?,
         argv,
         envp,
-        cwd: spec
+        cwd: settings
             .cwd
             .as_ref()
             .map(|d| cstring(d.as_os_str()))
             .transpose()?,
-        disable_randomization: spec.disable_randomization,
-        stdio_to_stderr: spec.program_output_to_stderr,
+        disable_randomization: settings.disable_randomization,
+        stdio_to_stderr: settings.program_output_to_stderr,
     };
     let sys_err = |what| move |errno: Errno| Error::Launch(format!("{what}: {errno}"));
     let forked = spawn::fork_blocked(&exec).map_err(sys_err("fork"))?;
@@ -203,7 +204,7 @@ pub fn launch(spec: &LaunchSpec) -> Result<Process<LiveTracer>, Error> {
     }
     if let Err(errno) = forked.release() {
         reap(pid);
-        let what = match &spec.cwd {
+        let what = match &settings.cwd {
             Some(dir) if errno == Errno::ENOENT && !dir.is_dir() => {
                 format!("cannot run in {}: no such directory", dir.display())
             }

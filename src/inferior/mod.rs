@@ -18,7 +18,7 @@ pub mod tracer;
 /// What /proc says of a process, as the model hands it on.
 pub use crate::sys::procfs::{Ids, Mapping, ProcessStatus};
 pub use attach::{attach, executable_of};
-pub use launch::{launch, LaunchSpec};
+pub use launch::{launch, LaunchSettings};
 pub use libraries::{Library, LinkMaps};
 pub use process::{Action, Process, Report, ResumePlan};
 pub use thread::{Resume, StopEvent};

@@ -9,8 +9,8 @@ mod session;
 mod transport;
 
 use crate::console::say;
-use crate::inferior;
-use crate::rsp::debug_target::{DebugTarget, Inferior, LaunchSettings, Origin};
+use crate::inferior::{self, LaunchSettings};
+use crate::rsp::debug_target::{DebugTarget, Inferior, Origin};
 use crate::sys::signals;
 pub use config::{Config, Start, Transport};
 use conn::ClientConn;
@@ -33,21 +33,19 @@ pub fn run(config: &Config) -> Result<i32, String> {
     // Bind before launching, so a busy address leaves nothing half-started.
     let listener = Listener::open(&config.transport)?;
     let settings = LaunchSettings {
-        env: std::env::vars_os().collect(),
-        cwd: None,
         startup_with_shell: config.startup_with_shell,
         disable_randomization: config.disable_randomization,
         wrapper: config.wrapper.clone(),
         program_output_to_stderr: listener.is_stdio(),
-        last_program: match &config.start {
-            Start::Launch { program, .. } => Some(program.clone()),
-            _ => None,
-        },
+        ..LaunchSettings::default()
+    };
+    let last_program = match &config.start {
+        Start::Launch { program, .. } => Some(program.clone()),
+        _ => None,
     };
     let inferior = match &config.start {
         Start::Launch { program, args } => {
-            let process = inferior::launch(&settings.spec(program.clone(), args.clone()))
-                .map_err(|e| e.to_string())?;
+            let process = inferior::launch(program, args, &settings).map_err(|e| e.to_string())?;
             say(&format!(
                 "Process {} created; pid = {}",
                 program.to_string_lossy(),
@@ -68,7 +66,7 @@ pub fn run(config: &Config) -> Result<i32, String> {
         }
         Start::Nothing => None,
     };
-    let mut target = DebugTarget::new(inferior, config.multi, settings);
+    let mut target = DebugTarget::new(inferior, config.multi, settings, last_program);
     let result = serve(config, &listener, &mut target, &signal_fd);
     // However the server ends: kill what it launched, detach from the rest.
     target.leave();

@@ -15,13 +15,12 @@ use super::codec;
 use crate::arch::x86_64::{Mode, X86_64Linux};
 use crate::console::say;
 use crate::inferior::tracer::LiveTracer;
-use crate::inferior::{self, LaunchSpec, Process};
+use crate::inferior::{self, LaunchSettings, Process};
 use crate::sys::Tid;
 use gdbstub::target::ext::base::BaseOps;
 use gdbstub::target::{Target, TargetError};
 use std::collections::BTreeSet;
 use std::ffi::OsString;
-use std::path::PathBuf;
 
 use host_files::HostFiles;
 
@@ -65,43 +64,17 @@ impl Inferior {
     }
 }
 
-/// How `run` (vRun) starts programs: gdb's `set environment`, `set cwd`,
-/// `set startup-with-shell`, `set disable-randomization`, and `--wrapper`.
-#[derive(Debug, Clone)]
-pub struct LaunchSettings {
-    pub env: Vec<(OsString, OsString)>,
-    pub cwd: Option<PathBuf>,
-    pub startup_with_shell: bool,
-    pub disable_randomization: bool,
-    pub wrapper: Vec<OsString>,
-    /// The protocol runs over our stdin/stdout: the program must not touch them.
-    pub program_output_to_stderr: bool,
-    /// What `run` with no program starts: the last program run.
-    pub last_program: Option<OsString>,
-}
-
-impl LaunchSettings {
-    pub fn spec(&self, program: OsString, args: Vec<OsString>) -> LaunchSpec {
-        LaunchSpec {
-            program,
-            args,
-            env: self.env.clone(),
-            cwd: self.cwd.clone(),
-            startup_with_shell: self.startup_with_shell,
-            disable_randomization: self.disable_randomization,
-            wrapper: self.wrapper.clone(),
-            program_output_to_stderr: self.program_output_to_stderr,
-        }
-    }
-}
-
 /// A debugging server's view of its process, if it has one.
 pub struct DebugTarget {
     inferior: Option<Inferior>,
     /// Extended remote (`--multi`): programs can be run and attached to,
     /// and the server outlives them.
     pub multi: bool,
+    /// How `run` starts programs.
     pub settings: LaunchSettings,
+    /// What `run` with no program starts: the last program run (or the
+    /// command line's).
+    pub last_program: Option<OsString>,
     /// `monitor exit` was asked for.
     pub exit_requested: bool,
     /// Files opened through host I/O.
@@ -114,11 +87,17 @@ pub struct DebugTarget {
 }
 
 impl DebugTarget {
-    pub fn new(inferior: Option<Inferior>, multi: bool, settings: LaunchSettings) -> DebugTarget {
+    pub fn new(
+        inferior: Option<Inferior>,
+        multi: bool,
+        settings: LaunchSettings,
+        last_program: Option<OsString>,
+    ) -> DebugTarget {
         DebugTarget {
             inferior,
             multi,
             settings,
+            last_program,
             exit_requested: false,
             files: HostFiles::default(),
             pass_signals: BTreeSet::new(),
@@ -209,11 +188,11 @@ impl DebugTarget {
         // gdbserver does; the arguments are always the new ones.
         let program = program
             .filter(|p| !p.is_empty())
-            .or_else(|| self.settings.last_program.clone())
+            .or_else(|| self.last_program.clone())
             .ok_or("run: no program given (use `set remote exec-file` in gdb)")?;
-        let spec = self.settings.spec(program.clone(), args);
-        let process = inferior::launch(&spec).map_err(|e| e.to_string())?;
-        self.settings.last_program = Some(program.clone());
+        let process =
+            inferior::launch(&program, &args, &self.settings).map_err(|e| e.to_string())?;
+        self.last_program = Some(program.clone());
         let pid = process.pid();
         say(&format!(
             "Process {} created; pid = {pid}",
