@@ -6,6 +6,13 @@ use crate::inferior;
 use crate::sys::Tid;
 use std::fmt::Write as _;
 
+/// The largest packet the client may send, and the largest reply it must
+/// take: large, so that a memory dump takes few round trips.
+pub const PACKET_SIZE: usize = 256 * 1024;
+
+/// Largest memory or file read answered: half a packet, as hex.
+pub const MAX_READ: usize = PACKET_SIZE / 2;
+
 /// The sum of a packet body's bytes, as its checksum.
 pub fn checksum(body: &[u8]) -> u8 {
     body.iter().fold(0u8, |sum, &b| sum.wrapping_add(b))
