@@ -1,9 +1,8 @@
 //! Ctrl-C in gdb while `continue` runs a multi-threaded program that never
 //! stops by itself (tests/fixtures/spin.c).
 
-mod support;
 
-use support::{fixture, mark, section, Gdb, Server};
+use crate::support::{fixture, mark, section, Gdb, Server};
 
 /// spin.c's threads: main plus 3 spinners.
 const THREADS: usize = 4;

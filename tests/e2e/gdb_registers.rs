@@ -5,14 +5,13 @@
 //! writing registers, inferior function calls, and a 32-bit (`-m32`)
 //! program under the 64-bit server.
 
-mod support;
 
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::PathBuf;
 use std::process::Command;
 
-use support::{debug_program, fixture, mark, printed_value, Session, TempDir};
+use crate::support::{debug_program, fixture, mark, printed_value, Session, TempDir};
 
 /// The CPU's feature flags, from the first `flags` line of /proc/cpuinfo.
 fn cpu_flags() -> BTreeSet<String> {

@@ -8,7 +8,7 @@
 //! log on the debug console when `RGDB_TEST_DAP_PACKETS=1` is set (the
 //! failure messages then show every packet lldb exchanged with the server).
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use support::{fixture, scaled, Fixture, Server, GDB_TIMEOUT};
+use crate::support::{fixture, scaled, Fixture, Server, GDB_TIMEOUT};
 
 /// The debug adapter under which the tests run.
 const ADAPTER: &str = "lldb-dap-19";

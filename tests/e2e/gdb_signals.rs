@@ -1,9 +1,8 @@
 //! Signals with gdb: a fatal SIGSEGV (tests/fixtures/segv.c) and a handled
 //! SIGUSR1 (tests/fixtures/sigusr1.c).
 
-mod support;
 
-use support::{debug_fixture, fixture, mark};
+use crate::support::{debug_fixture, fixture, mark};
 
 /// The fault is reported where it happens; continuing delivers it and the
 /// program dies of it.

@@ -9,16 +9,16 @@
 //! Sections of lldb's output are delimited by `@@name` lines printed with
 //! [`mark`] (see tests/support/lldb.rs for lldb's batch mode quirks).
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 use std::fs;
 
-use support::lldb::{
+use crate::support::lldb::{
     at, continue_until_exit, debug_fixture, debug_program_with_crash_commands, mark, Lldb,
     LldbSession,
 };
-use support::{
+use crate::support::{
     fixture, hex_values_after, poll_until, read_memory, scaled, tracer_pid, Program, Server,
     WAIT_TIMEOUT,
 };

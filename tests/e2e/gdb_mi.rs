@@ -10,12 +10,11 @@
 //! asynchronous records; [`parse_record`] turns a record into values the
 //! tests can look into.
 
-mod support;
 
 use std::collections::BTreeSet;
 use std::fs;
 
-use support::{fixture, scaled, Fixture, Gdb, Server, GDB_TIMEOUT};
+use crate::support::{fixture, scaled, Fixture, Gdb, Server, GDB_TIMEOUT};
 
 // ---------------------------------------------------------------------------
 // MI records

@@ -3,12 +3,11 @@
 //! working directory, with and without a shell and address randomization),
 //! `attach`/`detach`, `kill`, and the `monitor` commands.
 
-mod support;
 
 use std::fs;
 
-use support::workers::{self, THREADS};
-use support::{
+use crate::support::workers::{self, THREADS};
+use crate::support::{
     fixture, hex_values_after, mark, parse_number_after, poll_until, process_state, scaled,
     section, testing_gnu_gdbserver, thread_rows, Fixture, Gdb, Server, TempDir, WAIT_TIMEOUT,
 };

@@ -2,11 +2,10 @@
 //! (`target remote | rgdbserver - PROG`) and a Unix domain socket
 //! (`rgdbserver unix:PATH PROG`).
 
-mod support;
 
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 
-use support::{fixture, mark, section, server_path, Gdb, Server, TempDir};
+use crate::support::{fixture, mark, section, server_path, Gdb, Server, TempDir};
 
 /// chatty.c prints ROUNDS * LINES lines.
 const CHATTY_LINES: usize = 5 * 200;

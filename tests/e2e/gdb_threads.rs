@@ -1,11 +1,11 @@
 //! End-to-end tests with gdb on tests/fixtures/threads.c: a breakpoint hit
 //! by every thread, thread listing and switching.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 
-use support::{debug_fixture, fixture, mark};
+use crate::support::{debug_fixture, fixture, mark};
 
 /// Worker threads in threads.c (NTHREADS); with main, NTHREADS + 1.
 const WORKERS: usize = 4;

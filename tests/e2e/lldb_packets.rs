@@ -13,16 +13,15 @@
 //!
 //! rgdbserver only: GNU gdbserver answers none of lldb's own packets.
 
-mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 
-use support::rsp::{
+use crate::support::rsp::{
     continue_to_exit, hex_decode, hex_encode, is_stop_reply, request, request_raw, run_to,
     unescape, RspClient,
 };
-use support::{fixture, read_memory, scaled, Server, WAIT_TIMEOUT};
+use crate::support::{fixture, read_memory, scaled, Server, WAIT_TIMEOUT};
 
 /// lldb 19's `qSupported`.
 const LLDB_QSUPPORTED: &str =

@@ -2,12 +2,12 @@
 //! the program runs, gdb's `disconnect` and a second client, and SIGTERM to
 //! the server (a launched program is killed, an attached one detached).
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 
-use support::workers::{self, THREADS};
-use support::{
+use crate::support::workers::{self, THREADS};
+use crate::support::{
     fixture, gdb_batch, mark, process_state, scaled, section, testing_gnu_gdbserver, tracer_pid,
     Gdb, Server, ServerOptions,
 };

@@ -7,14 +7,14 @@
 //! against) are marked "GNU:". Replies are checked by class (`E..`, empty,
 //! `OK`), never by exact error number: gdbserver always says `E01`.
 
-mod support;
+use crate::support;
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::time::Duration;
 
-use support::rsp::{hex_decode, hex_encode, is_error_reply, is_stop_reply, RspClient};
-use support::{fixture, testing_gnu_gdbserver, Fixture, Server};
+use crate::support::rsp::{hex_decode, hex_encode, is_error_reply, is_stop_reply, RspClient};
+use crate::support::{fixture, testing_gnu_gdbserver, Fixture, Server};
 
 /// What gdb 13 sends first (minus features irrelevant here).
 const QSUPPORTED: &str = "qSupported:multiprocess+;swbreak+;hwbreak+;vContSupported+;no-resumed+";

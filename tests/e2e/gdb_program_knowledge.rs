@@ -5,7 +5,6 @@
 //! (`qXfer:siginfo`), signals passed without a stop (`QPassSignals`) and
 //! thread-local storage (`qGetTLSAddr`).
 
-mod support;
 
 use std::fs;
 use std::io::Read;
@@ -15,7 +14,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-use support::{
+use crate::support::{
     debug_program, fixture, mark, printed_value, scaled, section, thread_rows, Server, GDB_TIMEOUT,
 };
 

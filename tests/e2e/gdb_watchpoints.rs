@@ -2,9 +2,8 @@
 //! breakpoints (the x86 debug registers: `watch`, `rwatch`, `awatch`,
 //! `hbreak`, running out of the four slots) and on `catch syscall`.
 
-mod support;
 
-use support::{debug_program, fixture, mark, testing_gnu_gdbserver, Fixture};
+use crate::support::{debug_program, fixture, mark, testing_gnu_gdbserver, Fixture};
 
 fn watch() -> Fixture {
     fixture("watch")

@@ -10,16 +10,15 @@
 //! Allowances for GNU gdbserver 13 (`RGDB_TEST_SERVER=/usr/bin/gdbserver`,
 //! to check the tests themselves) are marked "GNU:".
 
-mod support;
 
 use std::collections::BTreeSet;
 use std::fs;
 
-use support::rsp::{
+use crate::support::rsp::{
     continue_to_exit, exit_status, hex_decode, hex_encode, is_error_reply, is_stop_reply, request,
     request_raw, resume, run_to, unescape, RspClient,
 };
-use support::{fixture, testing_gnu_gdbserver, unused_pid, Server, TempDir};
+use crate::support::{fixture, testing_gnu_gdbserver, unused_pid, Server, TempDir};
 
 /// gdb 13's qSupported (the features relevant here).
 const QSUPPORTED: &str =

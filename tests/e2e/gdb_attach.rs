@@ -6,12 +6,11 @@
 //!
 //! Also the command-line errors of `--attach`.
 
-mod support;
 
-use support::workers::{
+use crate::support::workers::{
     attach, dump, finish as finish_program, start as start_workers, workers, THREADS,
 };
-use support::{
+use crate::support::{
     fixture, gdb_batch, mark, poll_until, process_state, read_memory, run_server_to_exit, scaled,
     section, testing_gnu_gdbserver, thread_rows, tracer_pid, unused_pid, Gdb, Server, WAIT_TIMEOUT,
 };

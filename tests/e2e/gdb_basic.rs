@@ -2,9 +2,9 @@
 //! breakpoints, backtraces, finish, reading and writing memory and
 //! registers, stepping, and running to the exit code.
 
-mod support;
+use crate::support;
 
-use support::{debug_fixture, fixture, hex_values_after, mark, Fixture};
+use crate::support::{debug_fixture, fixture, hex_values_after, mark, Fixture};
 
 fn basic() -> Fixture {
     fixture("basic")

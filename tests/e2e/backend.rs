@@ -5,7 +5,7 @@
 //! come from the thread that traced the process) and fails if that takes
 //! longer than a generous timeout.
 
-mod support;
+use crate::support;
 
 use rgdbserver::inferior::tracer::LiveTracer;
 use rgdbserver::inferior::{

@@ -6,9 +6,8 @@
 //! tests/fixtures/forker.c and vforker.c check their 300 children
 //! themselves: main returns 0 only if every child exited 0.
 
-mod support;
 
-use support::{debug_fixture, fixture, mark};
+use crate::support::{debug_fixture, fixture, mark};
 
 /// 300 forked children each call child_work(), where gdb has a breakpoint
 /// (inserted in the parent, which never calls it): every child is detached
