@@ -6,14 +6,15 @@
 //!
 //! Also the command-line errors of `--attach`.
 
-
+use crate::support::fixtures::fixture;
+use crate::support::gdb::{self, mark, thread_rows};
+use crate::support::output::{framed, section};
+use crate::support::process::{poll_until, process_state, read_memory, tracer_pid, unused_pid};
+use crate::support::server::{run_server_to_exit, testing_gnu_gdbserver, Server};
 use crate::support::workers::{
     attach, dump, finish as finish_program, start as start_workers, workers, THREADS,
 };
-use crate::support::{
-    fixture, gdb_batch, mark, poll_until, process_state, read_memory, run_server_to_exit, scaled,
-    section, testing_gnu_gdbserver, thread_rows, tracer_pid, unused_pid, Gdb, Server, WAIT_TIMEOUT,
-};
+use crate::support::{scaled, WAIT_TIMEOUT};
 
 /// Every thread of the attached program is listed. gdb then quits (end of
 /// its batch commands) without an explicit `detach`: the server says the
@@ -24,7 +25,7 @@ fn attach_lists_every_thread() {
     let f = workers();
     let mut program = start_workers(&f);
     let mut server = attach(&program);
-    let out = gdb_batch(
+    let out = gdb::run(
         &f.exe,
         server.port(),
         &[&mark("info"), "info threads", &mark("end")],
@@ -54,7 +55,7 @@ fn attach_lists_every_thread() {
         program.pid(),
         dump(&out, &server, &program)
     );
-    let status = server.expect_exit(&out);
+    let status = server.wait_exit(Some(&framed("gdb", &out)));
     assert!(
         status.success(),
         "server exit status {status}\n{}",
@@ -70,7 +71,7 @@ fn breakpoint_in_running_thread_after_attach() {
     let f = workers();
     let mut program = start_workers(&f);
     let mut server = attach(&program);
-    let out = gdb_batch(
+    let out = gdb::run(
         &f.exe,
         server.port(),
         &[
@@ -107,7 +108,7 @@ fn breakpoint_in_running_thread_after_attach() {
         "detach\n{}",
         dump(&out, &server, &program)
     );
-    let status = server.expect_exit(&out);
+    let status = server.wait_exit(Some(&framed("gdb", &out)));
     assert!(
         status.success(),
         "server exit status {status}\n{}",
@@ -124,7 +125,7 @@ fn detach_lets_program_finish() {
     let f = workers();
     let mut program = start_workers(&f);
     let mut server = attach(&program);
-    let out = gdb_batch(
+    let out = gdb::run(
         &f.exe,
         server.port(),
         &[
@@ -153,8 +154,11 @@ fn detach_lets_program_finish() {
         "detach\n{}",
         dump(&out, &server, &program)
     );
-    server.expect_stderr(&format!("Detaching from process {}", program.pid()), &out);
-    let status = server.expect_exit(&out);
+    server.wait_stderr(
+        &format!("Detaching from process {}", program.pid()),
+        Some(&framed("gdb", &out)),
+    );
+    let status = server.wait_exit(Some(&framed("gdb", &out)));
     assert!(
         status.success(),
         "server exit status {status}\n{}",
@@ -193,7 +197,7 @@ fn killing_gdb_leaves_attached_program_running() {
         .unwrap_or_else(|e| panic!("reading /proc/{pid}/mem: {e}\n{}", program.dump()));
 
     let mut server = attach(&program);
-    let gdb = Gdb::spawn_interactive(&f.exe, server.port(), &["break thread_done", "continue"]);
+    let gdb = gdb::spawn_interactive(&f.exe, server.port(), &["break thread_done", "continue"]);
     gdb.wait_for("Continuing.");
 
     // `Continuing.` comes just before gdb inserts its breakpoints and
@@ -216,7 +220,7 @@ fn killing_gdb_leaves_attached_program_running() {
     );
 
     let out = gdb.kill();
-    let status = server.expect_exit(&out);
+    let status = server.wait_exit(Some(&framed("gdb", &out)));
     assert!(
         status.success(),
         "server exit status {status}\n{}",
@@ -256,14 +260,15 @@ fn killing_gdb_leaves_attached_program_running() {
 #[test]
 fn attach_to_missing_process_fails() {
     let pid = unused_pid().to_string();
-    let run = run_server_to_exit(&["--once", "--attach", ":0", &pid]);
+    let (status, run) = run_server_to_exit(&["--once", "--attach", ":0", &pid]);
+    let stderr = run.stderr().text();
     assert!(
-        !run.status.success(),
+        !status.success(),
         "attaching to no process should fail\n{}",
         run.dump()
     );
     assert!(
-        run.stderr.lines().any(|l| l.contains(&pid)),
+        stderr.lines().any(|l| l.contains(&pid)),
         "the error should mention pid {pid}\n{}",
         run.dump()
     );
@@ -278,21 +283,22 @@ fn attach_to_traced_process_fails() {
     let f = fixture("spin");
     let owner = Server::start_fixture(&f);
     let pid = owner.inferior_pid().to_string();
-    let run = run_server_to_exit(&["--once", "--attach", ":0", &pid]);
+    let (status, run) = run_server_to_exit(&["--once", "--attach", ":0", &pid]);
+    let stderr = run.stderr().text();
     let dump = || format!("{}\n--- first server:\n{}", run.dump(), owner.dump());
     assert!(
-        !run.status.success(),
+        !status.success(),
         "attaching to a traced process should fail\n{}",
         dump()
     );
     assert!(
-        run.stderr.lines().any(|l| l.contains(&pid)),
+        stderr.lines().any(|l| l.contains(&pid)),
         "the error should mention pid {pid}\n{}",
         dump()
     );
     if !testing_gnu_gdbserver() {
         assert!(
-            run.stderr
+            stderr
                 .lines()
                 .any(|l| l.contains(&pid) && l.contains("already traced")),
             "the error should say the process is already traced\n{}",
@@ -310,26 +316,27 @@ fn attach_to_traced_process_fails() {
 /// the usage text; rgdbserver-only wording).
 #[test]
 fn attach_needs_a_numeric_pid() {
-    let run = run_server_to_exit(&["--attach", ":0", "notapid"]);
+    let (status, run) = run_server_to_exit(&["--attach", ":0", "notapid"]);
+    let stderr = run.stderr().text();
     assert!(
-        !run.status.success(),
+        !status.success(),
         "a non-numeric pid should be refused\n{}",
         run.dump()
     );
     assert!(
-        !run.stderr.lines().any(|l| l.starts_with("Listening on")),
+        !stderr.lines().any(|l| l.starts_with("Listening on")),
         "nothing should be started\n{}",
         run.dump()
     );
     if !testing_gnu_gdbserver() {
         assert_eq!(
-            run.status.code(),
+            status.code(),
             Some(2),
             "usage errors exit 2\n{}",
             run.dump()
         );
         assert!(
-            run.stderr.contains("notapid: not a process id") && run.stderr.contains("Usage:"),
+            stderr.contains("notapid: not a process id") && stderr.contains("Usage:"),
             "the error should name the bad pid and show the usage\n{}",
             run.dump()
         );

@@ -6,8 +6,8 @@
 //! tests/fixtures/forker.c and vforker.c check their 300 children
 //! themselves: main returns 0 only if every child exited 0.
 
-
-use crate::support::{debug_fixture, fixture, mark};
+use crate::support::fixtures::fixture;
+use crate::support::gdb::{debug_fixture, mark};
 
 /// 300 forked children each call child_work(), where gdb has a breakpoint
 /// (inserted in the parent, which never calls it): every child is detached
@@ -24,8 +24,8 @@ fn fork_children_stay_healthy() {
     );
     s.expect_not("SIGTRAP");
     s.expect_not("hit Breakpoint");
-    s.server.expect_stdout("healthy 300/300", &s.gdb);
-    let status = s.server.expect_exit(&s.gdb);
+    s.wait_stdout("healthy 300/300");
+    let status = s.wait_exit();
     assert!(
         status.success(),
         "server exit status {status}\n{}",
@@ -49,8 +49,8 @@ fn vfork_children_stay_healthy() {
     );
     s.expect_not("SIGTRAP");
     s.expect_not("hit Breakpoint");
-    s.server.expect_stdout("healthy 300/300", &s.gdb);
-    let status = s.server.expect_exit(&s.gdb);
+    s.wait_stdout("healthy 300/300");
+    let status = s.wait_exit();
     assert!(
         status.success(),
         "server exit status {status}\n{}",
@@ -72,11 +72,10 @@ fn exec_runs_to_completion() {
         s.dump()
     );
     s.expect_not("SIGTRAP");
-    s.server.expect_stdout("before exec", &s.gdb);
-    s.server.expect_stdout("after exec", &s.gdb);
-    s.server
-        .expect_stderr("Child exited with status 42", &s.gdb);
-    let status = s.server.expect_exit(&s.gdb);
+    s.wait_stdout("before exec");
+    s.wait_stdout("after exec");
+    s.wait_stderr("Child exited with status 42");
+    let status = s.wait_exit();
     assert!(
         status.success(),
         "server exit status {status}\n{}",

@@ -1,8 +1,8 @@
 //! Signals with gdb: a fatal SIGSEGV (tests/fixtures/segv.c) and a handled
 //! SIGUSR1 (tests/fixtures/sigusr1.c).
 
-
-use crate::support::{debug_fixture, fixture, mark};
+use crate::support::fixtures::fixture;
+use crate::support::gdb::{debug_fixture, mark};
 
 /// The fault is reported where it happens; continuing delivers it and the
 /// program dies of it.
@@ -64,13 +64,13 @@ fn segv_is_reported_then_fatal() {
         s.dump()
     );
     // GNU gdbserver prints `Child terminated with signal = 0xb (SIGSEGV)`.
-    let line = s.server.wait_stderr("Child terminated with signal = ");
+    let line = s.wait_stderr("Child terminated with signal = ");
     assert!(
         line.contains("0xb") || line.contains("= 11"),
         "the server should report signal 11: {line:?}\n{}",
         s.dump()
     );
-    s.server.wait_exit();
+    s.wait_exit();
 }
 
 /// SIGUSR1 is reported, and `continue` delivers it: the handler runs and
@@ -90,7 +90,7 @@ fn sigusr1_is_reported_then_delivered() {
         "continue should deliver SIGUSR1 so the handler runs (exit 5)\n{}",
         s.dump()
     );
-    s.server.wait_stderr("Child exited with status 5");
+    s.wait_stderr("Child exited with status 5");
 }
 
 /// `signal 0` resumes without delivering the pending SIGUSR1: the handler

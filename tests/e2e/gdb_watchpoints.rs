@@ -2,8 +2,9 @@
 //! breakpoints (the x86 debug registers: `watch`, `rwatch`, `awatch`,
 //! `hbreak`, running out of the four slots) and on `catch syscall`.
 
-
-use crate::support::{debug_program, fixture, mark, testing_gnu_gdbserver, Fixture};
+use crate::support::fixtures::{fixture, Fixture};
+use crate::support::gdb::{debug_fixture, mark};
+use crate::support::server::testing_gnu_gdbserver;
 
 fn watch() -> Fixture {
     fixture("watch")
@@ -14,8 +15,8 @@ fn watch() -> Fixture {
 #[test]
 fn watch_fires_in_main_and_in_a_thread_created_later() {
     let f = watch();
-    let s = debug_program(
-        &f.exe,
+    let s = debug_fixture(
+        &f,
         &[
             "break main",
             "continue",
@@ -83,8 +84,8 @@ fn watch_fires_in_main_and_in_a_thread_created_later() {
 #[test]
 fn read_and_access_watchpoints_and_hardware_breakpoint() {
     let f = watch();
-    let s = debug_program(
-        &f.exe,
+    let s = debug_fixture(
+        &f,
         &[
             "break main",
             "continue",
@@ -161,8 +162,8 @@ fn read_and_access_watchpoints_and_hardware_breakpoint() {
 #[test]
 fn too_many_hardware_watchpoints() {
     let f = watch();
-    let s = debug_program(
-        &f.exe,
+    let s = debug_fixture(
+        &f,
         &[
             "break main",
             "continue",
@@ -201,7 +202,7 @@ fn too_many_hardware_watchpoints() {
         s.dump()
     );
     if !testing_gnu_gdbserver() {
-        s.server.wait_stderr("all four debug registers are in use");
+        s.wait_stderr("all four debug registers are in use");
     }
     // Once they are deleted the program runs normally.
     assert!(
@@ -217,8 +218,8 @@ fn too_many_hardware_watchpoints() {
 #[test]
 fn catch_syscall_write_entry_and_return() {
     let f = fixture("syscalls");
-    let s = debug_program(
-        &f.exe,
+    let s = debug_fixture(
+        &f,
         &[
             &mark("set"),
             "catch syscall write",
@@ -282,15 +283,15 @@ fn catch_syscall_write_entry_and_return() {
         "the program should run to `exited with code 013`\n{}",
         s.dump()
     );
-    s.server.wait_stdout("syscalls: hello");
+    s.wait_stdout("syscalls: hello");
 }
 
 /// A catchpoint on a system call the program never makes never fires.
 #[test]
 fn catch_syscall_not_called_never_fires() {
     let f = fixture("syscalls");
-    let s = debug_program(
-        &f.exe,
+    let s = debug_fixture(
+        &f,
         &[
             &mark("set"),
             "catch syscall chroot",
@@ -315,6 +316,6 @@ fn catch_syscall_not_called_never_fires() {
         "the program should run to `exited with code 013`\n{}",
         s.dump()
     );
-    s.server.wait_stdout("syscalls: hello");
-    s.server.wait_stderr("Child exited with status 11");
+    s.wait_stdout("syscalls: hello");
+    s.wait_stderr("Child exited with status 11");
 }

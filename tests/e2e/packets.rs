@@ -1,4 +1,4 @@
-//! Remote Serial Protocol tests with a raw client (tests/support/rsp.rs)
+//! Remote Serial Protocol tests with a raw client (support/rsp.rs)
 //! for the packets the server's own layer answers in front of gdbstub, and
 //! the ones gdb needs with no local copy of the program: `qSupported`
 //! features, `qXfer:threads`, `qXfer:siginfo`, `QPassSignals`,
@@ -10,62 +10,16 @@
 //! Allowances for GNU gdbserver 13 (`RGDB_TEST_SERVER=/usr/bin/gdbserver`,
 //! to check the tests themselves) are marked "GNU:".
 
-
 use std::collections::BTreeSet;
 use std::fs;
 
+use crate::support::fixtures::{fixture, TempDir};
+use crate::support::process::{thread_ids, unused_pid};
 use crate::support::rsp::{
-    continue_to_exit, exit_status, hex_decode, hex_encode, is_error_reply, is_stop_reply, request,
-    request_raw, resume, run_to, unescape, RspClient,
+    self, assert_usable, connect_as_gdb, continue_to_exit, exit_status, hex_decode, hex_encode,
+    is_error_reply, request, request_raw, resume, run_to, thread_id, unescape, RspClient,
 };
-use crate::support::{fixture, testing_gnu_gdbserver, unused_pid, Server, TempDir};
-
-/// gdb 13's qSupported (the features relevant here).
-const QSUPPORTED: &str =
-    "qSupported:multiprocess+;swbreak+;hwbreak+;vContSupported+;no-resumed+;exec-events+";
-
-/// Connects and does the start of gdb's handshake: `qSupported` (with
-/// multiprocess, so thread ids are `pPID.TID`), `?`.
-fn connect(server: &Server) -> RspClient {
-    let mut c = RspClient::connect(server.port()).unwrap_or_else(|e| {
-        panic!(
-            "connecting to port {}: {e}\n{}",
-            server.port(),
-            server.dump()
-        )
-    });
-    let sup = c.req(QSUPPORTED);
-    assert!(
-        sup.contains("PacketSize="),
-        "qSupported reply lacks PacketSize: {sup:?}\n{}",
-        server.dump()
-    );
-    let stop = c.req("?");
-    assert!(
-        stop.starts_with("T05"),
-        "the program should be stopped with SIGTRAP at its first instruction: {stop:?}\n{}",
-        server.dump()
-    );
-    c
-}
-
-/// Asserts that the server still answers normally: `?` gives a stop reply
-/// and `g` the registers.
-#[track_caller]
-fn assert_usable(c: &mut RspClient, server: &Server, after: &str) {
-    let stop = request(c, server, "?");
-    assert!(
-        is_stop_reply(&stop),
-        "after {after}, `?` gave {stop:?}\n{}",
-        server.dump()
-    );
-    let regs = request(c, server, "g");
-    assert!(
-        regs.len() >= 2 * 8 * 17 && hex_decode(&regs).is_some(),
-        "after {after}, `g` gave {regs:?}\n{}",
-        server.dump()
-    );
-}
+use crate::support::server::{testing_gnu_gdbserver, Server};
 
 /// A whole `qXfer` object, read in chunks of 0xfff from `prefix` (e.g.
 /// `qXfer:threads:read::`): the data of every `m` reply and the final
@@ -100,7 +54,7 @@ fn features(reply: &str) -> BTreeSet<&str> {
 fn qsupported_lists_our_features() {
     let f = fixture("basic");
     let server = Server::start_fixture(&f);
-    let mut c = RspClient::connect(server.port()).expect("connect");
+    let mut c = rsp::connect(&server);
 
     let reply = request(&mut c, &server, "qSupported:multiprocess+;exec-events+");
     let set = features(&reply);
@@ -127,7 +81,7 @@ fn qsupported_lists_our_features() {
 fn qsupported_offers_exec_events_only_when_asked() {
     let f = fixture("basic");
     let server = Server::start_fixture(&f);
-    let mut c = RspClient::connect(server.port()).expect("connect");
+    let mut c = rsp::connect(&server);
 
     let reply = request(&mut c, &server, "qSupported:multiprocess+;swbreak+");
     let set = features(&reply);
@@ -150,7 +104,7 @@ fn qsupported_offers_exec_events_only_when_asked() {
 fn qxfer_threads_lists_every_thread_with_its_name() {
     let f = fixture("thread_names");
     let server = Server::start_fixture(&f);
-    let mut c = connect(&server);
+    let (mut c, _) = connect_as_gdb(&server);
     let pid = server.inferior_pid();
     run_to(&mut c, &server, &f, "all_named");
 
@@ -170,10 +124,7 @@ fn qxfer_threads_lists_every_thread_with_its_name() {
         server.dump()
     );
 
-    let tasks: BTreeSet<u32> = fs::read_dir(format!("/proc/{pid}/task"))
-        .expect("reading /proc/PID/task")
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
-        .collect();
+    let tasks = thread_ids(pid);
     assert_eq!(tasks.len(), 4, "main and three workers should exist");
     assert_eq!(
         xml.matches("<thread id=").count(),
@@ -216,7 +167,7 @@ fn qxfer_threads_lists_every_thread_with_its_name() {
 fn qxfer_siginfo_after_sigsegv() {
     let f = fixture("segv_addr");
     let server = Server::start_fixture(&f);
-    let mut c = connect(&server);
+    let (mut c, _) = connect_as_gdb(&server);
     let stop = resume(&mut c, &server);
     assert!(
         stop.starts_with("T0b"),
@@ -263,7 +214,7 @@ fn qxfer_siginfo_after_sigsegv() {
 fn pass_signals_and_program_signals() {
     let f = fixture("usr1_storm");
     let server = Server::start_fixture(&f);
-    let mut c = connect(&server);
+    let (mut c, _) = connect_as_gdb(&server);
 
     // A malformed list: an error or "unsupported", and nothing breaks.
     // GNU: gdbserver 13 drops the connection instead.
@@ -292,19 +243,15 @@ fn pass_signals_and_program_signals() {
         "with SIGUSR1 passed, the program should run to W64 without stopping, got {reply:?}\n{}",
         server.dump()
     );
-    server.wait_stdout("usr1_storm: delivered 100 of 100");
+    server.wait_stdout("usr1_storm: delivered 100 of 100", None);
 }
 
 #[test]
 fn watchpoint_packets_and_debug_register_limit() {
     let f = fixture("watch");
     let server = Server::start_fixture(&f);
-    let mut c = connect(&server);
-    let pid = server.inferior_pid();
-    let addr = |sym: &str| {
-        f.address_in(pid, sym)
-            .unwrap_or_else(|| panic!("{sym} not found in {pid}\n{}", server.dump()))
-    };
+    let (mut c, _) = connect_as_gdb(&server);
+    let addr = |sym: &str| server.address_of(&f, sym);
     let words: Vec<u64> = ["w1", "w2", "w3", "w4", "w5"]
         .iter()
         .map(|s| addr(s))
@@ -343,7 +290,7 @@ fn watchpoint_packets_and_debug_register_limit() {
         server.dump()
     );
     if !testing_gnu_gdbserver() {
-        server.wait_stderr("all four debug registers are in use");
+        server.wait_stderr("all four debug registers are in use", None);
     }
     assert_usable(&mut c, &server, "a fifth Z2");
 
@@ -377,7 +324,7 @@ fn watchpoint_packets_and_debug_register_limit() {
 fn hg_selects_only_existing_threads() {
     let f = fixture("basic");
     let server = Server::start_fixture(&f);
-    let mut c = connect(&server);
+    let (mut c, _) = connect_as_gdb(&server);
     let pid = server.inferior_pid();
     let bogus = unused_pid();
 
@@ -400,7 +347,7 @@ fn hg_selects_only_existing_threads() {
 fn exec_file_names_the_program() {
     let f = fixture("basic");
     let server = Server::start_fixture(&f);
-    let mut c = connect(&server);
+    let (mut c, _) = connect_as_gdb(&server);
     let pid = server.inferior_pid();
     let exe = fs::canonicalize(&f.exe).expect("canonical fixture path");
     let exe_str = exe.to_str().expect("UTF-8 path");
@@ -432,7 +379,7 @@ fn exec_file_names_the_program() {
 fn libraries_svr4_at_main() {
     let f = fixture("basic");
     let server = Server::start_fixture(&f);
-    let mut c = connect(&server);
+    let (mut c, _) = connect_as_gdb(&server);
     run_to(&mut c, &server, &f, "main");
 
     let first = request(&mut c, &server, "qXfer:libraries-svr4:read::0,ffff");
@@ -455,7 +402,7 @@ fn libraries_svr4_at_main() {
 fn host_io_reads_the_program() {
     let f = fixture("basic");
     let server = Server::start_fixture(&f);
-    let mut c = connect(&server);
+    let (mut c, _) = connect_as_gdb(&server);
     let exe = fs::canonicalize(&f.exe).expect("canonical fixture path");
     let exe_str = exe.to_str().expect("UTF-8 path");
 
@@ -507,7 +454,7 @@ fn host_io_reads_the_program() {
 fn tls_address_with_bad_link_map() {
     let f = fixture("tls");
     let server = Server::start_fixture(&f);
-    let mut c = connect(&server);
+    let (mut c, _) = connect_as_gdb(&server);
     let pid = server.inferior_pid();
     run_to(&mut c, &server, &f, "tls_ready");
 
@@ -525,8 +472,7 @@ fn tls_address_with_bad_link_map() {
 
 /// The thread of a `QC` reply, as a number (`QCp1f.1f` or `QC1f`).
 fn qc_thread(reply: &str) -> Option<u64> {
-    let id = reply.strip_prefix("QC")?;
-    u64::from_str_radix(id.rsplit('.').next()?, 16).ok()
+    thread_id(reply.strip_prefix("QC")?)
 }
 
 /// gdb writes a `-` when a reply takes longer than its `remotetimeout`
@@ -538,7 +484,7 @@ fn qc_thread(reply: &str) -> Option<u64> {
 fn stray_nack_in_no_ack_mode_gets_no_reply() {
     let f = fixture("basic");
     let server = Server::start_fixture(&f);
-    let mut c = connect(&server);
+    let (mut c, _) = connect_as_gdb(&server);
     let reply = c.start_no_ack_mode().expect("QStartNoAckMode");
     assert_eq!(reply, "OK", "QStartNoAckMode\n{}", server.dump());
 
@@ -601,7 +547,7 @@ fn read_packet_unacked(c: &mut RspClient, server: &Server) -> String {
 fn nack_gets_the_last_reply_again() {
     let f = fixture("basic");
     let server = Server::start_fixture(&f);
-    let mut c = connect(&server);
+    let (mut c, _) = connect_as_gdb(&server);
     let pid = u64::from(server.inferior_pid());
 
     c.send_packet(b"qC").expect("sending qC");
@@ -678,7 +624,7 @@ fn bulk_memory_and_file_transfers() {
     let pattern = |seed: usize| -> Vec<u8> { (0..size).map(|i| (i * 7 + seed) as u8).collect() };
     let f = fixture("basic");
     let server = Server::start_fixture(&f);
-    let mut c = connect(&server);
+    let (mut c, _) = connect_as_gdb(&server);
 
     // Memory: below the stack pointer at the first instruction, inside the
     // initial stack mapping and not yet in use.
@@ -797,7 +743,7 @@ fn sp_and_pc_of_g(g: &str) -> Option<(String, String)> {
 fn g_reads_the_selected_thread() {
     let f = fixture("thread_names");
     let server = Server::start_fixture(&f);
-    let mut c = connect(&server);
+    let (mut c, _) = connect_as_gdb(&server);
     let pid = server.inferior_pid();
     let check = |c: &mut RspClient, after: &str| -> (String, String) {
         let g = request(c, &server, "g");
@@ -814,10 +760,7 @@ fn g_reads_the_selected_thread() {
     run_to(&mut c, &server, &f, "all_named");
     let at_stop = check(&mut c, "a breakpoint stop");
 
-    let tasks: Vec<u32> = fs::read_dir(format!("/proc/{pid}/task"))
-        .expect("reading /proc/PID/task")
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
-        .collect();
+    let tasks = thread_ids(pid);
     assert_eq!(tasks.len(), 4, "main and three workers");
     let mut stacks = BTreeSet::new();
     for tid in &tasks {
