@@ -6,15 +6,27 @@
 //!
 //! Also the command-line errors of `--attach`.
 
-use crate::support::fixtures::fixture;
+use crate::support::client::Session;
+use crate::support::fixtures::{fixture, Fixture};
 use crate::support::gdb::{self, mark, thread_rows};
-use crate::support::output::{framed, section};
-use crate::support::process::{poll_until, process_state, read_memory, tracer_pid, unused_pid};
+use crate::support::output::framed;
+use crate::support::process::{
+    poll_until, process_state, read_memory, tracer_pid, unused_pid, Program,
+};
 use crate::support::server::{run_server_to_exit, testing_gnu_gdbserver, Server};
 use crate::support::workers::{
     attach, dump, finish as finish_program, start as start_workers, workers, THREADS,
 };
 use crate::support::{scaled, WAIT_TIMEOUT};
+
+/// Starts workers.c, attaches the server to it, and runs gdb in batch mode
+/// on it with `cmds`.
+fn attach_and_run(f: &Fixture, cmds: &[&str]) -> (Program, Session) {
+    let program = start_workers(f);
+    let server = attach(&program);
+    let gdb = gdb::spawn(&f.exe, server.port(), cmds);
+    (program, Session::run(server, gdb))
+}
 
 /// Every thread of the attached program is listed. gdb then quits (end of
 /// its batch commands) without an explicit `detach`: the server says the
@@ -23,21 +35,13 @@ use crate::support::{scaled, WAIT_TIMEOUT};
 #[test]
 fn attach_lists_every_thread() {
     let f = workers();
-    let mut program = start_workers(&f);
-    let mut server = attach(&program);
-    let out = gdb::run(
-        &f.exe,
-        server.port(),
-        &[&mark("info"), "info threads", &mark("end")],
-    );
-    let info = section(&out, "info")
-        .unwrap_or_else(|| panic!("no info section\n{}", dump(&out, &server, &program)));
-    let rows = thread_rows(info);
+    let (mut program, mut s) = attach_and_run(&f, &[&mark("info"), "info threads", &mark("end")]);
+    let rows = thread_rows(s.section("info"));
     assert_eq!(
         rows.len(),
         THREADS,
         "info threads should list {THREADS} threads\n{}",
-        dump(&out, &server, &program)
+        dump(&s.output, &s.server, &program)
     );
     // Each row names a distinct thread of this process: `Thread PID.TID`.
     let prefix = format!("Thread {}.", program.pid());
@@ -53,15 +57,10 @@ fn attach_lists_every_thread() {
         THREADS,
         "every row should be a distinct thread of process {}\n{}",
         program.pid(),
-        dump(&out, &server, &program)
+        dump(&s.output, &s.server, &program)
     );
-    let status = server.wait_exit(Some(&framed("gdb", &out)));
-    assert!(
-        status.success(),
-        "server exit status {status}\n{}",
-        dump(&out, &server, &program)
-    );
-    finish_program(&mut program, &out, &server);
+    s.wait_clean_exit();
+    finish_program(&mut program, &s.output, &s.server);
 }
 
 /// A breakpoint in a function the running threads call over and over is
@@ -69,11 +68,8 @@ fn attach_lists_every_thread() {
 #[test]
 fn breakpoint_in_running_thread_after_attach() {
     let f = workers();
-    let mut program = start_workers(&f);
-    let mut server = attach(&program);
-    let out = gdb::run(
-        &f.exe,
-        server.port(),
+    let (mut program, mut s) = attach_and_run(
+        &f,
         &[
             "break work_step",
             &mark("hit"),
@@ -84,37 +80,28 @@ fn breakpoint_in_running_thread_after_attach() {
             "detach",
         ],
     );
-    let get = |name: &str| {
-        section(&out, name)
-            .unwrap_or_else(|| panic!("no {name}\n{}", dump(&out, &server, &program)))
-    };
-    let hit = get("hit");
+    let hit = s.section("hit");
     assert!(
         hit.contains("hit Breakpoint 1, work_step (id=") && hit.contains(&f.at("work-step")),
         "continue should stop at the breakpoint in work_step\n{}",
-        dump(&out, &server, &program)
+        dump(&s.output, &s.server, &program)
     );
-    let bt = get("bt");
+    let bt = s.section("bt");
     assert!(
         bt.contains("#0  work_step (id=") && bt.contains(" in worker (arg="),
         "bt should show work_step called from worker\n{}",
-        dump(&out, &server, &program)
+        dump(&s.output, &s.server, &program)
     );
     assert!(
-        get("detach").contains(&format!(
+        s.section("detach").contains(&format!(
             "[Inferior 1 (process {}) detached]",
             program.pid()
         )),
         "detach\n{}",
-        dump(&out, &server, &program)
+        dump(&s.output, &s.server, &program)
     );
-    let status = server.wait_exit(Some(&framed("gdb", &out)));
-    assert!(
-        status.success(),
-        "server exit status {status}\n{}",
-        dump(&out, &server, &program)
-    );
-    finish_program(&mut program, &out, &server);
+    s.wait_clean_exit();
+    finish_program(&mut program, &s.output, &s.server);
 }
 
 /// `detach` while stopped at a breakpoint, with a second breakpoint that
@@ -123,11 +110,8 @@ fn breakpoint_in_running_thread_after_attach() {
 #[test]
 fn detach_lets_program_finish() {
     let f = workers();
-    let mut program = start_workers(&f);
-    let mut server = attach(&program);
-    let out = gdb::run(
-        &f.exe,
-        server.port(),
+    let (mut program, mut s) = attach_and_run(
+        &f,
         &[
             "break work_step",
             "break thread_done",
@@ -137,40 +121,29 @@ fn detach_lets_program_finish() {
             "detach",
         ],
     );
-    let get = |name: &str| {
-        section(&out, name)
-            .unwrap_or_else(|| panic!("no {name}\n{}", dump(&out, &server, &program)))
-    };
     assert!(
-        get("hit").contains("hit Breakpoint 1, work_step (id="),
+        s.section("hit")
+            .contains("hit Breakpoint 1, work_step (id="),
         "continue should stop in work_step\n{}",
-        dump(&out, &server, &program)
+        dump(&s.output, &s.server, &program)
     );
     assert!(
-        get("detach").contains(&format!(
+        s.section("detach").contains(&format!(
             "[Inferior 1 (process {}) detached]",
             program.pid()
         )),
         "detach\n{}",
-        dump(&out, &server, &program)
+        dump(&s.output, &s.server, &program)
     );
-    server.wait_stderr(
-        &format!("Detaching from process {}", program.pid()),
-        Some(&framed("gdb", &out)),
-    );
-    let status = server.wait_exit(Some(&framed("gdb", &out)));
-    assert!(
-        status.success(),
-        "server exit status {status}\n{}",
-        dump(&out, &server, &program)
-    );
+    s.wait_stderr(&format!("Detaching from process {}", program.pid()));
+    s.wait_clean_exit();
     assert_eq!(
         tracer_pid(program.pid()),
         Some(0),
         "the program should not be traced any more\n{}",
-        dump(&out, &server, &program)
+        dump(&s.output, &s.server, &program)
     );
-    finish_program(&mut program, &out, &server);
+    finish_program(&mut program, &s.output, &s.server);
 }
 
 /// gdb dies (SIGKILL) while `continue` runs the attached program with a
@@ -220,12 +193,7 @@ fn killing_gdb_leaves_attached_program_running() {
     );
 
     let out = gdb.kill();
-    let status = server.wait_exit(Some(&framed("gdb", &out)));
-    assert!(
-        status.success(),
-        "server exit status {status}\n{}",
-        dump(&out, &server, &program)
-    );
+    server.wait_clean_exit(Some(&framed("gdb", &out)));
     assert!(
         program.alive(),
         "the program should survive its debugger's death\n{}",

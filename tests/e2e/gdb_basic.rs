@@ -43,12 +43,7 @@ fn starts_at_loader_entry_and_continues_to_exit_code() {
     );
     s.wait_stderr("Remote debugging from host ");
     s.wait_stderr("Child exited with status 7");
-    let status = s.wait_exit();
-    assert!(
-        status.success(),
-        "server exit status {status}\n{}",
-        s.dump()
-    );
+    s.wait_clean_exit();
 }
 
 /// Break by function name, backtrace, print arguments and globals.
@@ -254,11 +249,7 @@ fn finish_prints_value_returned() {
         f.location("after-loop"),
         s.dump()
     );
-    assert!(
-        s.section("cont").contains("exited with code 07]"),
-        "should exit with 07\n{}",
-        s.dump()
-    );
+    s.expect_exited("cont", "07");
 }
 
 /// `set var` writes memory: read back, and the changed exit code shows the
@@ -299,11 +290,7 @@ fn set_var_writes_memory() {
         s.dump()
     );
     // 9 in octal, as gdb prints exit codes.
-    assert!(
-        s.section("cont").contains("exited with code 011]"),
-        "exit code should be 9 (`exited with code 011`)\n{}",
-        s.dump()
-    );
+    s.expect_exited("cont", "011");
 }
 
 /// Register writes reach the program: read back after flushing gdb's
@@ -496,11 +483,7 @@ fn step_and_next() {
         "next should go to line {return_line}\n{}",
         s.dump()
     );
-    assert!(
-        s.section("exit").contains("exited with code 07]"),
-        "should exit with 07\n{}",
-        s.dump()
-    );
+    s.expect_exited("exit", "07");
 }
 
 /// The program gets its arguments, inherits the server's stdout and stderr,

@@ -77,11 +77,7 @@ fn run_to_breakpoint_twice() {
         );
     }
     for exit in ["exit1", "exit2"] {
-        assert!(
-            s.section(exit).contains(") exited with code 07]"),
-            "{exit}: `continue` should run to the exit code\n{}",
-            s.dump()
-        );
+        s.expect_exited(exit, "07");
     }
     assert!(
         s.server
@@ -105,11 +101,7 @@ fn run_passes_arguments() {
     let f = fixture("args");
     let server = multi_server();
     let s = ext_gdb(server, Some(&f), &[&mark("run"), "run one two"]);
-    assert!(
-        s.section("run").contains(") exited with code 03]"),
-        "args.c should exit with argc = 3\n{}",
-        s.dump()
-    );
+    s.expect_exited("run", "03");
     s.wait_stdout("arg1=[one]");
     s.wait_stdout("arg2=[two]");
 }
@@ -130,11 +122,7 @@ fn run_keeps_quoted_argument_whole() {
         "the quoted argument should arrive whole, got {arg2:?}\n{}",
         s.dump()
     );
-    assert!(
-        s.section("run").contains(") exited with code 03]"),
-        "args.c should get 2 arguments (exit with argc = 3)\n{}",
-        s.dump()
-    );
+    s.expect_exited("run", "03");
 }
 
 /// `--multi :0 PROG`: the program is started at once and debugged like in
@@ -171,16 +159,8 @@ fn multi_with_program() {
         "continue should stop in add\n{}",
         s.dump()
     );
-    assert!(
-        s.section("exit1").contains(") exited with code 07]"),
-        "continue should run to the exit\n{}",
-        s.dump()
-    );
-    assert!(
-        s.section("run2").contains(") exited with code 07]"),
-        "`run` should run the same program again\n{}",
-        s.dump()
-    );
+    s.expect_exited("exit1", "07");
+    s.expect_exited("run2", "07");
     assert_eq!(
         created_pids(&s.server).len(),
         2,
@@ -273,11 +253,7 @@ fn kill_then_run_again() {
         "the second run should stop in add\n{}",
         s.dump()
     );
-    assert!(
-        s.section("exit").contains(") exited with code 07]"),
-        "the second program should run to its end\n{}",
-        s.dump()
-    );
+    s.expect_exited("exit", "07");
     let pids = created_pids(&s.server);
     let first = *pids
         .first()
@@ -309,12 +285,7 @@ fn monitor_help_and_exit() {
         "monitor help should list exit\n{}",
         s.dump()
     );
-    let status = s.wait_exit();
-    assert!(
-        status.success(),
-        "server exit status {status} after monitor exit\n{}",
-        s.dump()
-    );
+    s.wait_clean_exit();
 }
 
 /// `set environment FOO=bar` reaches the program run next.
@@ -410,16 +381,8 @@ fn startup_with_shell_off() {
         "run should stop in add\n{}",
         s.dump()
     );
-    assert!(
-        s.section("exit").contains(") exited with code 07]"),
-        "continue should run to the end\n{}",
-        s.dump()
-    );
-    assert!(
-        s.section("args").contains(") exited with code 03]"),
-        "args.c should get 2 arguments\n{}",
-        s.dump()
-    );
+    s.expect_exited("exit", "07");
+    s.expect_exited("args", "03");
     s.wait_stdout("arg1=[one]");
     let arg2 = s.wait_stdout("arg2=");
     assert_eq!(
@@ -444,12 +407,7 @@ fn counter_addresses(f: &Fixture, settings: &[&str]) -> (Vec<u64>, Session) {
     let refs: Vec<&str> = cmds.iter().map(String::as_str).collect();
     let s = ext_gdb(multi_server(), Some(f), &refs);
     for i in 1..=2 {
-        assert!(
-            s.section(&format!("exit{i}"))
-                .contains(") exited with code 07]"),
-            "run {i} should run to the end\n{}",
-            s.dump()
-        );
+        s.expect_exited(&format!("exit{i}"), "07");
     }
     let addrs: Vec<u64> = (1..=2)
         .flat_map(|i| hex_values_after(s.section(&format!("run{i}")), "(int *)"))

@@ -218,12 +218,7 @@ fn gdb_without_local_program_file() {
         s.dump()
     );
 
-    let exit = s.section("exit");
-    assert!(
-        exit.contains(") exited with code 06]"),
-        "the program should run to `exited with code 06`\n{}",
-        s.dump()
-    );
+    s.expect_exited("exit", "06");
     s.wait_stdout("nofile: sorted");
     s.wait_stderr("Child exited with status 6");
 }
@@ -283,11 +278,7 @@ fn thread_names_in_info_threads() {
         "the current thread is main, named thread_names, in all_named: {main_row:?}\n{}",
         s.dump()
     );
-    assert!(
-        s.section("exit").contains(") exited with code 04]"),
-        "the program should run to `exited with code 04`\n{}",
-        s.dump()
-    );
+    s.expect_exited("exit", "04");
 }
 
 /// After a SIGSEGV writing to 0x10, `$_siginfo` has the signal number and
@@ -442,9 +433,5 @@ fn thread_local_variables_and_errno_per_thread() {
         "each worker's own tv and errno\n{}",
         s.dump()
     );
-    assert!(
-        s.section("exit").contains(") exited with code 05]"),
-        "the program should run to `exited with code 05`\n{}",
-        s.dump()
-    );
+    s.expect_exited("exit", "05");
 }

@@ -68,6 +68,35 @@ fn zmm_value(n: usize, lane_value: fn(usize, usize) -> i64) -> String {
     format!("{{{}}}", lanes.join(", "))
 }
 
+/// Runs regs.c to regs_here() (and checks that it stops there), then
+/// `cmds`; with `to_the_end`, then runs it to its end, exit code 8.
+fn at_regs_here(cmds: Vec<String>, to_the_end: bool) -> Session {
+    let f = fixture("regs");
+    let mut all = vec![
+        "break regs_here".to_string(),
+        mark("hit"),
+        "continue".to_string(),
+    ];
+    all.extend(cmds);
+    if to_the_end {
+        all.extend(["delete".to_string(), mark("exit"), "continue".to_string()]);
+    }
+    let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+    let s = debug_fixture(&f, &refs);
+    assert!(
+        s.section("hit").contains("Breakpoint 1, regs_here () at ")
+            && s.section("hit").contains(&f.at("regs-here")),
+        "continue should stop in regs_here at {}\n{}",
+        f.location("regs-here"),
+        s.dump()
+    );
+    if to_the_end {
+        s.expect_exited("exit", "010");
+        s.wait_stderr("Child exited with status 8");
+    }
+    s
+}
+
 /// fs_base (the thread pointer, which glibc's pthread_self() returns on
 /// x86-64), orig_rax (-1 outside a system call), ymm0 (loaded by the
 /// program) where the CPU has AVX, and where it has AVX-512 every zmm0-31
@@ -78,11 +107,7 @@ fn read_fs_base_orig_rax_and_vector_registers() {
     let avx = flags.contains("avx");
     let avx512 = flags.contains("avx512f");
     let bw = flags.contains("avx512bw");
-    let f = fixture("regs");
     let mut cmds: Vec<String> = [
-        "break regs_here",
-        &mark("hit"),
-        "continue",
         &mark("fs_base"),
         "p $fs_base",
         &mark("fs_base_hex"),
@@ -111,15 +136,7 @@ fn read_fs_base_orig_rax_and_vector_registers() {
         cmds.extend([mark(&format!("k{n}-hex")), format!("p/x $k{n}")]);
     }
     cmds.push(mark("end"));
-    let cmd_refs: Vec<&str> = cmds.iter().map(String::as_str).collect();
-    let s = debug_fixture(&f, &cmd_refs);
-    assert!(
-        s.section("hit").contains("Breakpoint 1, regs_here () at ")
-            && s.section("hit").contains(&f.at("regs-here")),
-        "continue should stop in regs_here at {}\n{}",
-        f.location("regs-here"),
-        s.dump()
-    );
+    let s = at_regs_here(cmds, false);
 
     let fs_base: u64 = value_of(&s, "fs_base")
         .parse()
@@ -194,13 +211,7 @@ fn write_avx512_registers() {
     let flags = cpu_flags();
     let avx512 = flags.contains("avx512f");
     let bw = flags.contains("avx512bw");
-    let f = fixture("regs");
-    let mut cmds = vec![
-        "break regs_here".to_string(),
-        mark("hit"),
-        "continue".to_string(),
-        mark("set"),
-    ];
+    let mut cmds = vec![mark("set")];
     for n in 0..32 {
         cmds.push(format!(
             "set var $zmm{n}.v16_int32 = {}",
@@ -214,21 +225,7 @@ fn write_avx512_registers() {
         cmds.extend([mark(&format!("zmm{n}")), format!("p $zmm{n}.v16_int32")]);
     }
     cmds.extend([mark("k7"), "p/x $k7".to_string()]);
-    cmds.extend(["delete".to_string(), mark("exit"), "continue".to_string()]);
-    let cmd_refs: Vec<&str> = cmds.iter().map(String::as_str).collect();
-    let s = debug_fixture(&f, &cmd_refs);
-
-    assert!(
-        s.section("hit").contains("Breakpoint 1, regs_here () at "),
-        "continue should stop in regs_here\n{}",
-        s.dump()
-    );
-    assert!(
-        s.section("exit").contains(") exited with code 010]"),
-        "the program should run on to `exited with code 010`\n{}",
-        s.dump()
-    );
-    s.wait_stderr("Child exited with status 8");
+    let s = at_regs_here(cmds, true);
     if !avx512 {
         assert!(
             s.section("set").contains("not a structure"),
@@ -266,11 +263,7 @@ fn write_avx512_registers() {
 #[test]
 fn write_registers_and_call_a_function() {
     let avx = cpu_flags().contains("avx");
-    let f = fixture("regs");
     let mut cmds = vec![
-        "break regs_here".to_string(),
-        mark("hit"),
-        "continue".to_string(),
         "set var $rax = 0x1234".to_string(),
         mark("rax"),
         "p/x $rax".to_string(),
@@ -292,15 +285,7 @@ fn write_registers_and_call_a_function() {
     if avx {
         cmds.extend([mark("ymm1-after"), "p $ymm1.v8_int32".to_string()]);
     }
-    cmds.extend(["delete".to_string(), mark("exit"), "continue".to_string()]);
-    let cmd_refs: Vec<&str> = cmds.iter().map(String::as_str).collect();
-    let s = debug_fixture(&f, &cmd_refs);
-
-    assert!(
-        s.section("hit").contains("Breakpoint 1, regs_here () at "),
-        "continue should stop in regs_here\n{}",
-        s.dump()
-    );
+    let s = at_regs_here(cmds, true);
     assert_eq!(
         value_of(&s, "rax"),
         "0x1234",
@@ -333,18 +318,12 @@ fn write_registers_and_call_a_function() {
             s.dump()
         );
     }
-    assert!(
-        s.section("exit").contains(") exited with code 010]"),
-        "the program should run on to `exited with code 010`\n{}",
-        s.dump()
-    );
     // The program itself found the written ymm1 in the register.
     if avx {
         s.wait_stdout("regs: ymm1 seen: 1 2 3 4 5 6 7 8");
     } else {
         s.wait_stdout("regs: no AVX");
     }
-    s.wait_stderr("Child exited with status 8");
 }
 
 /// A 32-bit program: gdb sees an i386 target (eip, not rip), breaks,
@@ -423,10 +402,6 @@ fn program_built_with_m32() {
         "finish should return to main\n{}",
         s.dump()
     );
-    assert!(
-        s.section("exit").contains(") exited with code 011]"),
-        "the program should run to `exited with code 011`\n{}",
-        s.dump()
-    );
+    s.expect_exited("exit", "011");
     s.wait_stderr("Child exited with status 9");
 }

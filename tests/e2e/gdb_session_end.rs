@@ -51,12 +51,7 @@ fn killing_gdb_kills_launched_program() {
         "the program should be gone within 5 s of gdb's death (still there after {elapsed:?})\n{}",
         s.dump()
     );
-    let status = s.wait_exit();
-    assert!(
-        status.success(),
-        "server exit status {status}\n{}",
-        s.dump()
-    );
+    s.wait_clean_exit();
 }
 
 /// Without `--once`, gdb's `disconnect` leaves the program stopped (at the
@@ -141,11 +136,7 @@ fn disconnect_keeps_program_for_next_client() {
         "the second gdb should find the program where the first left it\n{}",
         s.dump()
     );
-    assert!(
-        s.section("cont").contains(") exited with code 07]"),
-        "the second gdb should run the program to its end\n{}",
-        s.dump()
-    );
+    s.expect_exited("cont", "07");
     s.wait_stderr("Child exited with status 7");
     assert!(
         s.server
@@ -154,12 +145,7 @@ fn disconnect_keeps_program_for_next_client() {
         "two connections\n{}",
         s.dump()
     );
-    let status = s.wait_exit();
-    assert!(
-        status.success(),
-        "server exit status {status}\n{}",
-        s.dump()
-    );
+    s.wait_clean_exit();
 }
 
 /// SIGTERM to the server while gdb is connected and the launched program is
@@ -177,7 +163,7 @@ fn sigterm_kills_launched_program() {
         "kill -TERM failed\n{context}\n{}",
         server.dump()
     );
-    let status = server.wait_exit(Some(&context));
+    server.wait_clean_exit(Some(&context));
     let s = Session {
         client: "gdb",
         output: gdb.kill(),
@@ -186,11 +172,6 @@ fn sigterm_kills_launched_program() {
     assert!(
         s.server.wait_inferior_gone(),
         "the launched program should be killed\n{}",
-        s.dump()
-    );
-    assert!(
-        status.success(),
-        "server exit status {status} after SIGTERM\n{}",
         s.dump()
     );
 }
@@ -214,13 +195,8 @@ fn sigterm_detaches_attached_program() {
         "kill -TERM failed\n{}",
         workers::dump(&gdb.output(), &server, &program)
     );
-    let status = server.wait_exit(Some(&framed("gdb", &gdb.output())));
+    server.wait_clean_exit(Some(&framed("gdb", &gdb.output())));
     let out = gdb.kill();
-    assert!(
-        status.success(),
-        "server exit status {status} after SIGTERM\n{}",
-        workers::dump(&out, &server, &program)
-    );
     assert!(
         program.alive(),
         "the attached program should survive\n{}",
@@ -258,10 +234,5 @@ fn program_exit_ends_server_without_once() {
         "continue should run to the end\n{}",
         s.dump()
     );
-    let status = s.wait_exit();
-    assert!(
-        status.success(),
-        "server exit status {status}\n{}",
-        s.dump()
-    );
+    s.wait_clean_exit();
 }

@@ -119,11 +119,7 @@ fn breakpoint_hit_by_every_thread() {
     );
 
     // threads.c exits with 3 when every worker ran.
-    assert!(
-        s.section("exit").contains("exited with code 03]"),
-        "should exit with 03\n{}",
-        s.dump()
-    );
+    s.expect_exited("exit", "03");
     s.wait_stderr("Child exited with status 3");
     s.wait_exit();
 }

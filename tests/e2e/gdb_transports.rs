@@ -131,18 +131,9 @@ fn unix_socket_transport() {
         "continue should stop in add\n{}",
         s.dump()
     );
-    assert!(
-        s.section("exit").contains(") exited with code 07]"),
-        "continue should run to the exit code\n{}",
-        s.dump()
-    );
+    s.expect_exited("exit", "07");
     s.wait_stderr("Remote debugging using Unix socket");
-    let status = s.wait_exit();
-    assert!(
-        status.success(),
-        "server exit status {status}\n{}",
-        s.dump()
-    );
+    s.wait_clean_exit();
     assert!(
         !sock.exists(),
         "the socket file should be removed when the server exits\n{}",
@@ -161,12 +152,7 @@ fn unix_socket_removed_after_sigterm() {
     let mut server = Server::start_args(&["--once", &format!("unix:{sock_str}"), f.exe_str()]);
     assert!(sock.exists(), "no socket file\n{}", server.dump());
     assert!(server.signal("TERM"), "kill -TERM\n{}", server.dump());
-    let status = server.wait_exit(None);
-    assert!(
-        status.success(),
-        "server exit status {status}\n{}",
-        server.dump()
-    );
+    server.wait_clean_exit(None);
     assert!(
         !sock.exists(),
         "the socket file should be removed when the server exits\n{}",

@@ -70,11 +70,7 @@ fn watch_fires_in_main_and_in_a_thread_created_later() {
         "the stop should be in the new thread (writer, not main)\n{}",
         s.dump()
     );
-    assert!(
-        s.section("exit").contains(") exited with code 012]"),
-        "the program should run to `exited with code 012`\n{}",
-        s.dump()
-    );
+    s.expect_exited("exit", "012");
 }
 
 /// `rwatch` (emulated by gdb with an access watchpoint, which the server
@@ -150,11 +146,7 @@ fn read_and_access_watchpoints_and_hardware_breakpoint() {
         "the hardware breakpoint should be hit in hfunc (x=5)\n{}",
         s.dump()
     );
-    assert!(
-        s.section("exit").contains(") exited with code 012]"),
-        "the program should run to `exited with code 012`\n{}",
-        s.dump()
-    );
+    s.expect_exited("exit", "012");
 }
 
 /// Five watchpoints on five separate aligned words need five debug
@@ -205,11 +197,7 @@ fn too_many_hardware_watchpoints() {
         s.wait_stderr("all four debug registers are in use");
     }
     // Once they are deleted the program runs normally.
-    assert!(
-        s.section("exit").contains(") exited with code 012]"),
-        "after deleting the watchpoints the program should run to `exited with code 012`\n{}",
-        s.dump()
-    );
+    s.expect_exited("exit", "012");
 }
 
 /// `catch syscall write`: stops at the entry (orig_rax is write's
@@ -278,11 +266,7 @@ fn catch_syscall_write_entry_and_return() {
         "at the return, $rax should be write's result (16 bytes)\n{}",
         s.dump()
     );
-    assert!(
-        s.section("exit").contains(") exited with code 013]"),
-        "the program should run to `exited with code 013`\n{}",
-        s.dump()
-    );
+    s.expect_exited("exit", "013");
     s.wait_stdout("syscalls: hello");
 }
 
@@ -311,11 +295,7 @@ fn catch_syscall_not_called_never_fires() {
         "the catchpoint must not fire: the program never calls chroot\n{}",
         s.dump()
     );
-    assert!(
-        cont.contains(") exited with code 013]"),
-        "the program should run to `exited with code 013`\n{}",
-        s.dump()
-    );
+    s.expect_exited("cont", "013");
     s.wait_stdout("syscalls: hello");
     s.wait_stderr("Child exited with status 11");
 }

@@ -152,12 +152,7 @@ fn breakpoints_frames_stepping_and_exit() {
     s.expect_in("line", &format!("basic`main {}", at(&f, "after-loop")));
 
     s.expect_in("exit", "exited with status = 7");
-    let status = s.wait_exit();
-    assert!(
-        status.success(),
-        "server exit status {status}\n{}",
-        s.dump()
-    );
+    s.wait_clean_exit();
     s.wait_stderr("Child exited with status 7");
 }
 
@@ -509,12 +504,7 @@ fn process_kill_ends_program_and_server() {
         "the program should be gone after `process kill`\n{}",
         s.dump()
     );
-    let status = s.wait_exit();
-    assert!(
-        status.success(),
-        "server exit status {status}\n{}",
-        s.dump()
-    );
+    s.wait_clean_exit();
 }
 
 /// Attaching (`--attach PID`) to spin.c, which the test starts: lldb's
@@ -570,12 +560,7 @@ fn attach_list_threads_and_detach() {
         dump(&s)
     );
     s.wait_stderr(&format!("Detaching from process {pid}"));
-    let status = s.wait_exit();
-    assert!(
-        status.success(),
-        "server exit status {status}\n{}",
-        dump(&s)
-    );
+    s.wait_clean_exit();
     assert_eq!(tracer_pid(pid), Some(0), "no longer traced\n{}", dump(&s));
 
     // Still running: the spinners' counter goes on.

@@ -20,11 +20,10 @@ use serde_json::Value;
 use crate::support::fixtures::fixture;
 use crate::support::process::{mappings, read_memory, thread_ids};
 use crate::support::rsp::{
-    self, connect_as_gdb, connect_as_lldb, continue_to_exit, hex_decode, hex_encode, is_stop_reply,
-    request, request_raw, run_to, unescape, RspClient, LLDB_QSUPPORTED,
+    self, connect_as_gdb, connect_as_lldb, continue_to_exit, hex_decode, hex_encode, interrupt,
+    is_stop_reply, request, request_raw, run_to, unescape, RspClient, LLDB_QSUPPORTED,
 };
 use crate::support::server::Server;
-use crate::support::{scaled, WAIT_TIMEOUT};
 
 /// The GDB register numbers (as in the target description) of rbp, rsp
 /// and rip.
@@ -512,14 +511,7 @@ fn kill_in_lldb_dialect_replies_x09() {
         "the program should be gone after k\n{}",
         server.dump()
     );
-    let status = server
-        .wait_exit_within(scaled(WAIT_TIMEOUT))
-        .unwrap_or_else(|| panic!("server still running after k\n{}", server.dump()));
-    assert!(
-        status.success(),
-        "server exit status {status}\n{}",
-        server.dump()
-    );
+    server.wait_clean_exit(None);
 }
 
 /// An interrupt is reported to lldb as SIGSTOP (GDB number 17), as
@@ -535,10 +527,7 @@ fn interrupt_in_lldb_dialect_is_sigstop() {
         if round == 0 {
             server.wait_stdout("ready", None);
         }
-        c.send_raw(b"\x03").expect("send ^C");
-        let reply = c
-            .read_reply()
-            .unwrap_or_else(|e| panic!("no stop reply after ^C: {e}\n{}", server.dump()));
+        let reply = interrupt(&mut c, &server);
         assert!(
             reply.starts_with("T11"),
             "^C should stop the program with SIGSTOP (T11) for lldb, got {reply:?}\n{}",

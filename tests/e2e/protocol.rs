@@ -10,8 +10,8 @@
 use crate::support::fixtures::fixture;
 use crate::support::process::read_memory;
 use crate::support::rsp::{
-    self, assert_usable, connect_as_gdb, continue_to_exit, hex_decode, hex_encode, is_error_reply,
-    is_stop_reply, request, thread_id, RspClient, GDB_QSUPPORTED,
+    self, assert_usable, connect_as_gdb, continue_to_exit, hex_decode, hex_encode, interrupt,
+    is_error_reply, is_stop_reply, request, thread_id, RspClient, GDB_QSUPPORTED,
 };
 use crate::support::server::{testing_gnu_gdbserver, Server};
 
@@ -360,10 +360,7 @@ fn interrupt_byte_stops_all_threads() {
     let (mut c, _) = connect_as_gdb(&server);
     c.send_packet(b"vCont;c").expect("vCont;c");
     server.wait_stdout("ready", None);
-    c.send_raw(b"\x03").expect("send ^C");
-    let reply = c
-        .read_reply()
-        .unwrap_or_else(|e| panic!("no stop reply after ^C: {e}\n{}", server.dump()));
+    let reply = interrupt(&mut c, &server);
     assert!(
         reply.starts_with("T02") || reply.starts_with("S02"),
         "^C should stop the program with SIGINT, got {reply:?}"

@@ -240,4 +240,25 @@ impl Session {
         let context = self.framed_output();
         self.server.wait_exit(Some(&context))
     }
+
+    /// Waits for the server to exit with status 0, like
+    /// [`wait_stdout`](Self::wait_stdout).
+    #[track_caller]
+    pub fn wait_clean_exit(&mut self) {
+        let context = self.framed_output();
+        self.server.wait_clean_exit(Some(&context))
+    }
+
+    /// Panics (showing all output) unless section `name` says the program
+    /// exited with `code` as gdb prints it (in octal, e.g. `07`, `011`):
+    /// `[Inferior 1 (process N) exited with code 07]`.
+    #[track_caller]
+    pub fn expect_exited(&self, name: &str, code: &str) {
+        assert!(
+            self.section(name)
+                .contains(&format!(") exited with code {code}]")),
+            "the program should run to `exited with code {code}` in section @@{name}\n{}",
+            self.dump()
+        );
+    }
 }

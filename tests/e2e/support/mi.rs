@@ -386,6 +386,35 @@ impl Mi {
         parse_record(&line).unwrap_or_else(|e| panic!("{e}\n{}", self.dump()))
     }
 
+    /// Sends `-exec-interrupt` and waits for the stop it brings, which must
+    /// be for SIGINT; returns the `*stopped` record.
+    #[track_caller]
+    pub fn interrupt(&mut self) -> Record {
+        self.done("-exec-interrupt");
+        let stop = self.wait_async("*stopped");
+        self.check(
+            stop.results.str("reason") == Some("signal-received")
+                && stop.results.str("signal-name") == Some("SIGINT"),
+            &format!("-exec-interrupt should stop with SIGINT: {}", stop.line),
+        );
+        stop
+    }
+
+    /// Waits for the `*stopped` record of the program's exit, which must
+    /// be with `code` (as gdb prints it, in octal).
+    #[track_caller]
+    pub fn wait_exited(&mut self, code: &str) {
+        let exited = self.wait_async("*stopped");
+        self.check(
+            exited.results.str("reason") == Some("exited")
+                && exited.results.str("exit-code") == Some(code),
+            &format!(
+                "should stop with reason=exited, exit-code={code}: {}",
+                exited.line
+            ),
+        );
+    }
+
     /// The string at `path` in a record's results; panics if missing.
     #[track_caller]
     pub fn field<'a>(&self, r: &'a Record, path: &str) -> &'a str {

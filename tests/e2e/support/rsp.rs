@@ -416,6 +416,14 @@ pub fn resume(c: &mut RspClient, server: &Server) -> String {
     reply
 }
 
+/// Sends the interrupt byte (`^C`, while the program runs) and returns the
+/// stop reply it brings; panics with the server's output if none comes.
+pub fn interrupt(c: &mut RspClient, server: &Server) -> String {
+    c.send_raw(b"\x03")
+        .and_then(|()| c.read_reply())
+        .unwrap_or_else(|e| panic!("no stop reply after ^C: {e}\n{}", server.dump()))
+}
+
 /// Resumes and expects the program to exit with `code` (`W` reply, and
 /// the server says so).
 #[track_caller]

@@ -169,6 +169,19 @@ impl Server {
         }
     }
 
+    /// Waits for the server to exit, like [`wait_exit`](Self::wait_exit),
+    /// and asserts that it exited with status 0.
+    #[track_caller]
+    pub fn wait_clean_exit(&mut self, context: Option<&str>) {
+        let status = self.wait_exit(context);
+        assert!(
+            status.success(),
+            "server exit status {status}\n{}{}",
+            context.map(|c| format!("{c}\n")).unwrap_or_default(),
+            self.dump()
+        );
+    }
+
     /// True while the launched program still runs (exists and is not a
     /// zombie). Pid reuse is detected with the process start time.
     pub fn inferior_alive(&self) -> bool {
