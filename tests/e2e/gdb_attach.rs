@@ -28,6 +28,20 @@ fn attach_and_run(f: &Fixture, cmds: &[&str]) -> (Program, Session) {
     (program, Session::run(server, gdb))
 }
 
+/// Asserts that gdb said it detached from the program, in section
+/// `detach`.
+#[track_caller]
+fn expect_detached(s: &Session, program: &Program) {
+    assert!(
+        s.section("detach").contains(&format!(
+            "[Inferior 1 (process {}) detached]",
+            program.pid()
+        )),
+        "detach\n{}",
+        dump(&s.output, &s.server, program)
+    );
+}
+
 /// Every thread of the attached program is listed. gdb then quits (end of
 /// its batch commands) without an explicit `detach`: the server says the
 /// process was attached (`qAttached`), so gdb detaches rather than kills,
@@ -92,14 +106,7 @@ fn breakpoint_in_running_thread_after_attach() {
         "bt should show work_step called from worker\n{}",
         dump(&s.output, &s.server, &program)
     );
-    assert!(
-        s.section("detach").contains(&format!(
-            "[Inferior 1 (process {}) detached]",
-            program.pid()
-        )),
-        "detach\n{}",
-        dump(&s.output, &s.server, &program)
-    );
+    expect_detached(&s, &program);
     s.wait_clean_exit();
     finish_program(&mut program, &s.output, &s.server);
 }
@@ -127,14 +134,7 @@ fn detach_lets_program_finish() {
         "continue should stop in work_step\n{}",
         dump(&s.output, &s.server, &program)
     );
-    assert!(
-        s.section("detach").contains(&format!(
-            "[Inferior 1 (process {}) detached]",
-            program.pid()
-        )),
-        "detach\n{}",
-        dump(&s.output, &s.server, &program)
-    );
+    expect_detached(&s, &program);
     s.wait_stderr(&format!("Detaching from process {}", program.pid()));
     s.wait_clean_exit();
     assert_eq!(

@@ -137,17 +137,10 @@ fn mi_breakpoint_threads_stack_and_exit() {
         );
     }
 
-    let vars = mi.done("-stack-list-variables --simple-values");
-    let var_names: Vec<&str> = vars
-        .results
-        .list("variables")
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|v| v.str("name"))
-        .collect();
+    let names = mi.variable_names("");
     mi.check(
-        var_names == ["id"],
-        &format!("worker's only variable is id: {}", vars.line),
+        names == ["id"],
+        &format!("worker's only variable is id: {names:?}"),
     );
 
     let id = mi.evaluate("", "id");
@@ -317,18 +310,10 @@ fn mi_finish_assign_and_exit_code() {
         ),
     );
 
-    let vars = mi.done("-stack-list-variables --thread 1 --frame 0 --simple-values");
-    let mut names: Vec<&str> = vars
-        .results
-        .list("variables")
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|v| v.str("name"))
-        .collect();
-    names.sort_unstable();
+    let names = mi.variable_names("--thread 1 --frame 0");
     mi.check(
         names == ["a", "b", "sum"],
-        &format!("add's variables are a, b and sum: {}", vars.line),
+        &format!("add's variables are a, b and sum: {names:?}"),
     );
     let sum = mi.evaluate("", "a+b");
     mi.check(sum == "3", &format!("a+b should be 3, is {sum:?}"));

@@ -433,6 +433,22 @@ impl Mi {
         self.field(&r, "value").to_string()
     }
 
+    /// The names of the variables `-stack-list-variables [OPTIONS]
+    /// --simple-values` lists, sorted.
+    #[track_caller]
+    pub fn variable_names(&mut self, options: &str) -> Vec<String> {
+        let vars = self.done(&format!("-stack-list-variables {options} --simple-values"));
+        let mut names: Vec<String> = vars
+            .results
+            .list("variables")
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|v| v.str("name").map(str::to_string))
+            .collect();
+        names.sort_unstable();
+        names
+    }
+
     /// The `func` of every frame `-stack-list-frames [OPTIONS]` lists,
     /// innermost first.
     #[track_caller]
