@@ -1,5 +1,6 @@
 //! Remote Serial Protocol tests with a raw client (support/rsp.rs):
-//! framing errors, malformed and invalid requests, memory access errors,
+//! framing errors and acknowledgements (a reply resent on `-`, a stray `-`
+//! in no-ack mode), malformed and invalid requests, memory access errors,
 //! and that the server stays usable and the program still runs to its
 //! exit afterwards.
 //!
@@ -431,5 +432,108 @@ fn stop_replies_carry_the_frame_registers() {
         .to_string();
     let pc_register = request(&mut c, &server, "p10");
     assert_eq!(expedited_pc, pc_register, "expedited pc is the thread's pc");
+    continue_to_exit(&mut c, &server, 7);
+}
+
+/// The thread of a `QC` reply, as a number (`QCp1f.1f` or `QC1f`).
+fn qc_thread(reply: &str) -> Option<u64> {
+    thread_id(reply.strip_prefix("QC")?)
+}
+
+/// gdb writes a `-` when a reply takes longer than its `remotetimeout`
+/// (2 s, easily exceeded on a loaded machine), even in no-ack mode, and
+/// then reads the late reply. The `-` is no request: a reply to it would
+/// be taken by gdb as the reply to its next request, shifting every later
+/// reply by one. GNU gdbserver ignores it.
+#[test]
+fn stray_nack_in_no_ack_mode_gets_no_reply() {
+    let f = fixture("basic");
+    let server = Server::start_fixture(&f);
+    let (mut c, _) = connect_as_gdb(&server);
+    let reply = c.start_no_ack_mode().expect("QStartNoAckMode");
+    assert_eq!(reply, "OK", "QStartNoAckMode\n{}", server.dump());
+
+    let stop = request(&mut c, &server, "?");
+    assert!(
+        stop.starts_with("T05"),
+        "? gave {stop:?}\n{}",
+        server.dump()
+    );
+    c.send_raw(b"-").expect("sending a stray `-`");
+    // The next reply must be the one to the next request.
+    let pid = u64::from(server.inferior_pid());
+    let qc = request(&mut c, &server, "qC");
+    assert_eq!(
+        qc_thread(&qc),
+        Some(pid),
+        "after a stray `-` in no-ack mode, qC got {qc:?} (a reply to the `-` \
+         shifts the replies by one)\nreceived: {}\n{}",
+        c.transcript(),
+        server.dump()
+    );
+    let stop = request(&mut c, &server, "?");
+    assert!(
+        stop.starts_with("T05"),
+        "after a stray `-`, ? gave {stop:?}\nreceived: {}\n{}",
+        c.transcript(),
+        server.dump()
+    );
+    continue_to_exit(&mut c, &server, 7);
+}
+
+/// Reads one packet `$...#cs` without acknowledging it; returns the
+/// payload.
+fn read_packet_unacked(c: &mut RspClient, server: &Server) -> String {
+    let mut byte = || {
+        c.read_byte()
+            .unwrap_or_else(|e| panic!("reading a packet: {e}\n{}", server.dump()))
+    };
+    let mut b = byte();
+    // An ack of our request may come first.
+    while b == b'+' {
+        b = byte();
+    }
+    assert_eq!(b, b'$', "a packet should start with `$`\n{}", server.dump());
+    let mut payload = Vec::new();
+    loop {
+        match byte() {
+            b'#' => break,
+            other => payload.push(other),
+        }
+    }
+    byte();
+    byte();
+    String::from_utf8_lossy(&payload).into_owned()
+}
+
+/// In ack mode, `-` instead of `+` after a reply asks for that reply
+/// again (as gdb does when a reply arrives damaged or late).
+#[test]
+fn nack_gets_the_last_reply_again() {
+    let f = fixture("basic");
+    let server = Server::start_fixture(&f);
+    let (mut c, _) = connect_as_gdb(&server);
+    let pid = u64::from(server.inferior_pid());
+
+    c.send_packet(b"qC").expect("sending qC");
+    let first = read_packet_unacked(&mut c, &server);
+    assert_eq!(qc_thread(&first), Some(pid), "qC gave {first:?}");
+    c.send_raw(b"-").expect("sending `-`");
+    let again = read_packet_unacked(&mut c, &server);
+    assert_eq!(
+        again,
+        first,
+        "`-` should get the last reply retransmitted\nreceived: {}\n{}",
+        c.transcript(),
+        server.dump()
+    );
+    c.send_raw(b"+").expect("sending `+`");
+    let stop = request(&mut c, &server, "?");
+    assert!(
+        stop.starts_with("T05"),
+        "after the retransmission, ? gave {stop:?}\nreceived: {}\n{}",
+        c.transcript(),
+        server.dump()
+    );
     continue_to_exit(&mut c, &server, 7);
 }
