@@ -7,7 +7,7 @@
 //! (`--attach`) then `detach`.
 //!
 //! Sections of lldb's output are delimited by `@@name` lines printed with
-//! [`mark`] (see tests/support/lldb.rs for lldb's batch mode quirks).
+//! [`mark`] (see support/lldb.rs for lldb's batch mode quirks).
 
 use std::collections::BTreeSet;
 

@@ -99,14 +99,11 @@ impl Client {
     }
 
     /// Waits (default timeout) for the debugger to exit and returns its
-    /// output. On timeout, kills it and panics with the output so far.
-    pub fn finish(self) -> String {
-        self.finish_within(scaled(CLIENT_TIMEOUT))
-    }
-
-    /// Like [`finish`](Self::finish) with an explicit timeout. A debugger
-    /// reading commands from a pipe quits at the end of its commands.
-    pub fn finish_within(mut self, timeout: Duration) -> String {
+    /// output. On timeout, kills it and panics with the output so far. A
+    /// debugger reading commands from a pipe quits at the end of its
+    /// commands.
+    pub fn finish(mut self) -> String {
+        let timeout = scaled(CLIENT_TIMEOUT);
         self.stdin = None;
         match self.process.wait_within(timeout, Some(&self.output)) {
             Some(_) => {
