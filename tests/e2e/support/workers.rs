@@ -2,7 +2,10 @@
 //! start themselves and attach to: start it, attach the server to it, and
 //! let it finish its work.
 
-use super::{fixture, Fixture, Program, Server};
+use super::fixtures::{fixture, Fixture};
+use super::output::framed;
+use super::process::Program;
+use super::server::Server;
 
 /// workers.c's threads: main plus NTHREADS (60) workers.
 pub const THREADS: usize = 61;
@@ -23,7 +26,7 @@ pub fn start(f: &Fixture) -> Program {
 pub fn attach(program: &Program) -> Server {
     let pid = program.pid().to_string();
     let server = Server::start_args(&["--once", "--attach", ":0", &pid]);
-    let line = server.wait_stderr("Attached; pid = ");
+    let line = server.wait_stderr("Attached; pid = ", None);
     assert!(
         line.contains(&format!("Attached; pid = {pid}")),
         "wrong attach line {line:?}\n{}",
@@ -39,12 +42,12 @@ pub fn attach(program: &Program) -> Server {
 }
 
 /// Ends the program's work (end of file on its stdin) and checks that it
-/// exits with status 0 after printing "done". `gdb` and `server` are only
-/// for the failure message.
+/// exits with status 0 after printing "done". `gdb` (what gdb printed) and
+/// `server` are only for the failure message.
 pub fn finish(program: &mut Program, gdb: &str, server: &Server) {
     program.close_stdin();
-    let server_dump = server.dump();
-    let status = program.wait_exit(&|| gdb_and(gdb, &server_dump));
+    let context = format!("{}\n{}", framed("gdb", gdb), server.dump());
+    let status = program.wait_exit(&context);
     assert!(
         status.success(),
         "the program should finish its work and exit 0, got {status}\n{}",
@@ -57,11 +60,12 @@ pub fn finish(program: &mut Program, gdb: &str, server: &Server) {
     );
 }
 
-fn gdb_and(gdb: &str, server_dump: &str) -> String {
-    format!("--- gdb output:\n{gdb}\n--- end of gdb output\n{server_dump}")
-}
-
 /// gdb's output, the server's and the program's, for assertion messages.
 pub fn dump(gdb: &str, server: &Server, program: &Program) -> String {
-    format!("{}\n{}", gdb_and(gdb, &server.dump()), program.dump())
+    format!(
+        "{}\n{}\n{}",
+        framed("gdb", gdb),
+        server.dump(),
+        program.dump()
+    )
 }

@@ -5,25 +5,11 @@
 //! writing registers, inferior function calls, and a 32-bit (`-m32`)
 //! program under the 64-bit server.
 
-mod support;
-
-use std::collections::BTreeSet;
-use std::fs;
-use std::path::PathBuf;
-use std::process::Command;
-
-use support::{debug_program, fixture, mark, printed_value, Session, TempDir};
-
-/// The CPU's feature flags, from the first `flags` line of /proc/cpuinfo.
-fn cpu_flags() -> BTreeSet<String> {
-    let info = fs::read_to_string("/proc/cpuinfo").expect("reading /proc/cpuinfo");
-    let line = info
-        .lines()
-        .find(|l| l.starts_with("flags"))
-        .unwrap_or_else(|| panic!("no flags line in /proc/cpuinfo:\n{info}"));
-    let list = line.split_once(':').map_or("", |(_, v)| v);
-    list.split_whitespace().map(str::to_string).collect()
-}
+use crate::support::client::Session;
+use crate::support::fixtures::{fixture, fixture_m32};
+use crate::support::gdb::{debug_fixture, mark};
+use crate::support::output::printed_value;
+use crate::support::process::cpu_flags;
 
 /// The printed value of section `name` of a session, or a panic with the
 /// whole output.
@@ -82,6 +68,35 @@ fn zmm_value(n: usize, lane_value: fn(usize, usize) -> i64) -> String {
     format!("{{{}}}", lanes.join(", "))
 }
 
+/// Runs regs.c to regs_here() (and checks that it stops there), then
+/// `cmds`; with `to_the_end`, then runs it to its end, exit code 8.
+fn at_regs_here(cmds: Vec<String>, to_the_end: bool) -> Session {
+    let f = fixture("regs");
+    let mut all = vec![
+        "break regs_here".to_string(),
+        mark("hit"),
+        "continue".to_string(),
+    ];
+    all.extend(cmds);
+    if to_the_end {
+        all.extend(["delete".to_string(), mark("exit"), "continue".to_string()]);
+    }
+    let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+    let s = debug_fixture(&f, &refs);
+    assert!(
+        s.section("hit").contains("Breakpoint 1, regs_here () at ")
+            && s.section("hit").contains(&f.at("regs-here")),
+        "continue should stop in regs_here at {}\n{}",
+        f.location("regs-here"),
+        s.dump()
+    );
+    if to_the_end {
+        s.expect_exited("exit", "010");
+        s.wait_stderr("Child exited with status 8");
+    }
+    s
+}
+
 /// fs_base (the thread pointer, which glibc's pthread_self() returns on
 /// x86-64), orig_rax (-1 outside a system call), ymm0 (loaded by the
 /// program) where the CPU has AVX, and where it has AVX-512 every zmm0-31
@@ -92,11 +107,7 @@ fn read_fs_base_orig_rax_and_vector_registers() {
     let avx = flags.contains("avx");
     let avx512 = flags.contains("avx512f");
     let bw = flags.contains("avx512bw");
-    let f = fixture("regs");
     let mut cmds: Vec<String> = [
-        "break regs_here",
-        &mark("hit"),
-        "continue",
         &mark("fs_base"),
         "p $fs_base",
         &mark("fs_base_hex"),
@@ -125,15 +136,7 @@ fn read_fs_base_orig_rax_and_vector_registers() {
         cmds.extend([mark(&format!("k{n}-hex")), format!("p/x $k{n}")]);
     }
     cmds.push(mark("end"));
-    let cmd_refs: Vec<&str> = cmds.iter().map(String::as_str).collect();
-    let s = debug_program(&f.exe, &cmd_refs);
-    assert!(
-        s.section("hit").contains("Breakpoint 1, regs_here () at ")
-            && s.section("hit").contains(&f.at("regs-here")),
-        "continue should stop in regs_here at {}\n{}",
-        f.location("regs-here"),
-        s.dump()
-    );
+    let s = at_regs_here(cmds, false);
 
     let fs_base: u64 = value_of(&s, "fs_base")
         .parse()
@@ -208,13 +211,7 @@ fn write_avx512_registers() {
     let flags = cpu_flags();
     let avx512 = flags.contains("avx512f");
     let bw = flags.contains("avx512bw");
-    let f = fixture("regs");
-    let mut cmds = vec![
-        "break regs_here".to_string(),
-        mark("hit"),
-        "continue".to_string(),
-        mark("set"),
-    ];
+    let mut cmds = vec![mark("set")];
     for n in 0..32 {
         cmds.push(format!(
             "set var $zmm{n}.v16_int32 = {}",
@@ -228,21 +225,7 @@ fn write_avx512_registers() {
         cmds.extend([mark(&format!("zmm{n}")), format!("p $zmm{n}.v16_int32")]);
     }
     cmds.extend([mark("k7"), "p/x $k7".to_string()]);
-    cmds.extend(["delete".to_string(), mark("exit"), "continue".to_string()]);
-    let cmd_refs: Vec<&str> = cmds.iter().map(String::as_str).collect();
-    let s = debug_program(&f.exe, &cmd_refs);
-
-    assert!(
-        s.section("hit").contains("Breakpoint 1, regs_here () at "),
-        "continue should stop in regs_here\n{}",
-        s.dump()
-    );
-    assert!(
-        s.section("exit").contains(") exited with code 010]"),
-        "the program should run on to `exited with code 010`\n{}",
-        s.dump()
-    );
-    s.server.wait_stderr("Child exited with status 8");
+    let s = at_regs_here(cmds, true);
     if !avx512 {
         assert!(
             s.section("set").contains("not a structure"),
@@ -268,12 +251,10 @@ fn write_avx512_registers() {
     // The program itself found every written value in its registers.
     for n in 0..32 {
         let lanes: Vec<String> = (0..16).map(|j| zmm_written(n, j).to_string()).collect();
-        s.server
-            .wait_stdout(&format!("regs: zmm{n} seen: {}", lanes.join(" ")));
+        s.wait_stdout(&format!("regs: zmm{n} seen: {}", lanes.join(" ")));
     }
     for n in 0..8 {
-        s.server
-            .wait_stdout(&format!("regs: k{n} seen: {:#x}", k_written(n, bw)));
+        s.wait_stdout(&format!("regs: k{n} seen: {:#x}", k_written(n, bw)));
     }
 }
 
@@ -282,11 +263,7 @@ fn write_avx512_registers() {
 #[test]
 fn write_registers_and_call_a_function() {
     let avx = cpu_flags().contains("avx");
-    let f = fixture("regs");
     let mut cmds = vec![
-        "break regs_here".to_string(),
-        mark("hit"),
-        "continue".to_string(),
         "set var $rax = 0x1234".to_string(),
         mark("rax"),
         "p/x $rax".to_string(),
@@ -308,15 +285,7 @@ fn write_registers_and_call_a_function() {
     if avx {
         cmds.extend([mark("ymm1-after"), "p $ymm1.v8_int32".to_string()]);
     }
-    cmds.extend(["delete".to_string(), mark("exit"), "continue".to_string()]);
-    let cmd_refs: Vec<&str> = cmds.iter().map(String::as_str).collect();
-    let s = debug_program(&f.exe, &cmd_refs);
-
-    assert!(
-        s.section("hit").contains("Breakpoint 1, regs_here () at "),
-        "continue should stop in regs_here\n{}",
-        s.dump()
-    );
+    let s = at_regs_here(cmds, true);
     assert_eq!(
         value_of(&s, "rax"),
         "0x1234",
@@ -349,51 +318,19 @@ fn write_registers_and_call_a_function() {
             s.dump()
         );
     }
-    assert!(
-        s.section("exit").contains(") exited with code 010]"),
-        "the program should run on to `exited with code 010`\n{}",
-        s.dump()
-    );
     // The program itself found the written ymm1 in the register.
     if avx {
-        s.server.wait_stdout("regs: ymm1 seen: 1 2 3 4 5 6 7 8");
+        s.wait_stdout("regs: ymm1 seen: 1 2 3 4 5 6 7 8");
     } else {
-        s.server.wait_stdout("regs: no AVX");
+        s.wait_stdout("regs: no AVX");
     }
-    s.server.wait_stderr("Child exited with status 8");
-}
-
-/// Builds tests/fixtures/m32.c with `cc -m32 -g -O0` into `dir`.
-fn build_m32(dir: &TempDir) -> PathBuf {
-    let source = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join("fixtures")
-        .join("m32.c");
-    let exe = dir.join("m32");
-    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_string());
-    let out = Command::new(&cc)
-        .args(["-m32", "-g", "-O0", "-Wall", "-o"])
-        .arg(&exe)
-        .arg(&source)
-        .output()
-        .unwrap_or_else(|e| panic!("running {cc}: {e}"));
-    assert!(
-        out.status.success(),
-        "`{cc} -m32` failed on {} ({}); is gcc-multilib installed (scripts/test.sh installs it)?\n{}{}",
-        source.display(),
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    exe
 }
 
 /// A 32-bit program: gdb sees an i386 target (eip, not rip), breaks,
 /// backtraces, finishes with the returned value, and runs to the exit code.
 #[test]
 fn program_built_with_m32() {
-    let dir = TempDir::new("m32");
-    let exe = build_m32(&dir);
+    let f = fixture_m32("m32");
     let cmds = [
         mark("arch"),
         "show architecture".to_string(),
@@ -415,17 +352,7 @@ fn program_built_with_m32() {
         "continue".to_string(),
     ];
     let cmd_refs: Vec<&str> = cmds.iter().map(String::as_str).collect();
-    let s = debug_program(&exe, &cmd_refs);
-    let source =
-        fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/m32.c"))
-            .expect("reading m32.c");
-    let line_of = |marker: &str| {
-        source
-            .lines()
-            .position(|l| l.contains(&format!("MARK:{marker} ")))
-            .map(|i| i + 1)
-            .unwrap_or_else(|| panic!("no MARK:{marker} in m32.c"))
-    };
+    let s = debug_fixture(&f, &cmd_refs);
 
     assert!(
         s.section("arch").contains("i386"),
@@ -434,8 +361,7 @@ fn program_built_with_m32() {
     );
     let hit = s.section("hit");
     assert!(
-        hit.contains("Breakpoint 1, square (x=7) at ")
-            && hit.contains(&format!("m32.c:{}\n", line_of("square-body"))),
+        hit.contains("Breakpoint 1, square (x=7) at ") && hit.contains(&f.at("square-body")),
         "continue should stop in square (x=7)\n{}",
         s.dump()
     );
@@ -443,7 +369,7 @@ fn program_built_with_m32() {
     assert!(
         bt.contains("#0  square (x=7) at ")
             && bt.contains(" in main () at ")
-            && bt.contains(&format!("m32.c:{}\n", line_of("call"))),
+            && bt.contains(&f.at("call")),
         "bt should show square then main\n{}",
         s.dump()
     );
@@ -476,10 +402,6 @@ fn program_built_with_m32() {
         "finish should return to main\n{}",
         s.dump()
     );
-    assert!(
-        s.section("exit").contains(") exited with code 011]"),
-        "the program should run to `exited with code 011`\n{}",
-        s.dump()
-    );
-    s.server.wait_stderr("Child exited with status 9");
+    s.expect_exited("exit", "011");
+    s.wait_stderr("Child exited with status 9");
 }

@@ -1,5 +1,6 @@
-//! Remote Serial Protocol tests with a raw client (tests/support/rsp.rs):
-//! framing errors, malformed and invalid requests, memory access errors,
+//! Remote Serial Protocol tests with a raw client (support/rsp.rs):
+//! framing errors and acknowledgements (a reply resent on `-`, a stray `-`
+//! in no-ack mode), malformed and invalid requests, memory access errors,
 //! and that the server stays usable and the program still runs to its
 //! exit afterwards.
 //!
@@ -7,69 +8,31 @@
 //! against) are marked "GNU:". Replies are checked by class (`E..`, empty,
 //! `OK`), never by exact error number: gdbserver always says `E01`.
 
-mod support;
-
-use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
-use std::time::Duration;
-
-use support::rsp::{hex_decode, hex_encode, is_error_reply, is_stop_reply, RspClient};
-use support::{fixture, testing_gnu_gdbserver, Fixture, Server};
-
-/// What gdb 13 sends first (minus features irrelevant here).
-const QSUPPORTED: &str = "qSupported:multiprocess+;swbreak+;hwbreak+;vContSupported+;no-resumed+";
-
-/// Connects and does the start of gdb's handshake: `qSupported`, `?`.
-/// Returns the client and the `?` reply.
-fn connect(server: &Server) -> (RspClient, String) {
-    let mut c = RspClient::connect(server.port()).unwrap_or_else(|e| {
-        panic!(
-            "connecting to port {}: {e}\n{}",
-            server.port(),
-            server.dump()
-        )
-    });
-    let sup = c.req(QSUPPORTED);
-    assert!(
-        sup.contains("PacketSize="),
-        "qSupported reply lacks PacketSize: {sup:?}"
-    );
-    let stop = c.req("?");
-    assert!(
-        stop.starts_with("T05") || stop.starts_with("S05"),
-        "the program should be stopped with SIGTRAP at its first instruction: {stop:?}"
-    );
-    (c, stop)
-}
-
-/// Asserts that the server still answers normally: `?` gives a stop reply.
-#[track_caller]
-fn assert_usable(c: &mut RspClient, after: &str) {
-    let reply = c.request("?").unwrap_or_else(|e| {
-        panic!(
-            "server unusable after {after}: {e}\nreceived: {}",
-            c.transcript()
-        )
-    });
-    assert!(is_stop_reply(&reply), "after {after}, `?` gave {reply:?}");
-}
+use crate::support::fixtures::fixture;
+use crate::support::process::read_memory;
+use crate::support::rsp::{
+    self, assert_usable, connect_as_gdb, continue_to_exit, hex_decode, hex_encode, interrupt,
+    is_error_reply, is_stop_reply, request, thread_id, RspClient, GDB_QSUPPORTED,
+};
+use crate::support::server::{testing_gnu_gdbserver, Server};
 
 /// Sends `packet` and asserts an `E..` reply, then that the server is
 /// still usable.
 #[track_caller]
-fn assert_error_reply(c: &mut RspClient, packet: &str) {
-    let reply = c.req(packet);
+fn assert_error_reply(c: &mut RspClient, server: &Server, packet: &str) {
+    let reply = request(c, server, packet);
     assert!(
         is_error_reply(&reply),
-        "{packet:?} should get an E.. reply, got {reply:?}"
+        "{packet:?} should get an E.. reply, got {reply:?}\n{}",
+        server.dump()
     );
-    assert_usable(c, packet);
+    assert_usable(c, server, packet);
 }
 
 /// Thread ids from `qfThreadInfo`/`qsThreadInfo`, as sent (`p1.2` or `2`).
-fn thread_list(c: &mut RspClient) -> Vec<String> {
+fn thread_list(c: &mut RspClient, server: &Server) -> Vec<String> {
     let mut ids = Vec::new();
-    let mut reply = c.req("qfThreadInfo");
+    let mut reply = request(c, server, "qfThreadInfo");
     loop {
         match reply.strip_prefix('m') {
             Some(list) => ids.extend(list.split(',').map(str::to_string)),
@@ -78,80 +41,26 @@ fn thread_list(c: &mut RspClient) -> Vec<String> {
                 return ids;
             }
         }
-        reply = c.req("qsThreadInfo");
+        reply = request(c, server, "qsThreadInfo");
     }
 }
 
 /// The thread id part of a `p<pid>.<tid>` or `<tid>` id, as a number.
 fn tid_of(id: &str) -> u64 {
-    let tid = id.rsplit('.').next().unwrap_or(id);
-    u64::from_str_radix(tid, 16).unwrap_or_else(|e| panic!("bad thread id {id:?}: {e}"))
-}
-
-/// Runtime address of `symbol` in the program, from its load address in
-/// /proc/PID/maps and `nm` (independent of the server).
-fn runtime_address(f: &Fixture, pid: u32, symbol: &str) -> u64 {
-    let offset = f.symbol_offset(symbol);
-    let mut header = [0u8; 18];
-    File::open(&f.exe)
-        .and_then(|mut file| file.read_exact(&mut header))
-        .unwrap_or_else(|e| panic!("reading ELF header of {}: {e}", f.exe.display()));
-    // e_type 2 = ET_EXEC (absolute addresses), 3 = ET_DYN (PIE).
-    if u16::from_le_bytes([header[16], header[17]]) == 2 {
-        return offset;
-    }
-    let exe = std::fs::canonicalize(&f.exe).expect("canonical fixture path");
-    let maps =
-        std::fs::read_to_string(format!("/proc/{pid}/maps")).expect("reading /proc/PID/maps");
-    let base = maps
-        .lines()
-        .find(|l| l.ends_with(exe.to_str().expect("UTF-8 path")))
-        .and_then(|l| l.split('-').next())
-        .and_then(|a| u64::from_str_radix(a, 16).ok())
-        .unwrap_or_else(|| panic!("{} not mapped in:\n{maps}", exe.display()));
-    base + offset
+    thread_id(id).unwrap_or_else(|| panic!("bad thread id {id:?}"))
 }
 
 /// Reads the program's memory directly through /proc/PID/mem, to check the
 /// server's reads and writes independently.
 fn proc_mem(pid: u32, addr: u64, len: usize) -> Vec<u8> {
-    let mut file = File::open(format!("/proc/{pid}/mem")).expect("opening /proc/PID/mem");
-    file.seek(SeekFrom::Start(addr))
-        .expect("seeking /proc/PID/mem");
-    let mut buf = vec![0u8; len];
-    file.read_exact(&mut buf).expect("reading /proc/PID/mem");
-    buf
-}
-
-/// The exit status of a `W` reply: `W07`, or `W7;process:1f04` as GNU
-/// gdbserver sends in multiprocess mode (not zero-padded).
-fn exit_status(reply: &str) -> Option<u8> {
-    let rest = reply.strip_prefix('W')?;
-    let status = rest.split(';').next()?;
-    u8::from_str_radix(status, 16).ok()
-}
-
-/// Resumes and expects the exit reply `W07` (with `;process:PID` in
-/// multiprocess mode).
-#[track_caller]
-fn continue_to_exit(c: &mut RspClient, server: &Server) {
-    c.set_timeout(support::scaled(Duration::from_secs(60)))
-        .expect("set timeout");
-    let reply = c.req("vCont;c");
-    assert_eq!(
-        exit_status(&reply),
-        Some(7),
-        "continuing should end with W07, got {reply:?}\n{}",
-        server.dump()
-    );
-    server.wait_stderr("Child exited with status 7");
+    read_memory(pid, addr, len).expect("reading /proc/PID/mem")
 }
 
 #[test]
 fn bad_checksums_are_nacked_and_server_stays_usable() {
     let f = fixture("basic");
     let server = Server::start_fixture(&f);
-    let mut c = RspClient::connect(server.port()).expect("connect");
+    let mut c = rsp::connect(&server);
 
     // Wrong checksums (valid hex digits) get `-` and no reply.
     for raw in [&b"$?#00"[..], b"$g#00", b"$qSupported#ff"] {
@@ -194,23 +103,23 @@ fn bad_checksums_are_nacked_and_server_stays_usable() {
     }
 
     // Still usable: the normal handshake works.
-    let sup = c.req(QSUPPORTED);
+    let sup = request(&mut c, &server, GDB_QSUPPORTED);
     assert!(sup.contains("PacketSize="), "qSupported: {sup:?}");
-    let stop = c.req("?");
+    let stop = request(&mut c, &server, "?");
     assert!(stop.starts_with("T05"), "stop reply: {stop:?}");
-    let regs = c.req("g");
+    let regs = request(&mut c, &server, "g");
     assert!(
         regs.len() >= 2 * 8 * 17 && regs.len().is_multiple_of(2) && hex_decode(&regs).is_some(),
         "g should return the registers in hex, got {regs:?}"
     );
-    continue_to_exit(&mut c, &server);
+    continue_to_exit(&mut c, &server, 7);
 }
 
 #[test]
 fn malformed_requests_get_error_replies() {
     let f = fixture("basic");
     let server = Server::start_fixture(&f);
-    let (mut c, _) = connect(&server);
+    let (mut c, _) = connect_as_gdb(&server);
 
     for packet in [
         "m,4",     // no address (GNU parses it as 0: unmapped, E01 anyway)
@@ -223,7 +132,7 @@ fn malformed_requests_get_error_replies() {
         if testing_gnu_gdbserver() && packet == "M0,4" {
             continue;
         }
-        assert_error_reply(&mut c, packet);
+        assert_error_reply(&mut c, &server, packet);
     }
 
     // GNU: gdbserver 13 answers these with E01 (or not at all) and then
@@ -243,17 +152,17 @@ fn malformed_requests_get_error_replies() {
             "x0",
             "qSupported:bad;;feature",
         ] {
-            assert_error_reply(&mut c, packet);
+            assert_error_reply(&mut c, &server, packet);
         }
     }
 
     // Unknown packets get the empty reply.
     for packet in ["qNoSuchQuery", "vNoSuchPacket", "vMustReplyEmpty"] {
-        let reply = c.req(packet);
+        let reply = request(&mut c, &server, packet);
         assert_eq!(reply, "", "{packet:?} should get the empty reply");
     }
-    assert_usable(&mut c, "unknown packets");
-    continue_to_exit(&mut c, &server);
+    assert_usable(&mut c, &server, "unknown packets");
+    continue_to_exit(&mut c, &server, 7);
 }
 
 /// `qSupported` without a feature list is valid; gdbstub's parser refused
@@ -266,29 +175,29 @@ fn bare_q_supported_and_a_refused_one_keep_the_session() {
     }
     let f = fixture("basic");
     let server = Server::start_fixture(&f);
-    let mut c = RspClient::connect(server.port()).expect("connect");
-    let sup = c.req("qSupported");
+    let mut c = rsp::connect(&server);
+    let sup = request(&mut c, &server, "qSupported");
     assert!(
         sup.contains("PacketSize="),
         "a bare qSupported should be answered: {sup:?}\n{}",
         server.dump()
     );
-    assert_error_reply(&mut c, "qSupported:bad;;feature");
+    assert_error_reply(&mut c, &server, "qSupported:bad;;feature");
     // gdbstub was rebuilt: the session goes on.
-    let stop = c.req("?");
+    let stop = request(&mut c, &server, "?");
     assert!(
         stop.starts_with("T05"),
         "? after a refused packet: {stop:?}"
     );
-    assert_usable(&mut c, "a refused qSupported");
-    continue_to_exit(&mut c, &server);
+    assert_usable(&mut c, &server, "a refused qSupported");
+    continue_to_exit(&mut c, &server, 7);
 }
 
 #[test]
 fn unmapped_memory_reads_give_errors() {
     let f = fixture("basic");
     let server = Server::start_fixture(&f);
-    let (mut c, _) = connect(&server);
+    let (mut c, _) = connect_as_gdb(&server);
 
     for packet in [
         "m0,4",
@@ -297,13 +206,13 @@ fn unmapped_memory_reads_give_errors() {
         "m8,100",
         "mffffffffffffff00,10",
     ] {
-        assert_error_reply(&mut c, packet);
+        assert_error_reply(&mut c, &server, packet);
     }
 
     // Mapped memory reads fine and matches /proc/PID/mem.
     let pid = server.inferior_pid();
-    let main = runtime_address(&f, pid, "main");
-    let reply = c.req(&format!("m{main:x},10"));
+    let main = server.address_of(&f, "main");
+    let reply = request(&mut c, &server, &format!("m{main:x},10"));
     let bytes = hex_decode(&reply).unwrap_or_else(|| panic!("m{main:x},10 gave {reply:?}"));
     assert_eq!(
         bytes,
@@ -312,17 +221,17 @@ fn unmapped_memory_reads_give_errors() {
     );
 
     // Writing to unmapped memory fails too.
-    assert_error_reply(&mut c, "M0,4:01020304");
-    continue_to_exit(&mut c, &server);
+    assert_error_reply(&mut c, &server, "M0,4:01020304");
+    continue_to_exit(&mut c, &server, 7);
 }
 
 #[test]
 fn unknown_thread_ids_give_errors() {
     let f = fixture("basic");
     let server = Server::start_fixture(&f);
-    let (mut c, _) = connect(&server);
+    let (mut c, _) = connect_as_gdb(&server);
 
-    let threads = thread_list(&mut c);
+    let threads = thread_list(&mut c, &server);
     assert_eq!(threads.len(), 1, "basic.c has one thread: {threads:?}");
     let tid = tid_of(&threads[0]);
     assert_eq!(
@@ -330,56 +239,60 @@ fn unknown_thread_ids_give_errors() {
         u64::from(server.inferior_pid()),
         "the only thread is the main thread"
     );
-    let current = c.req("qC");
+    let current = request(&mut c, &server, "qC");
     assert!(current.starts_with("QC"), "qC: {current:?}");
     assert_eq!(tid_of(&current[2..]), tid, "qC should name the main thread");
 
     // Thread ids above pid_max (at most 2^22) cannot exist.
     let bogus = 0x7fff_fff0u64;
     let pid = server.inferior_pid();
-    assert_error_reply(&mut c, &format!("Hg{bogus:x}"));
-    assert_error_reply(&mut c, &format!("Hgp{pid:x}.{bogus:x}"));
-    assert_error_reply(&mut c, &format!("T{bogus:x}"));
-    assert_error_reply(&mut c, &format!("Tp{pid:x}.{bogus:x}"));
+    assert_error_reply(&mut c, &server, &format!("Hg{bogus:x}"));
+    assert_error_reply(&mut c, &server, &format!("Hgp{pid:x}.{bogus:x}"));
+    assert_error_reply(&mut c, &server, &format!("T{bogus:x}"));
+    assert_error_reply(&mut c, &server, &format!("Tp{pid:x}.{bogus:x}"));
 
     // The real thread is fine.
-    let alive = c.req(&format!("T{}", threads[0]));
+    let alive = request(&mut c, &server, &format!("T{}", threads[0]));
     assert_eq!(alive, "OK", "T for the main thread");
-    let sel = c.req(&format!("Hg{}", threads[0]));
+    let sel = request(&mut c, &server, &format!("Hg{}", threads[0]));
     assert_eq!(sel, "OK", "Hg for the main thread");
-    let regs = c.req("g");
+    let regs = request(&mut c, &server, "g");
     assert!(
         hex_decode(&regs).is_some() && regs.len() >= 2 * 8 * 17,
         "g after Hg: {regs:?}"
     );
-    continue_to_exit(&mut c, &server);
+    continue_to_exit(&mut c, &server, 7);
 }
 
 #[test]
 fn writes_to_text_then_program_runs_to_exit() {
     let f = fixture("basic");
     let server = Server::start_fixture(&f);
-    let (mut c, _) = connect(&server);
+    let (mut c, _) = connect_as_gdb(&server);
     let pid = server.inferior_pid();
-    let main = runtime_address(&f, pid, "main");
+    let main = server.address_of(&f, "main");
 
-    let orig_hex = c.req(&format!("m{main:x},4"));
+    let orig_hex = request(&mut c, &server, &format!("m{main:x},4"));
     let orig = hex_decode(&orig_hex).unwrap_or_else(|| panic!("reading main gave {orig_hex:?}"));
     assert_eq!(orig, proc_mem(pid, main, 4), "m at main vs /proc/PID/mem");
 
     // Text is mapped read-only; a debugger may still write it (that is how
     // software breakpoints work). Either it succeeds and really changes the
     // program's memory, or it fails cleanly with E..
-    let reply = c.req(&format!("M{main:x},4:cccccccc"));
+    let reply = request(&mut c, &server, &format!("M{main:x},4:cccccccc"));
     if reply == "OK" {
         assert_eq!(
             proc_mem(pid, main, 4),
             vec![0xcc; 4],
             "M reported OK but memory is unchanged"
         );
-        let back = c.req(&format!("m{main:x},4"));
+        let back = request(&mut c, &server, &format!("m{main:x},4"));
         assert_eq!(back, "cccccccc", "reading back the written bytes");
-        let restore = c.req(&format!("M{main:x},4:{}", hex_encode(&orig)));
+        let restore = request(
+            &mut c,
+            &server,
+            &format!("M{main:x},4:{}", hex_encode(&orig)),
+        );
         assert_eq!(restore, "OK", "restoring main's bytes");
         assert_eq!(proc_mem(pid, main, 4), orig, "main's bytes are restored");
     } else {
@@ -393,39 +306,39 @@ fn writes_to_text_then_program_runs_to_exit() {
             "a failed M must not change memory"
         );
     }
-    assert_usable(&mut c, "writing to text");
+    assert_usable(&mut c, &server, "writing to text");
 
     // Binary write (X) of zero bytes is how gdb probes for X support: OK or
     // empty (unsupported).
-    let probe = c.req(&format!("X{main:x},0:"));
+    let probe = request(&mut c, &server, &format!("X{main:x},0:"));
     assert!(probe == "OK" || probe.is_empty(), "X probe: {probe:?}");
 
-    continue_to_exit(&mut c, &server);
+    continue_to_exit(&mut c, &server, 7);
 }
 
 #[test]
 fn no_ack_mode() {
     let f = fixture("basic");
     let server = Server::start_fixture(&f);
-    let (mut c, _) = connect(&server);
+    let (mut c, _) = connect_as_gdb(&server);
     let reply = c.start_no_ack_mode().expect("QStartNoAckMode");
     assert_eq!(reply, "OK", "QStartNoAckMode should be accepted");
     assert!(c.no_ack());
     // From now on the strict client fails on any stray `+`.
     for _ in 0..3 {
-        assert_usable(&mut c, "QStartNoAckMode");
+        assert_usable(&mut c, &server, "QStartNoAckMode");
     }
-    let threads = thread_list(&mut c);
+    let threads = thread_list(&mut c, &server);
     assert_eq!(threads.len(), 1, "one thread: {threads:?}");
-    assert_error_reply(&mut c, "m0,4");
-    continue_to_exit(&mut c, &server);
+    assert_error_reply(&mut c, &server, "m0,4");
+    continue_to_exit(&mut c, &server, 7);
 }
 
 #[test]
 fn disconnect_kills_program() {
     let f = fixture("spin");
     let mut server = Server::start_fixture(&f);
-    let (c, _) = connect(&server);
+    let (c, _) = connect_as_gdb(&server);
     assert!(
         server.inferior_alive(),
         "program should exist while connected\n{}",
@@ -438,30 +351,31 @@ fn disconnect_kills_program() {
         server.dump()
     );
     // With --once the server exits afterwards.
-    server.wait_exit();
+    server.wait_exit(None);
 }
 
 #[test]
 fn interrupt_byte_stops_all_threads() {
     let f = fixture("spin");
     let server = Server::start_fixture(&f);
-    let (mut c, _) = connect(&server);
+    let (mut c, _) = connect_as_gdb(&server);
     c.send_packet(b"vCont;c").expect("vCont;c");
-    server.wait_stdout("ready");
-    c.send_raw(b"\x03").expect("send ^C");
-    let reply = c
-        .read_reply()
-        .unwrap_or_else(|e| panic!("no stop reply after ^C: {e}\n{}", server.dump()));
+    server.wait_stdout("ready", None);
+    let reply = interrupt(&mut c, &server);
     assert!(
         reply.starts_with("T02") || reply.starts_with("S02"),
         "^C should stop the program with SIGINT, got {reply:?}"
     );
-    let threads = thread_list(&mut c);
+    let threads = thread_list(&mut c, &server);
     assert_eq!(threads.len(), 4, "spin.c has 4 threads: {threads:?}");
     for t in &threads {
-        assert_eq!(c.req(&format!("T{t}")), "OK", "thread {t} is alive");
+        assert_eq!(
+            request(&mut c, &server, &format!("T{t}")),
+            "OK",
+            "thread {t} is alive"
+        );
     }
-    assert_usable(&mut c, "^C");
+    assert_usable(&mut c, &server, "^C");
     drop(c);
     assert!(
         server.wait_inferior_gone(),
@@ -474,24 +388,24 @@ fn interrupt_byte_stops_all_threads() {
 fn basic_queries() {
     let f = fixture("basic");
     let server = Server::start_fixture(&f);
-    let (mut c, _) = connect(&server);
-    let vcont = c.req("vCont?");
+    let (mut c, _) = connect_as_gdb(&server);
+    let vcont = request(&mut c, &server, "vCont?");
     for action in ["c", "C", "s", "S"] {
         assert!(
             vcont.starts_with("vCont") && vcont.split(';').any(|a| a == action),
             "vCont? should list {action:?}: {vcont:?}"
         );
     }
-    let threads = thread_list(&mut c);
+    let threads = thread_list(&mut c, &server);
     assert_eq!(threads.len(), 1, "{threads:?}");
     // Reading registers one by one (`p`) is optional: GNU gdbserver answers
     // empty (not supported) here; otherwise rip (0x10) is 8 bytes of hex.
-    let rip = c.req("p10");
+    let rip = request(&mut c, &server, "p10");
     assert!(
         rip.is_empty() || (rip.len() == 16 && hex_decode(&rip).is_some()),
         "p10: {rip:?}"
     );
-    continue_to_exit(&mut c, &server);
+    continue_to_exit(&mut c, &server, 7);
 }
 
 /// Stop replies carry the frame pointer, stack pointer and pc (GDB amd64
@@ -501,10 +415,10 @@ fn basic_queries() {
 fn stop_replies_carry_the_frame_registers() {
     let f = fixture("basic");
     let server = Server::start_fixture(&f);
-    let (mut c, _) = connect(&server);
-    let threads = thread_list(&mut c);
+    let (mut c, _) = connect_as_gdb(&server);
+    let threads = thread_list(&mut c, &server);
     let tid = threads.first().expect("one thread");
-    let reply = c.req(&format!("vCont;s:{tid}"));
+    let reply = request(&mut c, &server, &format!("vCont;s:{tid}"));
     for reg in ["06:", "07:", "10:"] {
         assert!(
             reply.split(';').any(|field| field.starts_with(reg)),
@@ -516,7 +430,110 @@ fn stop_replies_carry_the_frame_registers() {
         .find_map(|field| field.strip_prefix("10:"))
         .expect("pc field")
         .to_string();
-    let pc_register = c.req("p10");
+    let pc_register = request(&mut c, &server, "p10");
     assert_eq!(expedited_pc, pc_register, "expedited pc is the thread's pc");
-    continue_to_exit(&mut c, &server);
+    continue_to_exit(&mut c, &server, 7);
+}
+
+/// The thread of a `QC` reply, as a number (`QCp1f.1f` or `QC1f`).
+fn qc_thread(reply: &str) -> Option<u64> {
+    thread_id(reply.strip_prefix("QC")?)
+}
+
+/// gdb writes a `-` when a reply takes longer than its `remotetimeout`
+/// (2 s, easily exceeded on a loaded machine), even in no-ack mode, and
+/// then reads the late reply. The `-` is no request: a reply to it would
+/// be taken by gdb as the reply to its next request, shifting every later
+/// reply by one. GNU gdbserver ignores it.
+#[test]
+fn stray_nack_in_no_ack_mode_gets_no_reply() {
+    let f = fixture("basic");
+    let server = Server::start_fixture(&f);
+    let (mut c, _) = connect_as_gdb(&server);
+    let reply = c.start_no_ack_mode().expect("QStartNoAckMode");
+    assert_eq!(reply, "OK", "QStartNoAckMode\n{}", server.dump());
+
+    let stop = request(&mut c, &server, "?");
+    assert!(
+        stop.starts_with("T05"),
+        "? gave {stop:?}\n{}",
+        server.dump()
+    );
+    c.send_raw(b"-").expect("sending a stray `-`");
+    // The next reply must be the one to the next request.
+    let pid = u64::from(server.inferior_pid());
+    let qc = request(&mut c, &server, "qC");
+    assert_eq!(
+        qc_thread(&qc),
+        Some(pid),
+        "after a stray `-` in no-ack mode, qC got {qc:?} (a reply to the `-` \
+         shifts the replies by one)\nreceived: {}\n{}",
+        c.transcript(),
+        server.dump()
+    );
+    let stop = request(&mut c, &server, "?");
+    assert!(
+        stop.starts_with("T05"),
+        "after a stray `-`, ? gave {stop:?}\nreceived: {}\n{}",
+        c.transcript(),
+        server.dump()
+    );
+    continue_to_exit(&mut c, &server, 7);
+}
+
+/// Reads one packet `$...#cs` without acknowledging it; returns the
+/// payload.
+fn read_packet_unacked(c: &mut RspClient, server: &Server) -> String {
+    let mut byte = || {
+        c.read_byte()
+            .unwrap_or_else(|e| panic!("reading a packet: {e}\n{}", server.dump()))
+    };
+    let mut b = byte();
+    // An ack of our request may come first.
+    while b == b'+' {
+        b = byte();
+    }
+    assert_eq!(b, b'$', "a packet should start with `$`\n{}", server.dump());
+    let mut payload = Vec::new();
+    loop {
+        match byte() {
+            b'#' => break,
+            other => payload.push(other),
+        }
+    }
+    byte();
+    byte();
+    String::from_utf8_lossy(&payload).into_owned()
+}
+
+/// In ack mode, `-` instead of `+` after a reply asks for that reply
+/// again (as gdb does when a reply arrives damaged or late).
+#[test]
+fn nack_gets_the_last_reply_again() {
+    let f = fixture("basic");
+    let server = Server::start_fixture(&f);
+    let (mut c, _) = connect_as_gdb(&server);
+    let pid = u64::from(server.inferior_pid());
+
+    c.send_packet(b"qC").expect("sending qC");
+    let first = read_packet_unacked(&mut c, &server);
+    assert_eq!(qc_thread(&first), Some(pid), "qC gave {first:?}");
+    c.send_raw(b"-").expect("sending `-`");
+    let again = read_packet_unacked(&mut c, &server);
+    assert_eq!(
+        again,
+        first,
+        "`-` should get the last reply retransmitted\nreceived: {}\n{}",
+        c.transcript(),
+        server.dump()
+    );
+    c.send_raw(b"+").expect("sending `+`");
+    let stop = request(&mut c, &server, "?");
+    assert!(
+        stop.starts_with("T05"),
+        "after the retransmission, ? gave {stop:?}\nreceived: {}\n{}",
+        c.transcript(),
+        server.dump()
+    );
+    continue_to_exit(&mut c, &server, 7);
 }

@@ -6,15 +6,41 @@
 //!
 //! Also the command-line errors of `--attach`.
 
-mod support;
-
-use support::workers::{
+use crate::support::client::Session;
+use crate::support::fixtures::{fixture, Fixture};
+use crate::support::gdb::{self, mark, thread_rows};
+use crate::support::output::framed;
+use crate::support::process::{
+    poll_until, process_state, read_memory, tracer_pid, unused_pid, Program,
+};
+use crate::support::server::{run_server_to_exit, testing_gnu_gdbserver, Server};
+use crate::support::workers::{
     attach, dump, finish as finish_program, start as start_workers, workers, THREADS,
 };
-use support::{
-    fixture, gdb_batch, mark, poll_until, process_state, read_memory, run_server_to_exit, scaled,
-    section, testing_gnu_gdbserver, thread_rows, tracer_pid, unused_pid, Gdb, Server, WAIT_TIMEOUT,
-};
+use crate::support::{scaled, WAIT_TIMEOUT};
+
+/// Starts workers.c, attaches the server to it, and runs gdb in batch mode
+/// on it with `cmds`.
+fn attach_and_run(f: &Fixture, cmds: &[&str]) -> (Program, Session) {
+    let program = start_workers(f);
+    let server = attach(&program);
+    let gdb = gdb::spawn(&f.exe, server.port(), cmds);
+    (program, Session::run(server, gdb))
+}
+
+/// Asserts that gdb said it detached from the program, in section
+/// `detach`.
+#[track_caller]
+fn expect_detached(s: &Session, program: &Program) {
+    assert!(
+        s.section("detach").contains(&format!(
+            "[Inferior 1 (process {}) detached]",
+            program.pid()
+        )),
+        "detach\n{}",
+        dump(&s.output, &s.server, program)
+    );
+}
 
 /// Every thread of the attached program is listed. gdb then quits (end of
 /// its batch commands) without an explicit `detach`: the server says the
@@ -23,21 +49,13 @@ use support::{
 #[test]
 fn attach_lists_every_thread() {
     let f = workers();
-    let mut program = start_workers(&f);
-    let mut server = attach(&program);
-    let out = gdb_batch(
-        &f.exe,
-        server.port(),
-        &[&mark("info"), "info threads", &mark("end")],
-    );
-    let info = section(&out, "info")
-        .unwrap_or_else(|| panic!("no info section\n{}", dump(&out, &server, &program)));
-    let rows = thread_rows(info);
+    let (mut program, mut s) = attach_and_run(&f, &[&mark("info"), "info threads", &mark("end")]);
+    let rows = thread_rows(s.section("info"));
     assert_eq!(
         rows.len(),
         THREADS,
         "info threads should list {THREADS} threads\n{}",
-        dump(&out, &server, &program)
+        dump(&s.output, &s.server, &program)
     );
     // Each row names a distinct thread of this process: `Thread PID.TID`.
     let prefix = format!("Thread {}.", program.pid());
@@ -53,15 +71,10 @@ fn attach_lists_every_thread() {
         THREADS,
         "every row should be a distinct thread of process {}\n{}",
         program.pid(),
-        dump(&out, &server, &program)
+        dump(&s.output, &s.server, &program)
     );
-    let status = server.expect_exit(&out);
-    assert!(
-        status.success(),
-        "server exit status {status}\n{}",
-        dump(&out, &server, &program)
-    );
-    finish_program(&mut program, &out, &server);
+    s.wait_clean_exit();
+    finish_program(&mut program, &s.output, &s.server);
 }
 
 /// A breakpoint in a function the running threads call over and over is
@@ -69,11 +82,8 @@ fn attach_lists_every_thread() {
 #[test]
 fn breakpoint_in_running_thread_after_attach() {
     let f = workers();
-    let mut program = start_workers(&f);
-    let mut server = attach(&program);
-    let out = gdb_batch(
-        &f.exe,
-        server.port(),
+    let (mut program, mut s) = attach_and_run(
+        &f,
         &[
             "break work_step",
             &mark("hit"),
@@ -84,37 +94,21 @@ fn breakpoint_in_running_thread_after_attach() {
             "detach",
         ],
     );
-    let get = |name: &str| {
-        section(&out, name)
-            .unwrap_or_else(|| panic!("no {name}\n{}", dump(&out, &server, &program)))
-    };
-    let hit = get("hit");
+    let hit = s.section("hit");
     assert!(
         hit.contains("hit Breakpoint 1, work_step (id=") && hit.contains(&f.at("work-step")),
         "continue should stop at the breakpoint in work_step\n{}",
-        dump(&out, &server, &program)
+        dump(&s.output, &s.server, &program)
     );
-    let bt = get("bt");
+    let bt = s.section("bt");
     assert!(
         bt.contains("#0  work_step (id=") && bt.contains(" in worker (arg="),
         "bt should show work_step called from worker\n{}",
-        dump(&out, &server, &program)
+        dump(&s.output, &s.server, &program)
     );
-    assert!(
-        get("detach").contains(&format!(
-            "[Inferior 1 (process {}) detached]",
-            program.pid()
-        )),
-        "detach\n{}",
-        dump(&out, &server, &program)
-    );
-    let status = server.expect_exit(&out);
-    assert!(
-        status.success(),
-        "server exit status {status}\n{}",
-        dump(&out, &server, &program)
-    );
-    finish_program(&mut program, &out, &server);
+    expect_detached(&s, &program);
+    s.wait_clean_exit();
+    finish_program(&mut program, &s.output, &s.server);
 }
 
 /// `detach` while stopped at a breakpoint, with a second breakpoint that
@@ -123,11 +117,8 @@ fn breakpoint_in_running_thread_after_attach() {
 #[test]
 fn detach_lets_program_finish() {
     let f = workers();
-    let mut program = start_workers(&f);
-    let mut server = attach(&program);
-    let out = gdb_batch(
-        &f.exe,
-        server.port(),
+    let (mut program, mut s) = attach_and_run(
+        &f,
         &[
             "break work_step",
             "break thread_done",
@@ -137,37 +128,22 @@ fn detach_lets_program_finish() {
             "detach",
         ],
     );
-    let get = |name: &str| {
-        section(&out, name)
-            .unwrap_or_else(|| panic!("no {name}\n{}", dump(&out, &server, &program)))
-    };
     assert!(
-        get("hit").contains("hit Breakpoint 1, work_step (id="),
+        s.section("hit")
+            .contains("hit Breakpoint 1, work_step (id="),
         "continue should stop in work_step\n{}",
-        dump(&out, &server, &program)
+        dump(&s.output, &s.server, &program)
     );
-    assert!(
-        get("detach").contains(&format!(
-            "[Inferior 1 (process {}) detached]",
-            program.pid()
-        )),
-        "detach\n{}",
-        dump(&out, &server, &program)
-    );
-    server.expect_stderr(&format!("Detaching from process {}", program.pid()), &out);
-    let status = server.expect_exit(&out);
-    assert!(
-        status.success(),
-        "server exit status {status}\n{}",
-        dump(&out, &server, &program)
-    );
+    expect_detached(&s, &program);
+    s.wait_stderr(&format!("Detaching from process {}", program.pid()));
+    s.wait_clean_exit();
     assert_eq!(
         tracer_pid(program.pid()),
         Some(0),
         "the program should not be traced any more\n{}",
-        dump(&out, &server, &program)
+        dump(&s.output, &s.server, &program)
     );
-    finish_program(&mut program, &out, &server);
+    finish_program(&mut program, &s.output, &s.server);
 }
 
 /// gdb dies (SIGKILL) while `continue` runs the attached program with a
@@ -194,7 +170,7 @@ fn killing_gdb_leaves_attached_program_running() {
         .unwrap_or_else(|e| panic!("reading /proc/{pid}/mem: {e}\n{}", program.dump()));
 
     let mut server = attach(&program);
-    let gdb = Gdb::spawn_interactive(&f.exe, server.port(), &["break thread_done", "continue"]);
+    let gdb = gdb::spawn_interactive(&f.exe, server.port(), &["break thread_done", "continue"]);
     gdb.wait_for("Continuing.");
 
     // `Continuing.` comes just before gdb inserts its breakpoints and
@@ -217,12 +193,7 @@ fn killing_gdb_leaves_attached_program_running() {
     );
 
     let out = gdb.kill();
-    let status = server.expect_exit(&out);
-    assert!(
-        status.success(),
-        "server exit status {status}\n{}",
-        dump(&out, &server, &program)
-    );
+    server.wait_clean_exit(Some(&framed("gdb", &out)));
     assert!(
         program.alive(),
         "the program should survive its debugger's death\n{}",
@@ -257,14 +228,15 @@ fn killing_gdb_leaves_attached_program_running() {
 #[test]
 fn attach_to_missing_process_fails() {
     let pid = unused_pid().to_string();
-    let run = run_server_to_exit(&["--once", "--attach", ":0", &pid]);
+    let (status, run) = run_server_to_exit(&["--once", "--attach", ":0", &pid]);
+    let stderr = run.stderr().text();
     assert!(
-        !run.status.success(),
+        !status.success(),
         "attaching to no process should fail\n{}",
         run.dump()
     );
     assert!(
-        run.stderr.lines().any(|l| l.contains(&pid)),
+        stderr.lines().any(|l| l.contains(&pid)),
         "the error should mention pid {pid}\n{}",
         run.dump()
     );
@@ -279,21 +251,22 @@ fn attach_to_traced_process_fails() {
     let f = fixture("spin");
     let owner = Server::start_fixture(&f);
     let pid = owner.inferior_pid().to_string();
-    let run = run_server_to_exit(&["--once", "--attach", ":0", &pid]);
+    let (status, run) = run_server_to_exit(&["--once", "--attach", ":0", &pid]);
+    let stderr = run.stderr().text();
     let dump = || format!("{}\n--- first server:\n{}", run.dump(), owner.dump());
     assert!(
-        !run.status.success(),
+        !status.success(),
         "attaching to a traced process should fail\n{}",
         dump()
     );
     assert!(
-        run.stderr.lines().any(|l| l.contains(&pid)),
+        stderr.lines().any(|l| l.contains(&pid)),
         "the error should mention pid {pid}\n{}",
         dump()
     );
     if !testing_gnu_gdbserver() {
         assert!(
-            run.stderr
+            stderr
                 .lines()
                 .any(|l| l.contains(&pid) && l.contains("already traced")),
             "the error should say the process is already traced\n{}",
@@ -311,26 +284,27 @@ fn attach_to_traced_process_fails() {
 /// the usage text; rgdbserver-only wording).
 #[test]
 fn attach_needs_a_numeric_pid() {
-    let run = run_server_to_exit(&["--attach", ":0", "notapid"]);
+    let (status, run) = run_server_to_exit(&["--attach", ":0", "notapid"]);
+    let stderr = run.stderr().text();
     assert!(
-        !run.status.success(),
+        !status.success(),
         "a non-numeric pid should be refused\n{}",
         run.dump()
     );
     assert!(
-        !run.stderr.lines().any(|l| l.starts_with("Listening on")),
+        !stderr.lines().any(|l| l.starts_with("Listening on")),
         "nothing should be started\n{}",
         run.dump()
     );
     if !testing_gnu_gdbserver() {
         assert_eq!(
-            run.status.code(),
+            status.code(),
             Some(2),
             "usage errors exit 2\n{}",
             run.dump()
         );
         assert!(
-            run.stderr.contains("notapid: not a process id") && run.stderr.contains("Usage:"),
+            stderr.contains("notapid: not a process id") && stderr.contains("Usage:"),
             "the error should name the bad pid and show the usage\n{}",
             run.dump()
         );

@@ -3,59 +3,45 @@
 //! working directory, with and without a shell and address randomization),
 //! `attach`/`detach`, `kill`, and the `monitor` commands.
 
-mod support;
-
 use std::fs;
 
-use support::workers::{self, THREADS};
-use support::{
-    fixture, hex_values_after, mark, parse_number_after, poll_until, process_state, scaled,
-    section, testing_gnu_gdbserver, thread_rows, Fixture, Gdb, Server, TempDir, WAIT_TIMEOUT,
-};
+use crate::support::client::Session;
+use crate::support::fixtures::{fixture, Fixture, TempDir};
+use crate::support::gdb::{self, mark, thread_rows};
+use crate::support::output::{hex_values_after, parse_number_after};
+use crate::support::process::{poll_until, process_state};
+use crate::support::server::{testing_gnu_gdbserver, Server};
+use crate::support::workers::{self, THREADS};
+use crate::support::{scaled, WAIT_TIMEOUT};
 
 /// `--multi :0`: a server with no program yet.
 fn multi_server() -> Server {
     Server::start_args(&["--multi", ":0"])
 }
 
-/// gdb in batch mode: `target extended-remote`, then `file EXE` and
-/// `set remote exec-file EXE` for `f`, then `cmds`.
-fn ext_gdb(port: u16, f: Option<&Fixture>, cmds: &[&str]) -> String {
-    let mut args = vec![
-        "-ex".to_string(),
-        format!("target extended-remote 127.0.0.1:{port}"),
-    ];
+/// gdb in batch mode: `target extended-remote` to `server`, then `file EXE`
+/// and `set remote exec-file EXE` for `f`, then `cmds`.
+fn ext_gdb(server: Server, f: Option<&Fixture>, cmds: &[&str]) -> Session {
+    let mut all = vec![format!(
+        "target extended-remote 127.0.0.1:{}",
+        server.port()
+    )];
     if let Some(f) = f {
-        args.push("-ex".into());
-        args.push(format!("file {}", f.exe_str()));
-        args.push("-ex".into());
-        args.push(format!("set remote exec-file {}", f.exe_str()));
+        all.push(format!("file {}", f.exe_str()));
+        all.push(format!("set remote exec-file {}", f.exe_str()));
     }
-    for c in cmds {
-        args.push("-ex".into());
-        args.push((*c).to_string());
-    }
-    Gdb::spawn_args(&args).finish()
-}
-
-fn dump(gdb: &str, server: &Server) -> String {
-    format!(
-        "--- gdb output:\n{gdb}\n--- end of gdb output\n{}",
-        server.dump()
-    )
-}
-
-/// The section `name` of gdb's output, or a panic showing everything.
-fn get<'a>(gdb: &'a str, server: &Server, name: &str) -> &'a str {
-    section(gdb, name).unwrap_or_else(|| panic!("no section @@{name}\n{}", dump(gdb, server)))
+    all.extend(cmds.iter().map(|c| c.to_string()));
+    let all: Vec<&str> = all.iter().map(String::as_str).collect();
+    let gdb = gdb::batch(&gdb::args(None, &all), None);
+    Session::run(server, gdb)
 }
 
 /// Pids from the server's `Process PROG created; pid = N` lines.
 fn created_pids(server: &Server) -> Vec<u64> {
     server
         .stderr()
+        .text()
         .lines()
-        .iter()
         .filter_map(|l| parse_number_after(l, "created; pid = "))
         .collect()
 }
@@ -67,8 +53,8 @@ fn run_to_breakpoint_twice() {
     let f = fixture("basic");
     let server = multi_server();
     let bp = f.location("counter-inc");
-    let out = ext_gdb(
-        server.port(),
+    let s = ext_gdb(
+        server,
         Some(&f),
         &[
             &format!("break {bp}"),
@@ -83,32 +69,28 @@ fn run_to_breakpoint_twice() {
         ],
     );
     for run in ["run1", "run2"] {
-        let text = get(&out, &server, run);
+        let text = s.section(run);
         assert!(
             text.contains("Breakpoint 1, main () at ") && text.contains(&f.at("counter-inc")),
             "{run}: `run` should stop at {bp}\n{}",
-            dump(&out, &server)
+            s.dump()
         );
     }
     for exit in ["exit1", "exit2"] {
-        assert!(
-            get(&out, &server, exit).contains(") exited with code 07]"),
-            "{exit}: `continue` should run to the exit code\n{}",
-            dump(&out, &server)
-        );
+        s.expect_exited(exit, "07");
     }
     assert!(
-        server
+        s.server
             .stderr()
             .wait_for_count("Child exited with status 7", 2, scaled(WAIT_TIMEOUT)),
         "the server should report both exits\n{}",
-        dump(&out, &server)
+        s.dump()
     );
-    let pids = created_pids(&server);
+    let pids = created_pids(&s.server);
     assert!(
         pids.len() == 2 && pids[0] != pids[1],
         "two programs should have been created\n{}",
-        dump(&out, &server)
+        s.dump()
     );
 }
 
@@ -118,14 +100,10 @@ fn run_to_breakpoint_twice() {
 fn run_passes_arguments() {
     let f = fixture("args");
     let server = multi_server();
-    let out = ext_gdb(server.port(), Some(&f), &[&mark("run"), "run one two"]);
-    assert!(
-        get(&out, &server, "run").contains(") exited with code 03]"),
-        "args.c should exit with argc = 3\n{}",
-        dump(&out, &server)
-    );
-    server.expect_stdout("arg1=[one]", &out);
-    server.expect_stdout("arg2=[two]", &out);
+    let s = ext_gdb(server, Some(&f), &[&mark("run"), "run one two"]);
+    s.expect_exited("run", "03");
+    s.wait_stdout("arg1=[one]");
+    s.wait_stdout("arg2=[two]");
 }
 
 /// `run hello "two words"`: gdb 13 splits the line into arguments itself
@@ -136,23 +114,15 @@ fn run_passes_arguments() {
 fn run_keeps_quoted_argument_whole() {
     let f = fixture("args");
     let server = multi_server();
-    let out = ext_gdb(
-        server.port(),
-        Some(&f),
-        &[&mark("run"), "run hello \"two words\""],
-    );
-    server.expect_stdout("arg1=[hello]", &out);
-    let arg2 = server.expect_stdout("arg2=", &out);
+    let s = ext_gdb(server, Some(&f), &[&mark("run"), "run hello \"two words\""]);
+    s.wait_stdout("arg1=[hello]");
+    let arg2 = s.wait_stdout("arg2=");
     assert!(
         arg2.contains("arg2=[two words]"),
         "the quoted argument should arrive whole, got {arg2:?}\n{}",
-        dump(&out, &server)
+        s.dump()
     );
-    assert!(
-        get(&out, &server, "run").contains(") exited with code 03]"),
-        "args.c should get 2 arguments (exit with argc = 3)\n{}",
-        dump(&out, &server)
-    );
+    s.expect_exited("run", "03");
 }
 
 /// `--multi :0 PROG`: the program is started at once and debugged like in
@@ -168,45 +138,34 @@ fn multi_with_program() {
         "the server should start the program\n{}",
         server.dump()
     );
-    let mut args = vec![
-        f.exe_str().to_string(),
-        "-ex".into(),
-        format!("target extended-remote 127.0.0.1:{}", server.port()),
-    ];
-    for c in [
-        "break add",
-        &mark("cont1"),
-        "continue",
-        "delete",
-        &mark("exit1"),
-        "continue",
-        &mark("run2"),
-        "run",
-    ] {
-        args.push("-ex".into());
-        args.push(c.to_string());
-    }
-    let out = Gdb::spawn_args(&args).finish();
+    let args = gdb::args(
+        Some(&f.exe),
+        &[
+            &format!("target extended-remote 127.0.0.1:{}", server.port()),
+            "break add",
+            &mark("cont1"),
+            "continue",
+            "delete",
+            &mark("exit1"),
+            "continue",
+            &mark("run2"),
+            "run",
+        ],
+    );
+    let s = Session::run(server, gdb::batch(&args, None));
     assert!(
-        get(&out, &server, "cont1").contains("Breakpoint 1, add (a=0, b=0) at "),
+        s.section("cont1")
+            .contains("Breakpoint 1, add (a=0, b=0) at "),
         "continue should stop in add\n{}",
-        dump(&out, &server)
+        s.dump()
     );
-    assert!(
-        get(&out, &server, "exit1").contains(") exited with code 07]"),
-        "continue should run to the exit\n{}",
-        dump(&out, &server)
-    );
-    assert!(
-        get(&out, &server, "run2").contains(") exited with code 07]"),
-        "`run` should run the same program again\n{}",
-        dump(&out, &server)
-    );
+    s.expect_exited("exit1", "07");
+    s.expect_exited("run2", "07");
     assert_eq!(
-        created_pids(&server).len(),
+        created_pids(&s.server).len(),
         2,
         "two programs should have been created\n{}",
-        dump(&out, &server)
+        s.dump()
     );
 }
 
@@ -218,8 +177,8 @@ fn attach_and_detach() {
     let mut program = workers::start(&f);
     let server = multi_server();
     let pid = program.pid();
-    let out = ext_gdb(
-        server.port(),
+    let s = ext_gdb(
+        server,
         None,
         &[
             &format!("file {}", f.exe_str()),
@@ -235,24 +194,25 @@ fn attach_and_detach() {
             "detach",
         ],
     );
-    let info = get(&out, &server, "info");
+    let info = s.section("info");
     assert_eq!(
         thread_rows(info).len(),
         THREADS,
         "info threads should list every thread\n{}",
-        workers::dump(&out, &server, &program)
+        workers::dump(&s.output, &s.server, &program)
     );
     assert!(
-        get(&out, &server, "bt").contains("#0  work_step (id="),
+        s.section("bt").contains("#0  work_step (id="),
         "the breakpoint should be hit by a worker\n{}",
-        workers::dump(&out, &server, &program)
+        workers::dump(&s.output, &s.server, &program)
     );
     assert!(
-        get(&out, &server, "detach").contains(&format!("[Inferior 1 (process {pid}) detached]")),
+        s.section("detach")
+            .contains(&format!("[Inferior 1 (process {pid}) detached]")),
         "detach\n{}",
-        workers::dump(&out, &server, &program)
+        workers::dump(&s.output, &s.server, &program)
     );
-    workers::finish(&mut program, &out, &server);
+    workers::finish(&mut program, &s.output, &s.server);
 }
 
 /// `kill` ends the program; the server stays for the next `run`.
@@ -260,8 +220,8 @@ fn attach_and_detach() {
 fn kill_then_run_again() {
     let f = fixture("basic");
     let server = multi_server();
-    let out = ext_gdb(
-        server.port(),
+    let s = ext_gdb(
+        server,
         Some(&f),
         &[
             "break add",
@@ -277,29 +237,27 @@ fn kill_then_run_again() {
         ],
     );
     assert!(
-        get(&out, &server, "run").contains("Breakpoint 1, add (a=0, b=0) at "),
+        s.section("run")
+            .contains("Breakpoint 1, add (a=0, b=0) at "),
         "run should stop in add\n{}",
-        dump(&out, &server)
+        s.dump()
     );
     assert!(
-        get(&out, &server, "kill").contains(") killed]"),
+        s.section("kill").contains(") killed]"),
         "kill\n{}",
-        dump(&out, &server)
+        s.dump()
     );
     assert!(
-        get(&out, &server, "run2").contains("Breakpoint 1, add (a=0, b=0) at "),
+        s.section("run2")
+            .contains("Breakpoint 1, add (a=0, b=0) at "),
         "the second run should stop in add\n{}",
-        dump(&out, &server)
+        s.dump()
     );
-    assert!(
-        get(&out, &server, "exit").contains(") exited with code 07]"),
-        "the second program should run to its end\n{}",
-        dump(&out, &server)
-    );
-    let pids = created_pids(&server);
+    s.expect_exited("exit", "07");
+    let pids = created_pids(&s.server);
     let first = *pids
         .first()
-        .unwrap_or_else(|| panic!("no program created\n{}", dump(&out, &server)));
+        .unwrap_or_else(|| panic!("no program created\n{}", s.dump()));
     let first = u32::try_from(first).expect("pid fits u32");
     let gone = poll_until(scaled(WAIT_TIMEOUT), || {
         matches!(process_state(first), None | Some('X'))
@@ -308,31 +266,26 @@ fn kill_then_run_again() {
         gone,
         "the killed program should be gone and reaped (state {:?})\n{}",
         process_state(first),
-        dump(&out, &server)
+        s.dump()
     );
 }
 
 /// `monitor help` lists `exit`; `monitor exit` makes the server exit.
 #[test]
 fn monitor_help_and_exit() {
-    let mut server = multi_server();
-    let out = ext_gdb(
-        server.port(),
+    let server = multi_server();
+    let mut s = ext_gdb(
+        server,
         None,
         &[&mark("help"), "monitor help", &mark("exit"), "monitor exit"],
     );
-    let help = get(&out, &server, "help");
+    let help = s.section("help");
     assert!(
         help.lines().any(|l| l.trim_start().starts_with("exit")),
         "monitor help should list exit\n{}",
-        dump(&out, &server)
+        s.dump()
     );
-    let status = server.expect_exit(&out);
-    assert!(
-        status.success(),
-        "server exit status {status} after monitor exit\n{}",
-        dump(&out, &server)
-    );
+    s.wait_clean_exit();
 }
 
 /// `set environment FOO=bar` reaches the program run next.
@@ -340,22 +293,22 @@ fn monitor_help_and_exit() {
 fn set_environment_reaches_program() {
     let f = fixture("env");
     let server = multi_server();
-    let out = ext_gdb(
-        server.port(),
+    let s = ext_gdb(
+        server,
         Some(&f),
         &["set environment FOO=bar", &mark("run"), "run"],
     );
     assert!(
-        get(&out, &server, "run").contains(") exited normally]"),
+        s.section("run").contains(") exited normally]"),
         "env.c should exit normally\n{}",
-        dump(&out, &server)
+        s.dump()
     );
-    let line = server.expect_stdout("FOO", &out);
+    let line = s.wait_stdout("FOO");
     assert_eq!(
         line,
         "FOO=[bar]",
         "the program should see FOO=bar\n{}",
-        dump(&out, &server)
+        s.dump()
     );
 }
 
@@ -365,8 +318,8 @@ fn set_cwd_reaches_program() {
     let f = fixture("env");
     let dir = TempDir::new("cwd");
     let server = multi_server();
-    let out = ext_gdb(
-        server.port(),
+    let s = ext_gdb(
+        server,
         Some(&f),
         &[
             &format!("set cwd {}", dir.path().display()),
@@ -375,16 +328,16 @@ fn set_cwd_reaches_program() {
         ],
     );
     assert!(
-        get(&out, &server, "run").contains(") exited normally]"),
+        s.section("run").contains(") exited normally]"),
         "env.c should exit normally\n{}",
-        dump(&out, &server)
+        s.dump()
     );
-    let line = server.expect_stdout("cwd=", &out);
+    let line = s.wait_stdout("cwd=");
     assert_eq!(
         line,
         format!("cwd=[{}]", dir.path().display()),
         "the program should run in the directory set\n{}",
-        dump(&out, &server)
+        s.dump()
     );
 }
 
@@ -405,8 +358,8 @@ fn startup_with_shell_off() {
     } else {
         ("run one \"two words\"", "arg2=[two words]")
     };
-    let out = ext_gdb(
-        server.port(),
+    let s = ext_gdb(
+        server,
         Some(&basic),
         &[
             "set startup-with-shell off",
@@ -423,32 +376,25 @@ fn startup_with_shell_off() {
         ],
     );
     assert!(
-        get(&out, &server, "run").contains("Breakpoint 1, add (a=0, b=0) at "),
+        s.section("run")
+            .contains("Breakpoint 1, add (a=0, b=0) at "),
         "run should stop in add\n{}",
-        dump(&out, &server)
+        s.dump()
     );
-    assert!(
-        get(&out, &server, "exit").contains(") exited with code 07]"),
-        "continue should run to the end\n{}",
-        dump(&out, &server)
-    );
-    assert!(
-        get(&out, &server, "args").contains(") exited with code 03]"),
-        "args.c should get 2 arguments\n{}",
-        dump(&out, &server)
-    );
-    server.expect_stdout("arg1=[one]", &out);
-    let arg2 = server.expect_stdout("arg2=", &out);
+    s.expect_exited("exit", "07");
+    s.expect_exited("args", "03");
+    s.wait_stdout("arg1=[one]");
+    let arg2 = s.wait_stdout("arg2=");
     assert_eq!(
         arg2,
         second,
         "arguments are passed as they are\n{}",
-        dump(&out, &server)
+        s.dump()
     );
 }
 
 /// Where `counter` is, in two runs of basic.c (stopped at main).
-fn counter_addresses(server: &Server, f: &Fixture, settings: &[&str]) -> (Vec<u64>, String) {
+fn counter_addresses(f: &Fixture, settings: &[&str]) -> (Vec<u64>, Session) {
     let mut cmds: Vec<String> = settings.iter().map(|s| s.to_string()).collect();
     cmds.push("break main".into());
     for i in 1..=2 {
@@ -459,37 +405,32 @@ fn counter_addresses(server: &Server, f: &Fixture, settings: &[&str]) -> (Vec<u6
         cmds.push("continue".into());
     }
     let refs: Vec<&str> = cmds.iter().map(String::as_str).collect();
-    let out = ext_gdb(server.port(), Some(f), &refs);
+    let s = ext_gdb(multi_server(), Some(f), &refs);
     for i in 1..=2 {
-        assert!(
-            get(&out, server, &format!("exit{i}")).contains(") exited with code 07]"),
-            "run {i} should run to the end\n{}",
-            dump(&out, server)
-        );
+        s.expect_exited(&format!("exit{i}"), "07");
     }
     let addrs: Vec<u64> = (1..=2)
-        .flat_map(|i| hex_values_after(get(&out, server, &format!("run{i}")), "(int *)"))
+        .flat_map(|i| hex_values_after(s.section(&format!("run{i}")), "(int *)"))
         .collect();
     assert_eq!(
         addrs.len(),
         2,
         "each run should print &counter\n{}",
-        dump(&out, server)
+        s.dump()
     );
-    (addrs, out)
+    (addrs, s)
 }
 
 /// By default (`disable-randomization on`) a program loads at the same
 /// address each run.
 #[test]
 fn disable_randomization_on_by_default() {
-    let server = multi_server();
-    let (addrs, out) = counter_addresses(&server, &fixture("basic"), &[]);
+    let (addrs, s) = counter_addresses(&fixture("basic"), &[]);
     assert_eq!(
         addrs[0],
         addrs[1],
         "without randomization both runs should load at the same address\n{}",
-        dump(&out, &server)
+        s.dump()
     );
 }
 
@@ -498,12 +439,7 @@ fn disable_randomization_on_by_default() {
 /// different addresses).
 #[test]
 fn disable_randomization_off() {
-    let server = multi_server();
-    let (addrs, out) = counter_addresses(
-        &server,
-        &fixture("basic"),
-        &["set disable-randomization off"],
-    );
+    let (addrs, s) = counter_addresses(&fixture("basic"), &["set disable-randomization off"]);
     let aslr = fs::read_to_string("/proc/sys/kernel/randomize_va_space")
         .map(|s| s.trim() != "0")
         .unwrap_or(false);
@@ -512,7 +448,7 @@ fn disable_randomization_off() {
             addrs[0],
             addrs[1],
             "with randomization the two runs should load at different addresses\n{}",
-            dump(&out, &server)
+            s.dump()
         );
     }
 }

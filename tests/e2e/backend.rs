@@ -5,8 +5,6 @@
 //! come from the thread that traced the process) and fails if that takes
 //! longer than a generous timeout.
 
-mod support;
-
 use rgdbserver::inferior::tracer::LiveTracer;
 use rgdbserver::inferior::{
     self, Action, LaunchSettings, Process, Report, Resume, ResumePlan, StopEvent,
@@ -15,13 +13,17 @@ use std::collections::BTreeSet;
 use std::sync::mpsc;
 use std::time::Duration;
 
+use crate::support::fixtures::{fixture, Fixture};
+use crate::support::process::mappings;
+use crate::support::scaled;
+
 fn with_timeout(body: impl FnOnce() + Send + 'static) {
     let (done_tx, done_rx) = mpsc::channel();
     let worker = std::thread::spawn(move || {
         body();
         let _ = done_tx.send(());
     });
-    match done_rx.recv_timeout(support::scaled(Duration::from_secs(60))) {
+    match done_rx.recv_timeout(scaled(Duration::from_secs(60))) {
         Ok(()) => worker.join().expect("test body panicked"),
         Err(mpsc::RecvTimeoutError::Disconnected) => {
             if let Err(panic) = worker.join() {
@@ -32,21 +34,9 @@ fn with_timeout(body: impl FnOnce() + Send + 'static) {
     }
 }
 
-fn launch(fixture: &support::Fixture) -> Process<LiveTracer> {
+fn launch(fixture: &Fixture) -> Process<LiveTracer> {
     inferior::launch(fixture.exe.as_os_str(), &[], &LaunchSettings::default())
         .expect("launch the fixture")
-}
-
-/// Where the executable is loaded: its first mapping in /proc/PID/maps.
-fn load_base(pid: i32, exe: &std::path::Path) -> u64 {
-    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).expect("read maps");
-    let exe = exe.canonicalize().expect("canonical exe path");
-    let line = maps
-        .lines()
-        .find(|l| l.ends_with(exe.to_str().expect("utf-8 path")))
-        .unwrap_or_else(|| panic!("{} not mapped in:\n{maps}", exe.display()));
-    let start = line.split('-').next().expect("maps line has a range");
-    u64::from_str_radix(start, 16).expect("hex start address")
 }
 
 fn continue_all() -> ResumePlan {
@@ -59,11 +49,19 @@ fn continue_all() -> ResumePlan {
     }
 }
 
+/// Where `symbol` is in the launched fixture.
+fn address(process: &Process<LiveTracer>, fixture: &Fixture, symbol: &str) -> u64 {
+    let pid = u32::try_from(process.pid()).expect("a pid is positive");
+    fixture
+        .address_in(pid, symbol)
+        .unwrap_or_else(|| panic!("{} is not mapped in {pid}", fixture.exe.display()))
+}
+
 /// Run from the exec stop to main, where the executable is mapped and its
 /// breakpoints can be placed.
-fn run_to(process: &mut Process<LiveTracer>, fixture: &support::Fixture, symbol: &str) -> u64 {
+fn run_to(process: &mut Process<LiveTracer>, fixture: &Fixture, symbol: &str) -> u64 {
     // At the exec stop only the loader runs; the executable is already mapped.
-    let addr = load_base(process.pid(), &fixture.exe) + fixture.symbol_offset(symbol);
+    let addr = address(process, fixture, symbol);
     process.insert_breakpoint(addr).expect("insert breakpoint");
     process.resume(continue_all()).expect("resume");
     let report = process.wait_for_report().expect("a stop");
@@ -83,29 +81,19 @@ fn run_to(process: &mut Process<LiveTracer>, fixture: &support::Fixture, symbol:
 #[test]
 fn launch_stops_at_the_first_instruction_with_one_thread() {
     with_timeout(|| {
-        let fixture = support::fixture("basic");
+        let fixture = fixture("basic");
         let mut process = launch(&fixture);
         let tids: Vec<i32> = process.thread_ids().collect();
         assert_eq!(tids, vec![process.pid()]);
         let regs = process.read_registers(process.pid()).expect("registers");
         // The dynamic loader's entry, not the program's code.
-        let maps = std::fs::read_to_string(format!("/proc/{}/maps", process.pid())).unwrap();
-        let loader = maps
-            .lines()
-            .find(|l| l.contains("ld-linux") && l.contains("r-xp"))
+        let pid = u32::try_from(process.pid()).expect("a pid is positive");
+        let loader = mappings(pid)
+            .into_iter()
+            .find(|m| m.path.contains("ld-linux") && m.perms == "r-xp")
             .expect("loader mapped");
-        let (lo, hi) = loader
-            .split_whitespace()
-            .next()
-            .unwrap()
-            .split_once('-')
-            .unwrap();
-        let (lo, hi) = (
-            u64::from_str_radix(lo, 16).unwrap(),
-            u64::from_str_radix(hi, 16).unwrap(),
-        );
         assert!(
-            (lo..hi).contains(&regs.pc()),
+            (loader.start..loader.end).contains(&regs.pc()),
             "pc {:#x} not in the loader",
             regs.pc()
         );
@@ -117,10 +105,10 @@ fn launch_stops_at_the_first_instruction_with_one_thread() {
 #[test]
 fn every_thread_reports_its_own_breakpoint_hit_with_all_others_stopped() {
     with_timeout(|| {
-        let fixture = support::fixture("threads");
+        let fixture = fixture("threads");
         let mut process = launch(&fixture);
         run_to(&mut process, &fixture, "main");
-        let worker = load_base(process.pid(), &fixture.exe) + fixture.symbol_offset("worker");
+        let worker = address(&process, &fixture, "worker");
         process
             .insert_breakpoint(worker)
             .expect("breakpoint in worker");
@@ -159,7 +147,7 @@ fn every_thread_reports_its_own_breakpoint_hit_with_all_others_stopped() {
 #[test]
 fn memory_reads_hide_breakpoints_and_unmapped_reads_fail() {
     with_timeout(|| {
-        let fixture = support::fixture("basic");
+        let fixture = fixture("basic");
         let mut process = launch(&fixture);
         let main = run_to(&mut process, &fixture, "main");
         let mut byte = [0u8];

@@ -2,23 +2,16 @@
 //! the program runs, gdb's `disconnect` and a second client, and SIGTERM to
 //! the server (a launched program is killed, an attached one detached).
 
-mod support;
-
 use std::time::{Duration, Instant};
 
-use support::workers::{self, THREADS};
-use support::{
-    fixture, gdb_batch, mark, process_state, scaled, section, testing_gnu_gdbserver, tracer_pid,
-    Gdb, Server, ServerOptions,
-};
-
-/// gdb and the server's output, for assertion messages.
-fn dump(gdb: &str, server: &Server) -> String {
-    format!(
-        "--- gdb output:\n{gdb}\n--- end of gdb output\n{}",
-        server.dump()
-    )
-}
+use crate::support::client::Session;
+use crate::support::fixtures::fixture;
+use crate::support::gdb::{self, mark};
+use crate::support::output::framed;
+use crate::support::process::{process_state, thread_ids, tracer_pid};
+use crate::support::server::{testing_gnu_gdbserver, Server, ServerOptions};
+use crate::support::workers::{self, THREADS};
+use crate::support::{scaled, WAIT_TIMEOUT};
 
 /// gdb dies (SIGKILL) while `continue` runs a launched program: the server
 /// (`--once`) kills the program at once, and exits. The requirement is
@@ -31,33 +24,34 @@ fn dump(gdb: &str, server: &Server) -> String {
 #[test]
 fn killing_gdb_kills_launched_program() {
     let f = fixture("spin");
-    let mut server = Server::start_fixture(&f);
-    let gdb = Gdb::spawn(&f.exe, server.port(), &["continue"]);
+    let server = Server::start_fixture(&f);
+    let gdb = gdb::spawn(&f.exe, server.port(), &["continue"]);
     // spin.c prints "ready" once all its threads run: gdb's `continue` is
     // under way.
-    server.expect_stdout("ready", &gdb.output());
+    server.wait_stdout("ready", Some(&framed("gdb", &gdb.output())));
     assert!(
         server.inferior_alive(),
         "the program should run\n{}",
         server.dump()
     );
 
-    let out = gdb.kill();
+    let mut s = Session {
+        client: "gdb",
+        output: gdb.kill(),
+        server,
+    };
     let killed_at = Instant::now();
-    let gone = server.wait_inferior_gone_within(scaled(Duration::from_secs(5)));
+    let gone = s
+        .server
+        .wait_inferior_gone_within(scaled(Duration::from_secs(5)));
     let elapsed = killed_at.elapsed();
     eprintln!("killing_gdb_kills_launched_program: program gone {elapsed:?} after gdb was killed");
     assert!(
         gone,
         "the program should be gone within 5 s of gdb's death (still there after {elapsed:?})\n{}",
-        dump(&out, &server)
+        s.dump()
     );
-    let status = server.expect_exit(&out);
-    assert!(
-        status.success(),
-        "server exit status {status}\n{}",
-        dump(&out, &server)
-    );
+    s.wait_clean_exit();
 }
 
 /// Without `--once`, gdb's `disconnect` leaves the program stopped (at the
@@ -73,8 +67,8 @@ fn disconnect_keeps_program_for_next_client() {
         once: false,
         ..ServerOptions::default()
     };
-    let mut server = Server::start_with(&opts, &f.exe, &[]);
-    let first = gdb_batch(
+    let server = Server::start_with(&opts, &f.exe, &[]);
+    let gdb = gdb::spawn(
         &f.exe,
         server.port(),
         &[
@@ -85,86 +79,73 @@ fn disconnect_keeps_program_for_next_client() {
             "disconnect",
         ],
     );
-    let hit = section(&first, "hit").unwrap_or_else(|| panic!("no hit\n{}", dump(&first, &server)));
+    let mut s = Session::run(server, gdb);
     assert!(
-        hit.contains("Breakpoint 1, add (a=0, b=0) at "),
+        s.section("hit")
+            .contains("Breakpoint 1, add (a=0, b=0) at "),
         "the first gdb should stop in add\n{}",
-        dump(&first, &server)
+        s.dump()
     );
     let name = if testing_gnu_gdbserver() {
         "GDBserver"
     } else {
         "rgdbserver"
     };
-    server.expect_stderr(
-        &format!("Remote side has terminated connection.  {name} will reopen the connection."),
-        &first,
-    );
+    s.wait_stderr(&format!(
+        "Remote side has terminated connection.  {name} will reopen the connection."
+    ));
     assert!(
-        server
+        s.server
             .stderr()
-            .wait_for_count("Listening on port ", 2, scaled(support::WAIT_TIMEOUT)),
+            .wait_for_count("Listening on port ", 2, scaled(WAIT_TIMEOUT)),
         "the server should listen again\n{}",
-        dump(&first, &server)
+        s.dump()
     );
-    let port_line = format!("Listening on port {}", server.port());
+    let port_line = format!("Listening on port {}", s.server.port());
     assert_eq!(
-        server
+        s.server
             .stderr()
+            .text()
             .lines()
-            .iter()
-            .filter(|l| **l == port_line)
+            .filter(|l| *l == port_line)
             .count(),
         2,
         "the server should listen again on the same port\n{}",
-        dump(&first, &server)
+        s.dump()
     );
     assert!(
-        server.inferior_alive(),
+        s.server.inferior_alive(),
         "the program should still be there\n{}",
-        dump(&first, &server)
+        s.dump()
     );
     assert_eq!(
-        process_state(server.inferior_pid()),
+        process_state(s.server.inferior_pid()),
         Some('t'),
         "the program should be stopped (tracing stop) between clients\n{}",
-        dump(&first, &server)
+        s.dump()
     );
 
-    let second = gdb_batch(
+    let second = gdb::run(
         &f.exe,
-        server.port(),
+        s.server.port(),
         &[&mark("where"), "bt 1", &mark("cont"), "continue"],
     );
-    let both = format!("{first}\n--- second gdb:\n{second}");
-    let where_ = section(&second, "where").unwrap_or_else(|| panic!("{}", dump(&both, &server)));
+    s.output = format!("{}\n--- second gdb:\n{second}", s.output);
     assert!(
-        where_.contains("add (a=0, b=0) at "),
+        s.section("where").contains("add (a=0, b=0) at "),
         "the second gdb should find the program where the first left it\n{}",
-        dump(&both, &server)
+        s.dump()
     );
-    let cont = section(&second, "cont").unwrap_or_else(|| panic!("{}", dump(&both, &server)));
+    s.expect_exited("cont", "07");
+    s.wait_stderr("Child exited with status 7");
     assert!(
-        cont.contains(") exited with code 07]"),
-        "the second gdb should run the program to its end\n{}",
-        dump(&both, &server)
-    );
-    server.expect_stderr("Child exited with status 7", &both);
-    assert!(
-        server.stderr().wait_for_count(
-            "Remote debugging from host ",
-            2,
-            scaled(support::WAIT_TIMEOUT)
-        ),
+        s.server
+            .stderr()
+            .wait_for_count("Remote debugging from host ", 2, scaled(WAIT_TIMEOUT)),
         "two connections\n{}",
-        dump(&both, &server)
+        s.dump()
     );
-    let status = server.expect_exit(&both);
-    assert!(
-        status.success(),
-        "server exit status {status}\n{}",
-        dump(&both, &server)
-    );
+    s.wait_clean_exit();
 }
 
 /// SIGTERM to the server while gdb is connected and the launched program is
@@ -174,24 +155,24 @@ fn disconnect_keeps_program_for_next_client() {
 fn sigterm_kills_launched_program() {
     let f = fixture("basic");
     let mut server = Server::start_fixture(&f);
-    let gdb = Gdb::spawn_interactive(&f.exe, server.port(), &["break add", "continue"]);
+    let gdb = gdb::spawn_interactive(&f.exe, server.port(), &["break add", "continue"]);
     gdb.wait_for("Breakpoint 1, add (a=0, b=0)");
+    let context = framed("gdb", &gdb.output());
     assert!(
         server.signal("TERM"),
-        "kill -TERM failed\n{}",
-        dump(&gdb.output(), &server)
+        "kill -TERM failed\n{context}\n{}",
+        server.dump()
     );
-    let status = server.expect_exit(&gdb.output());
-    let out = gdb.kill();
+    server.wait_clean_exit(Some(&context));
+    let s = Session {
+        client: "gdb",
+        output: gdb.kill(),
+        server,
+    };
     assert!(
-        server.wait_inferior_gone(),
+        s.server.wait_inferior_gone(),
         "the launched program should be killed\n{}",
-        dump(&out, &server)
-    );
-    assert!(
-        status.success(),
-        "server exit status {status} after SIGTERM\n{}",
-        dump(&out, &server)
+        s.dump()
     );
 }
 
@@ -203,7 +184,7 @@ fn sigterm_detaches_attached_program() {
     let f = workers::workers();
     let mut program = workers::start(&f);
     let mut server = workers::attach(&program);
-    let gdb = Gdb::spawn_interactive(
+    let gdb = gdb::spawn_interactive(
         &f.exe,
         server.port(),
         &["break work_step", "break thread_done", "continue"],
@@ -214,13 +195,8 @@ fn sigterm_detaches_attached_program() {
         "kill -TERM failed\n{}",
         workers::dump(&gdb.output(), &server, &program)
     );
-    let status = server.expect_exit(&gdb.output());
+    server.wait_clean_exit(Some(&framed("gdb", &gdb.output())));
     let out = gdb.kill();
-    assert!(
-        status.success(),
-        "server exit status {status} after SIGTERM\n{}",
-        workers::dump(&out, &server, &program)
-    );
     assert!(
         program.alive(),
         "the attached program should survive\n{}",
@@ -233,9 +209,7 @@ fn sigterm_detaches_attached_program() {
         workers::dump(&out, &server, &program)
     );
     assert_eq!(
-        std::fs::read_dir(format!("/proc/{}/task", program.pid()))
-            .map(|d| d.count())
-            .unwrap_or(0),
+        thread_ids(program.pid()).len(),
         THREADS,
         "every thread should still be there\n{}",
         workers::dump(&out, &server, &program)
@@ -252,17 +226,13 @@ fn program_exit_ends_server_without_once() {
         once: false,
         ..ServerOptions::default()
     };
-    let mut server = Server::start_with(&opts, &f.exe, &[]);
-    let out = gdb_batch(&f.exe, server.port(), &["continue"]);
+    let server = Server::start_with(&opts, &f.exe, &[]);
+    let gdb = gdb::spawn(&f.exe, server.port(), &["continue"]);
+    let mut s = Session::run(server, gdb);
     assert!(
-        out.contains(") exited with code 07]"),
+        s.output.contains(") exited with code 07]"),
         "continue should run to the end\n{}",
-        dump(&out, &server)
+        s.dump()
     );
-    let status = server.expect_exit(&out);
-    assert!(
-        status.success(),
-        "server exit status {status}\n{}",
-        dump(&out, &server)
-    );
+    s.wait_clean_exit();
 }

@@ -7,37 +7,26 @@
 //! (`--attach`) then `detach`.
 //!
 //! Sections of lldb's output are delimited by `@@name` lines printed with
-//! [`mark`] (see tests/support/lldb.rs for lldb's batch mode quirks).
-
-mod support;
+//! [`mark`] (see support/lldb.rs for lldb's batch mode quirks).
 
 use std::collections::BTreeSet;
-use std::fs;
 
-use support::lldb::{
-    at, continue_until_exit, debug_fixture, debug_program_with_crash_commands, mark, Lldb,
-    LldbSession,
+use crate::support::client::Session;
+use crate::support::fixtures::fixture;
+use crate::support::lldb::{
+    self, at, continue_until_exit, debug_fixture, debug_fixture_with_crash_commands, mark,
 };
-use support::{
-    fixture, hex_values_after, poll_until, read_memory, scaled, tracer_pid, Program, Server,
-    WAIT_TIMEOUT,
+use crate::support::output::hex_values_after;
+use crate::support::process::{
+    cpu_flags, mappings, poll_until, read_memory, thread_ids, tracer_pid, Program,
 };
-
-/// The CPU's feature flags, from the first `flags` line of /proc/cpuinfo.
-fn cpu_flags() -> BTreeSet<String> {
-    let info = fs::read_to_string("/proc/cpuinfo").expect("reading /proc/cpuinfo");
-    let line = info
-        .lines()
-        .find(|l| l.starts_with("flags"))
-        .unwrap_or_else(|| panic!("no flags line in /proc/cpuinfo:\n{info}"));
-    let list = line.split_once(':').map_or("", |(_, v)| v);
-    list.split_whitespace().map(str::to_string).collect()
-}
+use crate::support::server::Server;
+use crate::support::{scaled, WAIT_TIMEOUT};
 
 /// The first `0x...` value after `prefix` in section `name`, or a panic
 /// with all output.
 #[track_caller]
-fn hex_after(s: &LldbSession, name: &str, prefix: &str) -> u64 {
+fn hex_after(s: &Session, name: &str, prefix: &str) -> u64 {
     hex_values_after(s.section(name), prefix)
         .first()
         .copied()
@@ -163,14 +152,8 @@ fn breakpoints_frames_stepping_and_exit() {
     s.expect_in("line", &format!("basic`main {}", at(&f, "after-loop")));
 
     s.expect_in("exit", "exited with status = 7");
-    let lldb = s.lldb.clone();
-    let status = s.server.expect_exit(&lldb);
-    assert!(
-        status.success(),
-        "server exit status {status}\n{}",
-        s.dump()
-    );
-    s.server.expect_stderr("Child exited with status 7", &lldb);
+    s.wait_clean_exit();
+    s.wait_stderr("Child exited with status 7");
 }
 
 /// Four threads hit one breakpoint: lldb shows every thread that stopped
@@ -233,7 +216,7 @@ fn function_call_from_a_thread_in_a_syscall() {
     );
     s.expect_in("call", "(int) $0 = 21");
     assert!(
-        !s.lldb.contains("SIGSEGV"),
+        !s.output.contains("SIGSEGV"),
         "the call should not crash the program\n{}",
         s.dump()
     );
@@ -305,15 +288,12 @@ fn register_read_general_flags_and_vector_registers() {
     let f = fixture("regs");
     let server = Server::start_fixture(&f);
     // The top of the stack, which stays where it is for the whole run.
-    let maps = fs::read_to_string(format!("/proc/{}/maps", server.inferior_pid()))
-        .unwrap_or_else(|e| panic!("reading the program's maps: {e}\n{}", server.dump()));
+    let maps = mappings(server.inferior_pid());
     let stack = maps
-        .lines()
-        .find(|l| l.ends_with("[stack]"))
-        .and_then(|l| l.split_whitespace().next())
-        .and_then(|range| range.split_once('-'))
-        .and_then(|(_, end)| u64::from_str_radix(end, 16).ok())
-        .unwrap_or_else(|| panic!("no [stack] in maps:\n{maps}"));
+        .iter()
+        .find(|m| m.path == "[stack]")
+        .map(|m| m.end)
+        .unwrap_or_else(|| panic!("no [stack] in maps: {maps:?}\n{}", server.dump()));
 
     let mut cmds = vec![
         mark("bp"),
@@ -347,11 +327,8 @@ fn register_read_general_flags_and_vector_registers() {
     }
     cmds.push(mark("end"));
     let cmds: Vec<&str> = cmds.iter().map(String::as_str).collect();
-    let lldb = Lldb::spawn(&f.exe, server.port(), &cmds);
-    let s = LldbSession {
-        lldb: lldb.finish(),
-        server,
-    };
+    let lldb = lldb::spawn(&f.exe, server.port(), &cmds);
+    let s = Session::run(server, lldb);
 
     s.expect_in("hit", "stop reason = breakpoint 1.1");
     let bp = hex_after(&s, "bp", "address =");
@@ -484,8 +461,8 @@ fn watchpoint_on_a_global_stops_at_each_write() {
 #[test]
 fn signal_stop_then_delivery() {
     let f = fixture("sigusr1");
-    let s = debug_program_with_crash_commands(
-        &f.exe,
+    let s = debug_fixture_with_crash_commands(
+        &f,
         &[&mark("signal"), "continue", "script print('not a crash?')"],
         &[&mark("bt"), "bt", &mark("exit"), "continue", &mark("end")],
     );
@@ -527,13 +504,7 @@ fn process_kill_ends_program_and_server() {
         "the program should be gone after `process kill`\n{}",
         s.dump()
     );
-    let lldb = s.lldb.clone();
-    let status = s.server.expect_exit(&lldb);
-    assert!(
-        status.success(),
-        "server exit status {status}\n{}",
-        s.dump()
-    );
+    s.wait_clean_exit();
 }
 
 /// Attaching (`--attach PID`) to spin.c, which the test starts: lldb's
@@ -546,8 +517,8 @@ fn attach_list_threads_and_detach() {
     let program = Program::spawn(&f.exe, &[]);
     program.wait_stdout("ready");
     let pid = program.pid();
-    let mut server = Server::start_args(&["--once", "--attach", ":0", &pid.to_string()]);
-    let lldb = Lldb::spawn(
+    let server = Server::start_args(&["--once", "--attach", ":0", &pid.to_string()]);
+    let lldb = lldb::spawn(
         &f.exe,
         server.port(),
         &[
@@ -558,64 +529,50 @@ fn attach_list_threads_and_detach() {
             &mark("end"),
         ],
     );
-    let out = lldb.finish();
-    let dump = || attach_dump(&out, &server, &program);
-    let list =
-        support::section(&out, "list").unwrap_or_else(|| panic!("no @@list section\n{}", dump()));
+    let mut s = Session::run(server, lldb);
+    let dump = |s: &Session| format!("{}\n{}", s.dump(), program.dump());
+    let list = s.section("list");
     let tids: BTreeSet<u32> = list
         .lines()
         .filter_map(|l| l.split("tid = ").nth(1))
         .filter_map(|r| r.split(',').next()?.trim().parse().ok())
         .collect();
-    let tasks: BTreeSet<u32> = fs::read_dir(format!("/proc/{pid}/task"))
-        .expect("reading /proc/PID/task")
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
-        .collect();
-    assert_eq!(tasks.len(), 4, "spin has 4 threads\n{}", dump());
+    let tasks = thread_ids(pid);
+    assert_eq!(tasks.len(), 4, "spin has 4 threads\n{}", dump(&s));
     assert_eq!(
         tids,
         tasks,
         "thread list should show every thread\n{}",
-        dump()
+        dump(&s)
     );
     assert_eq!(
         list.matches("spin`spinner(").count(),
         3,
         "three threads should be in spinner\n{}",
-        dump()
+        dump(&s)
     );
     // lldb prints this from its event thread, maybe after later commands.
     let detached = format!("Process {pid} detached");
+    s.section("end");
     assert!(
-        support::section(&out, "end").is_some() && out.contains(&detached),
+        s.output.contains(&detached),
         "lldb should say {detached:?}\n{}",
-        dump()
+        dump(&s)
     );
-    server.expect_stderr(&format!("Detaching from process {pid}"), &out);
-    let status = server.expect_exit(&out);
-    let dump = || attach_dump(&out, &server, &program);
-    assert!(status.success(), "server exit status {status}\n{}", dump());
-    assert_eq!(tracer_pid(pid), Some(0), "no longer traced\n{}", dump());
+    s.wait_stderr(&format!("Detaching from process {pid}"));
+    s.wait_clean_exit();
+    assert_eq!(tracer_pid(pid), Some(0), "no longer traced\n{}", dump(&s));
 
     // Still running: the spinners' counter goes on.
     let spins = f
         .address_in(pid, "spins")
-        .unwrap_or_else(|| panic!("spin not mapped in {pid}\n{}", dump()));
+        .unwrap_or_else(|| panic!("spin not mapped in {pid}\n{}", dump(&s)));
     let read = || read_memory(pid, spins, 8).ok();
     let before = read();
-    assert!(before.is_some(), "reading spins[0] of {pid}\n{}", dump());
+    assert!(before.is_some(), "reading spins[0] of {pid}\n{}", dump(&s));
     assert!(
         poll_until(scaled(WAIT_TIMEOUT), || read() != before),
         "the program should keep running after detach\n{}",
-        dump()
+        dump(&s)
     );
-}
-
-/// lldb's output, the server's and the attached program's.
-fn attach_dump(lldb: &str, server: &Server, program: &Program) -> String {
-    format!(
-        "--- lldb output:\n{lldb}\n--- end of lldb output\n{}\n{}",
-        server.dump(),
-        program.dump()
-    )
 }

@@ -1,72 +1,28 @@
-//! Remote Serial Protocol tests with a raw client (tests/support/rsp.rs)
+//! Remote Serial Protocol tests with a raw client (support/rsp.rs)
 //! for the packets the server's own layer answers in front of gdbstub, and
 //! the ones gdb needs with no local copy of the program: `qSupported`
 //! features, `qXfer:threads`, `qXfer:siginfo`, `QPassSignals`,
 //! `QProgramSignals`, `Z2`/`Z3` (debug registers), `Hg`, `qXfer:exec-file`,
-//! `qXfer:libraries-svr4`, `vFile:` and `qGetTLSAddr`.
+//! `qXfer:libraries-svr4` and `qGetTLSAddr`; [`transfers`]: `vFile:` and
+//! transfers larger than gdbstub's packet buffer.
 //!
 //! Replies are checked by class (`E..`, empty, `OK`) where the protocol
 //! does not fix them; binary replies are unescaped (`}` X) before checking.
 //! Allowances for GNU gdbserver 13 (`RGDB_TEST_SERVER=/usr/bin/gdbserver`,
 //! to check the tests themselves) are marked "GNU:".
 
-mod support;
+mod transfers;
 
 use std::collections::BTreeSet;
 use std::fs;
 
-use support::rsp::{
-    continue_to_exit, exit_status, hex_decode, hex_encode, is_error_reply, is_stop_reply, request,
+use crate::support::fixtures::fixture;
+use crate::support::process::{thread_ids, unused_pid};
+use crate::support::rsp::{
+    self, assert_usable, connect_as_gdb, continue_to_exit, exit_status, is_error_reply, request,
     request_raw, resume, run_to, unescape, RspClient,
 };
-use support::{fixture, testing_gnu_gdbserver, unused_pid, Server, TempDir};
-
-/// gdb 13's qSupported (the features relevant here).
-const QSUPPORTED: &str =
-    "qSupported:multiprocess+;swbreak+;hwbreak+;vContSupported+;no-resumed+;exec-events+";
-
-/// Connects and does the start of gdb's handshake: `qSupported` (with
-/// multiprocess, so thread ids are `pPID.TID`), `?`.
-fn connect(server: &Server) -> RspClient {
-    let mut c = RspClient::connect(server.port()).unwrap_or_else(|e| {
-        panic!(
-            "connecting to port {}: {e}\n{}",
-            server.port(),
-            server.dump()
-        )
-    });
-    let sup = c.req(QSUPPORTED);
-    assert!(
-        sup.contains("PacketSize="),
-        "qSupported reply lacks PacketSize: {sup:?}\n{}",
-        server.dump()
-    );
-    let stop = c.req("?");
-    assert!(
-        stop.starts_with("T05"),
-        "the program should be stopped with SIGTRAP at its first instruction: {stop:?}\n{}",
-        server.dump()
-    );
-    c
-}
-
-/// Asserts that the server still answers normally: `?` gives a stop reply
-/// and `g` the registers.
-#[track_caller]
-fn assert_usable(c: &mut RspClient, server: &Server, after: &str) {
-    let stop = request(c, server, "?");
-    assert!(
-        is_stop_reply(&stop),
-        "after {after}, `?` gave {stop:?}\n{}",
-        server.dump()
-    );
-    let regs = request(c, server, "g");
-    assert!(
-        regs.len() >= 2 * 8 * 17 && hex_decode(&regs).is_some(),
-        "after {after}, `g` gave {regs:?}\n{}",
-        server.dump()
-    );
-}
+use crate::support::server::{testing_gnu_gdbserver, Server};
 
 /// A whole `qXfer` object, read in chunks of 0xfff from `prefix` (e.g.
 /// `qXfer:threads:read::`): the data of every `m` reply and the final
@@ -101,7 +57,7 @@ fn features(reply: &str) -> BTreeSet<&str> {
 fn qsupported_lists_our_features() {
     let f = fixture("basic");
     let server = Server::start_fixture(&f);
-    let mut c = RspClient::connect(server.port()).expect("connect");
+    let mut c = rsp::connect(&server);
 
     let reply = request(&mut c, &server, "qSupported:multiprocess+;exec-events+");
     let set = features(&reply);
@@ -128,7 +84,7 @@ fn qsupported_lists_our_features() {
 fn qsupported_offers_exec_events_only_when_asked() {
     let f = fixture("basic");
     let server = Server::start_fixture(&f);
-    let mut c = RspClient::connect(server.port()).expect("connect");
+    let mut c = rsp::connect(&server);
 
     let reply = request(&mut c, &server, "qSupported:multiprocess+;swbreak+");
     let set = features(&reply);
@@ -151,7 +107,7 @@ fn qsupported_offers_exec_events_only_when_asked() {
 fn qxfer_threads_lists_every_thread_with_its_name() {
     let f = fixture("thread_names");
     let server = Server::start_fixture(&f);
-    let mut c = connect(&server);
+    let (mut c, _) = connect_as_gdb(&server);
     let pid = server.inferior_pid();
     run_to(&mut c, &server, &f, "all_named");
 
@@ -171,10 +127,7 @@ fn qxfer_threads_lists_every_thread_with_its_name() {
         server.dump()
     );
 
-    let tasks: BTreeSet<u32> = fs::read_dir(format!("/proc/{pid}/task"))
-        .expect("reading /proc/PID/task")
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
-        .collect();
+    let tasks = thread_ids(pid);
     assert_eq!(tasks.len(), 4, "main and three workers should exist");
     assert_eq!(
         xml.matches("<thread id=").count(),
@@ -217,7 +170,7 @@ fn qxfer_threads_lists_every_thread_with_its_name() {
 fn qxfer_siginfo_after_sigsegv() {
     let f = fixture("segv_addr");
     let server = Server::start_fixture(&f);
-    let mut c = connect(&server);
+    let (mut c, _) = connect_as_gdb(&server);
     let stop = resume(&mut c, &server);
     assert!(
         stop.starts_with("T0b"),
@@ -264,7 +217,7 @@ fn qxfer_siginfo_after_sigsegv() {
 fn pass_signals_and_program_signals() {
     let f = fixture("usr1_storm");
     let server = Server::start_fixture(&f);
-    let mut c = connect(&server);
+    let (mut c, _) = connect_as_gdb(&server);
 
     // A malformed list: an error or "unsupported", and nothing breaks.
     // GNU: gdbserver 13 drops the connection instead.
@@ -293,19 +246,15 @@ fn pass_signals_and_program_signals() {
         "with SIGUSR1 passed, the program should run to W64 without stopping, got {reply:?}\n{}",
         server.dump()
     );
-    server.wait_stdout("usr1_storm: delivered 100 of 100");
+    server.wait_stdout("usr1_storm: delivered 100 of 100", None);
 }
 
 #[test]
 fn watchpoint_packets_and_debug_register_limit() {
     let f = fixture("watch");
     let server = Server::start_fixture(&f);
-    let mut c = connect(&server);
-    let pid = server.inferior_pid();
-    let addr = |sym: &str| {
-        f.address_in(pid, sym)
-            .unwrap_or_else(|| panic!("{sym} not found in {pid}\n{}", server.dump()))
-    };
+    let (mut c, _) = connect_as_gdb(&server);
+    let addr = |sym: &str| server.address_of(&f, sym);
     let words: Vec<u64> = ["w1", "w2", "w3", "w4", "w5"]
         .iter()
         .map(|s| addr(s))
@@ -344,7 +293,7 @@ fn watchpoint_packets_and_debug_register_limit() {
         server.dump()
     );
     if !testing_gnu_gdbserver() {
-        server.wait_stderr("all four debug registers are in use");
+        server.wait_stderr("all four debug registers are in use", None);
     }
     assert_usable(&mut c, &server, "a fifth Z2");
 
@@ -378,7 +327,7 @@ fn watchpoint_packets_and_debug_register_limit() {
 fn hg_selects_only_existing_threads() {
     let f = fixture("basic");
     let server = Server::start_fixture(&f);
-    let mut c = connect(&server);
+    let (mut c, _) = connect_as_gdb(&server);
     let pid = server.inferior_pid();
     let bogus = unused_pid();
 
@@ -401,7 +350,7 @@ fn hg_selects_only_existing_threads() {
 fn exec_file_names_the_program() {
     let f = fixture("basic");
     let server = Server::start_fixture(&f);
-    let mut c = connect(&server);
+    let (mut c, _) = connect_as_gdb(&server);
     let pid = server.inferior_pid();
     let exe = fs::canonicalize(&f.exe).expect("canonical fixture path");
     let exe_str = exe.to_str().expect("UTF-8 path");
@@ -433,7 +382,7 @@ fn exec_file_names_the_program() {
 fn libraries_svr4_at_main() {
     let f = fixture("basic");
     let server = Server::start_fixture(&f);
-    let mut c = connect(&server);
+    let (mut c, _) = connect_as_gdb(&server);
     run_to(&mut c, &server, &f, "main");
 
     let first = request(&mut c, &server, "qXfer:libraries-svr4:read::0,ffff");
@@ -453,62 +402,10 @@ fn libraries_svr4_at_main() {
 }
 
 #[test]
-fn host_io_reads_the_program() {
-    let f = fixture("basic");
-    let server = Server::start_fixture(&f);
-    let mut c = connect(&server);
-    let exe = fs::canonicalize(&f.exe).expect("canonical fixture path");
-    let exe_str = exe.to_str().expect("UTF-8 path");
-
-    // Open the program, read its first 16 bytes, close.
-    let open = request(
-        &mut c,
-        &server,
-        &format!("vFile:open:{},0,0", hex_encode(exe_str.as_bytes())),
-    );
-    let fd = open
-        .strip_prefix('F')
-        .and_then(|n| i64::from_str_radix(n, 16).ok())
-        .filter(|n| *n >= 0)
-        .unwrap_or_else(|| {
-            panic!(
-                "vFile:open should give F<fd>, got {open:?}\n{}",
-                server.dump()
-            )
-        });
-    let pread = request_raw(&mut c, &server, &format!("vFile:pread:{fd:x},10,0"));
-    let data = pread.strip_prefix(b"F10;").unwrap_or_else(|| {
-        panic!(
-            "vFile:pread of 16 bytes should give `F10;` and the data, got {:?}\n{}",
-            String::from_utf8_lossy(&pread),
-            server.dump()
-        )
-    });
-    let data = unescape(data);
-    let file = fs::read(&exe).expect("reading the fixture");
-    assert_eq!(
-        data,
-        file[..16],
-        "vFile:pread should return the file's first 16 bytes"
-    );
-    assert_eq!(&data[..4], b"\x7fELF", "the ELF magic");
-    let close = request(&mut c, &server, &format!("vFile:close:{fd:x}"));
-    assert_eq!(close, "F0", "vFile:close\n{}", server.dump());
-    let closed = request(&mut c, &server, &format!("vFile:pread:{fd:x},10,0"));
-    assert!(
-        closed.starts_with("F-1"),
-        "reading a closed fd should fail with F-1,errno, got {closed:?}\n{}",
-        server.dump()
-    );
-    assert_usable(&mut c, &server, "vFile");
-    continue_to_exit(&mut c, &server, 7);
-}
-
-#[test]
 fn tls_address_with_bad_link_map() {
     let f = fixture("tls");
     let server = Server::start_fixture(&f);
-    let mut c = connect(&server);
+    let (mut c, _) = connect_as_gdb(&server);
     let pid = server.inferior_pid();
     run_to(&mut c, &server, &f, "tls_ready");
 
@@ -522,264 +419,6 @@ fn tls_address_with_bad_link_map() {
         assert_usable(&mut c, &server, &packet);
     }
     continue_to_exit(&mut c, &server, 5);
-}
-
-/// The thread of a `QC` reply, as a number (`QCp1f.1f` or `QC1f`).
-fn qc_thread(reply: &str) -> Option<u64> {
-    let id = reply.strip_prefix("QC")?;
-    u64::from_str_radix(id.rsplit('.').next()?, 16).ok()
-}
-
-/// gdb writes a `-` when a reply takes longer than its `remotetimeout`
-/// (2 s, easily exceeded on a loaded machine), even in no-ack mode, and
-/// then reads the late reply. The `-` is no request: a reply to it would
-/// be taken by gdb as the reply to its next request, shifting every later
-/// reply by one. GNU gdbserver ignores it.
-#[test]
-fn stray_nack_in_no_ack_mode_gets_no_reply() {
-    let f = fixture("basic");
-    let server = Server::start_fixture(&f);
-    let mut c = connect(&server);
-    let reply = c.start_no_ack_mode().expect("QStartNoAckMode");
-    assert_eq!(reply, "OK", "QStartNoAckMode\n{}", server.dump());
-
-    let stop = request(&mut c, &server, "?");
-    assert!(
-        stop.starts_with("T05"),
-        "? gave {stop:?}\n{}",
-        server.dump()
-    );
-    c.send_raw(b"-").expect("sending a stray `-`");
-    // The next reply must be the one to the next request.
-    let pid = u64::from(server.inferior_pid());
-    let qc = request(&mut c, &server, "qC");
-    assert_eq!(
-        qc_thread(&qc),
-        Some(pid),
-        "after a stray `-` in no-ack mode, qC got {qc:?} (a reply to the `-` \
-         shifts the replies by one)\nreceived: {}\n{}",
-        c.transcript(),
-        server.dump()
-    );
-    let stop = request(&mut c, &server, "?");
-    assert!(
-        stop.starts_with("T05"),
-        "after a stray `-`, ? gave {stop:?}\nreceived: {}\n{}",
-        c.transcript(),
-        server.dump()
-    );
-    continue_to_exit(&mut c, &server, 7);
-}
-
-/// Reads one packet `$...#cs` without acknowledging it; returns the
-/// payload.
-fn read_packet_unacked(c: &mut RspClient, server: &Server) -> String {
-    let mut byte = || {
-        c.read_byte()
-            .unwrap_or_else(|e| panic!("reading a packet: {e}\n{}", server.dump()))
-    };
-    let mut b = byte();
-    // An ack of our request may come first.
-    while b == b'+' {
-        b = byte();
-    }
-    assert_eq!(b, b'$', "a packet should start with `$`\n{}", server.dump());
-    let mut payload = Vec::new();
-    loop {
-        match byte() {
-            b'#' => break,
-            other => payload.push(other),
-        }
-    }
-    byte();
-    byte();
-    String::from_utf8_lossy(&payload).into_owned()
-}
-
-/// In ack mode, `-` instead of `+` after a reply asks for that reply
-/// again (as gdb does when a reply arrives damaged or late).
-#[test]
-fn nack_gets_the_last_reply_again() {
-    let f = fixture("basic");
-    let server = Server::start_fixture(&f);
-    let mut c = connect(&server);
-    let pid = u64::from(server.inferior_pid());
-
-    c.send_packet(b"qC").expect("sending qC");
-    let first = read_packet_unacked(&mut c, &server);
-    assert_eq!(qc_thread(&first), Some(pid), "qC gave {first:?}");
-    c.send_raw(b"-").expect("sending `-`");
-    let again = read_packet_unacked(&mut c, &server);
-    assert_eq!(
-        again,
-        first,
-        "`-` should get the last reply retransmitted\nreceived: {}\n{}",
-        c.transcript(),
-        server.dump()
-    );
-    c.send_raw(b"+").expect("sending `+`");
-    let stop = request(&mut c, &server, "?");
-    assert!(
-        stop.starts_with("T05"),
-        "after the retransmission, ? gave {stop:?}\nreceived: {}\n{}",
-        c.transcript(),
-        server.dump()
-    );
-    continue_to_exit(&mut c, &server, 7);
-}
-
-/// Escapes binary data for a packet (`#`, `$`, `}`, `*`: `}` then xor 0x20).
-fn escape(data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(data.len() * 2);
-    for &b in data {
-        if matches!(b, b'#' | b'$' | b'}' | b'*') {
-            out.extend_from_slice(&[b'}', b ^ 0x20]);
-        } else {
-            out.push(b);
-        }
-    }
-    out
-}
-
-/// Sends a packet with binary data after `head` and returns the reply.
-fn request_binary(c: &mut RspClient, server: &Server, head: &str, data: &[u8]) -> String {
-    let mut packet = head.as_bytes().to_vec();
-    packet.extend_from_slice(&escape(data));
-    let reply = c.send_packet(&packet).and_then(|()| c.read_reply());
-    reply.unwrap_or_else(|e| panic!("{head}... failed: {e}\n{}", server.dump()))
-}
-
-/// The `F` result of a `vFile` reply, and what follows its `;`.
-fn file_result<'r>(reply: &'r [u8], what: &str) -> (i64, &'r [u8]) {
-    let text_end = reply.iter().position(|&b| b == b';').unwrap_or(reply.len());
-    let number = std::str::from_utf8(&reply[..text_end])
-        .ok()
-        .and_then(|r| r.strip_prefix('F'))
-        .and_then(|n| i64::from_str_radix(n, 16).ok())
-        .unwrap_or_else(|| {
-            panic!(
-                "{what}: expected F<n>, got {:?}",
-                String::from_utf8_lossy(reply)
-            )
-        });
-    (number, reply.get(text_end + 1..).unwrap_or_default())
-}
-
-/// Memory and file transfers of 64 KiB, four times gdbstub's own packet
-/// buffer: our layer answers them (`X`, `M`, `m`, `x`, `vFile:pread`,
-/// `vFile:pwrite`), with data holding every byte value, escapes included.
-#[test]
-fn bulk_memory_and_file_transfers() {
-    // GNU: gdbserver's PacketSize is about 16 KiB.
-    let size = if testing_gnu_gdbserver() {
-        0x1000
-    } else {
-        0x10000
-    };
-    let pattern = |seed: usize| -> Vec<u8> { (0..size).map(|i| (i * 7 + seed) as u8).collect() };
-    let f = fixture("basic");
-    let server = Server::start_fixture(&f);
-    let mut c = connect(&server);
-
-    // Memory: below the stack pointer at the first instruction, inside the
-    // initial stack mapping and not yet in use.
-    let regs = hex_decode(&request(&mut c, &server, "g")).expect("g is hex");
-    let rsp = u64::from_le_bytes(regs[7 * 8..8 * 8].try_into().unwrap());
-    let addr = (rsp - 0x1000 - size as u64) & !0xfff;
-    let data = pattern(1);
-    let reply = request_binary(&mut c, &server, &format!("X{addr:x},{size:x}:"), &data);
-    assert_eq!(reply, "OK", "X of {size:#x} bytes\n{}", server.dump());
-    let back = hex_decode(&request(&mut c, &server, &format!("m{addr:x},{size:x}")));
-    assert!(
-        back.as_deref() == Some(&data[..]),
-        "m reads back what X wrote"
-    );
-
-    let data = pattern(2);
-    let reply = request(
-        &mut c,
-        &server,
-        &format!("M{addr:x},{size:x}:{}", hex_encode(&data)),
-    );
-    assert_eq!(reply, "OK", "M of {size:#x} bytes\n{}", server.dump());
-    // GNU: gdbserver 13 has no `x`.
-    let back = if testing_gnu_gdbserver() {
-        hex_decode(&request(&mut c, &server, &format!("m{addr:x},{size:x}")))
-    } else {
-        let reply = request_raw(&mut c, &server, &format!("x{addr:x},{size:x}"));
-        reply.strip_prefix(b"b").map(unescape)
-    };
-    assert!(
-        back.as_deref() == Some(&data[..]),
-        "reading back what M wrote"
-    );
-    let short = request(&mut c, &server, &format!("M{addr:x},{size:x}:00"));
-    // GNU: gdbserver writes the one byte it got.
-    if !testing_gnu_gdbserver() {
-        assert!(
-            is_error_reply(&short),
-            "M with less data than its length: {short:?}"
-        );
-    }
-
-    // Files: read a large one (this test's own binary), write a new one.
-    let exe = std::env::current_exe().expect("test binary path");
-    let file = fs::read(&exe).expect("reading the test binary");
-    assert!(file.len() > 0x1000 + size, "the test binary is large");
-    let open = request(
-        &mut c,
-        &server,
-        &format!(
-            "vFile:open:{},0,0",
-            hex_encode(exe.to_str().unwrap().as_bytes())
-        ),
-    );
-    let (fd, _) = file_result(open.as_bytes(), "vFile:open");
-    let pread = request_raw(
-        &mut c,
-        &server,
-        &format!("vFile:pread:{fd:x},{size:x},1000"),
-    );
-    let (n, data) = file_result(&pread, "vFile:pread");
-    assert_eq!(
-        n, size as i64,
-        "vFile:pread gives all {size:#x} bytes asked"
-    );
-    assert!(
-        unescape(data) == file[0x1000..0x1000 + size],
-        "vFile:pread data"
-    );
-    request(&mut c, &server, &format!("vFile:close:{fd:x}"));
-
-    let dir = TempDir::new("pwrite");
-    let path = dir.path().join("written");
-    // gdb's flags: O_CREAT 0x200 | O_TRUNC 0x400 | O_WRONLY 1; mode 0600.
-    let open = request(
-        &mut c,
-        &server,
-        &format!(
-            "vFile:open:{},601,180",
-            hex_encode(path.to_str().unwrap().as_bytes())
-        ),
-    );
-    let (fd, _) = file_result(open.as_bytes(), "vFile:open to write");
-    assert!(fd >= 0, "vFile:open to write: {open:?}");
-    let data = pattern(3);
-    let reply = request_binary(&mut c, &server, &format!("vFile:pwrite:{fd:x},0,"), &data);
-    assert_eq!(file_result(reply.as_bytes(), "vFile:pwrite").0, size as i64);
-    request(&mut c, &server, &format!("vFile:close:{fd:x}"));
-    assert!(
-        fs::read(&path).ok() == Some(data),
-        "the file holds what vFile:pwrite sent"
-    );
-    let closed = request(&mut c, &server, &format!("vFile:pwrite:{fd:x},0,00"));
-    assert!(
-        closed.starts_with("F-1,"),
-        "pwrite to a closed fd: {closed:?}"
-    );
-
-    assert_usable(&mut c, &server, "bulk transfers");
-    continue_to_exit(&mut c, &server, 7);
 }
 
 /// rsp and rip (registers 7 and 16) from a `g` reply.
@@ -798,7 +437,7 @@ fn sp_and_pc_of_g(g: &str) -> Option<(String, String)> {
 fn g_reads_the_selected_thread() {
     let f = fixture("thread_names");
     let server = Server::start_fixture(&f);
-    let mut c = connect(&server);
+    let (mut c, _) = connect_as_gdb(&server);
     let pid = server.inferior_pid();
     let check = |c: &mut RspClient, after: &str| -> (String, String) {
         let g = request(c, &server, "g");
@@ -815,10 +454,7 @@ fn g_reads_the_selected_thread() {
     run_to(&mut c, &server, &f, "all_named");
     let at_stop = check(&mut c, "a breakpoint stop");
 
-    let tasks: Vec<u32> = fs::read_dir(format!("/proc/{pid}/task"))
-        .expect("reading /proc/PID/task")
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
-        .collect();
+    let tasks = thread_ids(pid);
     assert_eq!(tasks.len(), 4, "main and three workers");
     let mut stacks = BTreeSet::new();
     for tid in &tasks {

@@ -1,6 +1,9 @@
-//! A small, strict GDB Remote Serial Protocol client for protocol tests.
+//! A small, strict GDB Remote Serial Protocol client for protocol tests,
+//! and the exchanges they share: opening a session as gdb or lldb does,
+//! requests that fail the test with the server's output, resuming, running
+//! to a breakpoint or to the exit.
 //!
-//! It frames packets (`$payload#cs`), handles `+`/`-` acknowledgements
+//! The client frames packets (`$payload#cs`), handles `+`/`-` acknowledgements
 //! (and their absence after `QStartNoAckMode`), reads replies with a
 //! timeout and verifies their checksums. It is deliberately strict: any
 //! unexpected byte where a packet or an ack should start is an error, so
@@ -9,6 +12,18 @@
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
+
+use super::fixtures::Fixture;
+use super::scaled;
+use super::server::Server;
+
+/// What gdb 13 sends first (the features relevant here).
+pub const GDB_QSUPPORTED: &str =
+    "qSupported:multiprocess+;swbreak+;hwbreak+;vContSupported+;no-resumed+;exec-events+";
+
+/// lldb 19's `qSupported`.
+pub const LLDB_QSUPPORTED: &str =
+    "qSupported:xmlRegisters=i386,arm,mips,arc;multiprocess+;fork-events+;vfork-events+";
 
 /// Default time to wait for any single reply or ack.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -91,7 +106,7 @@ impl RspClient {
     pub fn connect(port: u16) -> io::Result<RspClient> {
         let stream = TcpStream::connect(("127.0.0.1", port))?;
         stream.set_nodelay(true)?;
-        let timeout = super::scaled(DEFAULT_TIMEOUT);
+        let timeout = scaled(DEFAULT_TIMEOUT);
         stream.set_read_timeout(Some(timeout))?;
         stream.set_write_timeout(Some(timeout))?;
         Ok(RspClient {
@@ -245,25 +260,11 @@ impl RspClient {
         Ok(String::from_utf8_lossy(&decode_rle(&raw)).into_owned())
     }
 
-    /// Sends a packet and returns its (decoded) reply.
-    pub fn request(&mut self, payload: &str) -> io::Result<String> {
-        self.send_packet(payload.as_bytes())?;
-        self.read_reply()
-    }
-
-    /// Like [`request`](Self::request) but panics with a useful message on
-    /// I/O errors (timeouts, closed connection, bad framing).
-    pub fn req(&mut self, payload: &str) -> String {
-        match self.request(payload) {
-            Ok(reply) => reply,
-            Err(e) => panic!("RSP request {payload:?} failed: {e}"),
-        }
-    }
-
     /// Sends `QStartNoAckMode`; on `OK`, stops sending and expecting acks.
     /// Returns the reply.
     pub fn start_no_ack_mode(&mut self) -> io::Result<String> {
-        let reply = self.request("QStartNoAckMode")?;
+        self.send_packet(b"QStartNoAckMode")?;
+        let reply = self.read_reply()?;
         if reply == "OK" {
             self.no_ack = true;
         }
@@ -271,10 +272,73 @@ impl RspClient {
     }
 }
 
+/// Connects to the server; panics with its output if that fails.
+pub fn connect(server: &Server) -> RspClient {
+    RspClient::connect(server.port()).unwrap_or_else(|e| {
+        panic!(
+            "connecting to port {}: {e}\n{}",
+            server.port(),
+            server.dump()
+        )
+    })
+}
+
+/// Connects and opens the session as gdb does: `qSupported` (with
+/// multiprocess, so thread ids are `pPID.TID`), `?`. Returns the client and
+/// the `qSupported` reply.
+pub fn connect_as_gdb(server: &Server) -> (RspClient, String) {
+    let mut c = connect(server);
+    let sup = open_session(&mut c, server, GDB_QSUPPORTED, |_| {});
+    (c, sup)
+}
+
+/// Connects and opens the session as lldb does: `qSupported`,
+/// `QThreadSuffixSupported`, `qHostInfo` (from then on the server speaks
+/// lldb's dialect), `?`.
+pub fn connect_as_lldb(server: &Server) -> RspClient {
+    let mut c = connect(server);
+    open_session(&mut c, server, LLDB_QSUPPORTED, |c| {
+        // Either answer is fine (lldb then names threads with Hg).
+        request(c, server, "QThreadSuffixSupported");
+        let host = request(c, server, "qHostInfo");
+        assert!(
+            host.contains("triple:"),
+            "qHostInfo: {host:?}\n{}",
+            server.dump()
+        );
+    });
+    c
+}
+
+/// `qsupported`, which must offer a `PacketSize`, then what `then` sends,
+/// then `?`, which must say the program is stopped with SIGTRAP at its
+/// first instruction. Returns the `qSupported` reply.
+fn open_session(
+    c: &mut RspClient,
+    server: &Server,
+    qsupported: &str,
+    then: impl FnOnce(&mut RspClient),
+) -> String {
+    let sup = request(c, server, qsupported);
+    assert!(
+        sup.contains("PacketSize="),
+        "qSupported reply lacks PacketSize: {sup:?}\n{}",
+        server.dump()
+    );
+    then(c);
+    let stop = request(c, server, "?");
+    assert!(
+        stop.starts_with("T05"),
+        "the program should be stopped with SIGTRAP at its first instruction: {stop:?}\n{}",
+        server.dump()
+    );
+    sup
+}
+
 /// Sends `packet` and returns the reply run-length decoded but still
 /// binary-escaped; panics with the transcript and the server's output on
-/// I/O errors.
-pub fn request_raw(c: &mut RspClient, server: &super::Server, packet: &str) -> Vec<u8> {
+/// I/O errors (timeouts, closed connection, bad framing).
+pub fn request_raw(c: &mut RspClient, server: &Server, packet: &str) -> Vec<u8> {
     let result = c
         .send_packet(packet.as_bytes())
         .and_then(|()| c.read_packet());
@@ -290,8 +354,26 @@ pub fn request_raw(c: &mut RspClient, server: &super::Server, packet: &str) -> V
 
 /// Sends `packet` and returns the reply as text (lossy), with the same
 /// failure messages as [`request_raw`].
-pub fn request(c: &mut RspClient, server: &super::Server, packet: &str) -> String {
+pub fn request(c: &mut RspClient, server: &Server, packet: &str) -> String {
     String::from_utf8_lossy(&request_raw(c, server, packet)).into_owned()
+}
+
+/// Asserts that the server still answers normally: `?` gives a stop reply
+/// and `g` the registers.
+#[track_caller]
+pub fn assert_usable(c: &mut RspClient, server: &Server, after: &str) {
+    let stop = request(c, server, "?");
+    assert!(
+        is_stop_reply(&stop),
+        "after {after}, `?` gave {stop:?}\n{}",
+        server.dump()
+    );
+    let regs = request(c, server, "g");
+    assert!(
+        regs.len() >= 2 * 8 * 17 && hex_decode(&regs).is_some(),
+        "after {after}, `g` gave {regs:?}\n{}",
+        server.dump()
+    );
 }
 
 /// Undoes the binary escaping of `x`/`X`/`qXfer`/`vFile` data: `}` then the
@@ -311,26 +393,41 @@ pub fn unescape(data: &[u8]) -> Vec<u8> {
     out
 }
 
-/// The exit status of a `W` reply (`W07` or `W7;process:1f04`).
+/// The exit status of a `W` reply: `W07`, or `W7;process:1f04` as GNU
+/// gdbserver sends in multiprocess mode (not zero-padded).
 pub fn exit_status(reply: &str) -> Option<u8> {
     let rest = reply.strip_prefix('W')?;
     u8::from_str_radix(rest.split(';').next()?, 16).ok()
 }
 
+/// The thread of a thread id (`p1f.20` or `20`, as in `QC` and thread
+/// lists), as a number.
+pub fn thread_id(id: &str) -> Option<u64> {
+    u64::from_str_radix(id.rsplit('.').next()?, 16).ok()
+}
+
 /// Resumes every thread and returns the stop reply (a longer wait: the
 /// machine may be loaded).
-pub fn resume(c: &mut RspClient, server: &super::Server) -> String {
-    c.set_timeout(super::scaled(Duration::from_secs(60)))
+pub fn resume(c: &mut RspClient, server: &Server) -> String {
+    c.set_timeout(scaled(Duration::from_secs(60)))
         .expect("set timeout");
     let reply = request(c, server, "vCont;c");
-    c.set_timeout(super::scaled(DEFAULT_TIMEOUT))
-        .expect("set timeout");
+    c.set_timeout(scaled(DEFAULT_TIMEOUT)).expect("set timeout");
     reply
 }
 
-/// Resumes and expects the program to exit with `code`.
+/// Sends the interrupt byte (`^C`, while the program runs) and returns the
+/// stop reply it brings; panics with the server's output if none comes.
+pub fn interrupt(c: &mut RspClient, server: &Server) -> String {
+    c.send_raw(b"\x03")
+        .and_then(|()| c.read_reply())
+        .unwrap_or_else(|e| panic!("no stop reply after ^C: {e}\n{}", server.dump()))
+}
+
+/// Resumes and expects the program to exit with `code` (`W` reply, and
+/// the server says so).
 #[track_caller]
-pub fn continue_to_exit(c: &mut RspClient, server: &super::Server, code: u8) {
+pub fn continue_to_exit(c: &mut RspClient, server: &Server, code: u8) {
     let reply = resume(c, server);
     assert_eq!(
         exit_status(&reply),
@@ -338,25 +435,13 @@ pub fn continue_to_exit(c: &mut RspClient, server: &super::Server, code: u8) {
         "continuing should end with W{code:02x}, got {reply:?}\n{}",
         server.dump()
     );
-    server.wait_stderr(&format!("Child exited with status {code}"));
+    server.wait_stderr(&format!("Child exited with status {code}"), None);
 }
 
 /// Inserts a software breakpoint at `symbol`, resumes to it and removes
 /// it; returns the breakpoint's address and the stop reply.
-pub fn run_to(
-    c: &mut RspClient,
-    server: &super::Server,
-    f: &super::Fixture,
-    symbol: &str,
-) -> (u64, String) {
-    let pid = server.inferior_pid();
-    let addr = f.address_in(pid, symbol).unwrap_or_else(|| {
-        panic!(
-            "{} is not mapped in {pid}\n{}",
-            f.exe.display(),
-            server.dump()
-        )
-    });
+pub fn run_to(c: &mut RspClient, server: &Server, f: &Fixture, symbol: &str) -> (u64, String) {
+    let addr = server.address_of(f, symbol);
     let z0 = request(c, server, &format!("Z0,{addr:x},1"));
     assert_eq!(z0, "OK", "Z0 at {symbol} ({addr:#x})\n{}", server.dump());
     let stop = resume(c, server);

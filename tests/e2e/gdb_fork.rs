@@ -6,32 +6,32 @@
 //! tests/fixtures/forker.c and vforker.c check their 300 children
 //! themselves: main returns 0 only if every child exited 0.
 
-mod support;
+use crate::support::fixtures::fixture;
+use crate::support::gdb::{debug_fixture, mark};
 
-use support::{debug_fixture, fixture, mark};
+/// Runs the fixture `name` (forker or vforker) with a breakpoint in child_work(),
+/// which only children call: the program must exit 0 (every child
+/// healthy), with no SIGTRAP and no breakpoint hit on the way.
+fn children_stay_healthy(name: &str) {
+    let f = fixture(name);
+    let mut s = debug_fixture(&f, &["break child_work", &mark("cont"), "continue"]);
+    assert!(
+        s.section("cont").contains(") exited normally]"),
+        "{name}.c should exit 0 (every child healthy)\n{}",
+        s.dump()
+    );
+    s.expect_not("SIGTRAP");
+    s.expect_not("hit Breakpoint");
+    s.wait_stdout("healthy 300/300");
+    s.wait_clean_exit();
+}
 
 /// 300 forked children each call child_work(), where gdb has a breakpoint
 /// (inserted in the parent, which never calls it): every child is detached
 /// without the breakpoint and exits 0, and the parent runs to its end.
 #[test]
 fn fork_children_stay_healthy() {
-    let f = fixture("forker");
-    let mut s = debug_fixture(&f, &["break child_work", &mark("cont"), "continue"]);
-    let cont = s.section("cont");
-    assert!(
-        cont.contains(") exited normally]"),
-        "forker.c should exit 0 (every child healthy)\n{}",
-        s.dump()
-    );
-    s.expect_not("SIGTRAP");
-    s.expect_not("hit Breakpoint");
-    s.server.expect_stdout("healthy 300/300", &s.gdb);
-    let status = s.server.expect_exit(&s.gdb);
-    assert!(
-        status.success(),
-        "server exit status {status}\n{}",
-        s.dump()
-    );
+    children_stay_healthy("forker");
 }
 
 /// 300 vforked children, sharing the parent's memory (and so its
@@ -40,23 +40,7 @@ fn fork_children_stay_healthy() {
 /// the parent runs to its end.
 #[test]
 fn vfork_children_stay_healthy() {
-    let f = fixture("vforker");
-    let mut s = debug_fixture(&f, &["break child_work", &mark("cont"), "continue"]);
-    let cont = s.section("cont");
-    assert!(
-        cont.contains(") exited normally]"),
-        "vforker.c should exit 0 (every child healthy)\n{}",
-        s.dump()
-    );
-    s.expect_not("SIGTRAP");
-    s.expect_not("hit Breakpoint");
-    s.server.expect_stdout("healthy 300/300", &s.gdb);
-    let status = s.server.expect_exit(&s.gdb);
-    assert!(
-        status.success(),
-        "server exit status {status}\n{}",
-        s.dump()
-    );
+    children_stay_healthy("vforker");
 }
 
 /// A program that execs itself runs to the new program's exit code (42),
@@ -66,23 +50,13 @@ fn vfork_children_stay_healthy() {
 fn exec_runs_to_completion() {
     let f = fixture("execself");
     let mut s = debug_fixture(&f, &[&mark("cont"), "continue"]);
-    let cont = s.section("cont");
-    assert!(
-        cont.contains(") exited with code 052]"),
-        "execself.c should run to the exit code 42 of the program it execs\n{}",
-        s.dump()
-    );
+    // 42, of the program it execs.
+    s.expect_exited("cont", "052");
     s.expect_not("SIGTRAP");
-    s.server.expect_stdout("before exec", &s.gdb);
-    s.server.expect_stdout("after exec", &s.gdb);
-    s.server
-        .expect_stderr("Child exited with status 42", &s.gdb);
-    let status = s.server.expect_exit(&s.gdb);
-    assert!(
-        status.success(),
-        "server exit status {status}\n{}",
-        s.dump()
-    );
+    s.wait_stdout("before exec");
+    s.wait_stdout("after exec");
+    s.wait_stderr("Child exited with status 42");
+    s.wait_clean_exit();
 }
 
 /// With exec events, gdb reloads the program after the exec and inserts
@@ -114,10 +88,6 @@ fn breakpoint_after_exec() {
         "the breakpoint should be hit in the new program\n{}",
         s.dump()
     );
-    assert!(
-        s.section("exit").contains(") exited with code 052]"),
-        "the new program should run to its exit code 42\n{}",
-        s.dump()
-    );
+    s.expect_exited("exit", "052");
     s.expect_not("SIGTRAP");
 }

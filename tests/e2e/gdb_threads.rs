@@ -1,25 +1,14 @@
 //! End-to-end tests with gdb on tests/fixtures/threads.c: a breakpoint hit
 //! by every thread, thread listing and switching.
 
-mod support;
-
 use std::collections::BTreeSet;
 
-use support::{debug_fixture, fixture, mark};
+use crate::support::fixtures::fixture;
+use crate::support::gdb::{debug_fixture, mark, thread_rows};
+use crate::support::output::parse_number_after;
 
 /// Worker threads in threads.c (NTHREADS); with main, NTHREADS + 1.
 const WORKERS: usize = 4;
-
-/// Thread rows of `info threads` (`  1    Thread 1234.1234 "name" frame`,
-/// `* 2 ...` for the current one).
-fn thread_rows(text: &str) -> Vec<&str> {
-    text.lines()
-        .filter(|l| {
-            let t = l.trim_start().trim_start_matches('*').trim_start();
-            t.starts_with(|c: char| c.is_ascii_digit()) && l.contains("Thread ")
-        })
-        .collect()
-}
 
 #[test]
 fn breakpoint_hit_by_every_thread() {
@@ -62,7 +51,7 @@ fn breakpoint_hit_by_every_thread() {
             "stop {i} should name its thread: {line:?}\n{}",
             s.dump()
         );
-        let id = support::parse_number_after(line, "worker (id=")
+        let id = parse_number_after(line, "worker (id=")
             .unwrap_or_else(|| panic!("no id in {line:?}\n{}", s.dump()));
         assert!(ids.insert(id), "worker (id={id}) hit twice\n{}", s.dump());
     }
@@ -130,11 +119,7 @@ fn breakpoint_hit_by_every_thread() {
     );
 
     // threads.c exits with 3 when every worker ran.
-    assert!(
-        s.section("exit").contains("exited with code 03]"),
-        "should exit with 03\n{}",
-        s.dump()
-    );
-    s.server.wait_stderr("Child exited with status 3");
-    s.server.wait_exit();
+    s.expect_exited("exit", "03");
+    s.wait_stderr("Child exited with status 3");
+    s.wait_exit();
 }

@@ -1,9 +1,10 @@
 //! Ctrl-C in gdb while `continue` runs a multi-threaded program that never
 //! stops by itself (tests/fixtures/spin.c).
 
-mod support;
-
-use support::{fixture, mark, section, Gdb, Server};
+use crate::support::client::Session;
+use crate::support::fixtures::fixture;
+use crate::support::gdb::{self, mark, thread_rows};
+use crate::support::server::Server;
 
 /// spin.c's threads: main plus 3 spinners.
 const THREADS: usize = 4;
@@ -12,7 +13,7 @@ const THREADS: usize = 4;
 fn ctrl_c_interrupts_continue() {
     let f = fixture("spin");
     let server = Server::start_fixture(&f);
-    let gdb = Gdb::spawn(
+    let gdb = gdb::spawn(
         &f.exe,
         server.port(),
         &[
@@ -28,63 +29,49 @@ fn ctrl_c_interrupts_continue() {
     );
     // spin.c prints "ready" once every thread runs, which also means gdb is
     // inside `continue`; then interrupt as a user pressing Ctrl-C would.
-    server.wait_stdout("ready");
+    server.wait_stdout("ready", None);
     gdb.interrupt();
-    let out = gdb.finish();
-    let dump = || {
-        format!(
-            "--- gdb output:\n{out}\n--- end of gdb output\n{}",
-            server.dump()
-        )
-    };
-    let get =
-        |name: &str| section(&out, name).unwrap_or_else(|| panic!("no section {name}\n{}", dump()));
+    let s = Session::run(server, gdb);
 
-    let cont = get("cont");
+    let cont = s.section("cont");
     assert!(
         cont.contains("received signal SIGINT, Interrupt."),
         "gdb should report SIGINT after Ctrl-C\n{}",
-        dump()
+        s.dump()
     );
 
-    let info = get("info");
-    let rows: Vec<&str> = info
-        .lines()
-        .filter(|l| {
-            let t = l.trim_start().trim_start_matches('*').trim_start();
-            t.starts_with(|c: char| c.is_ascii_digit()) && l.contains("Thread ")
-        })
-        .collect();
+    let info = s.section("info");
+    let rows = thread_rows(info);
     assert_eq!(
         rows.len(),
         THREADS,
         "info threads should list {THREADS} threads\n{}",
-        dump()
+        s.dump()
     );
     assert_eq!(
         info.matches("spinner (arg=").count(),
         THREADS - 1,
         "every spinner thread should be stopped in spinner()\n{}",
-        dump()
+        s.dump()
     );
 
-    let bt = get("bt");
+    let bt = s.section("bt");
     assert_eq!(
         bt.lines().filter(|l| l.starts_with("Thread ")).count(),
         THREADS,
         "thread apply all should visit {THREADS} threads\n{}",
-        dump()
+        s.dump()
     );
 
-    let kill = get("kill");
+    let kill = s.section("kill");
     assert!(
         kill.contains("[Inferior 1 (process ") && kill.contains(") killed]"),
         "kill\n{}",
-        dump()
+        s.dump()
     );
     assert!(
-        server.wait_inferior_gone(),
+        s.server.wait_inferior_gone(),
         "the program should be gone after kill\n{}",
-        dump()
+        s.dump()
     );
 }

@@ -1,9 +1,9 @@
 //! Signals with gdb: a fatal SIGSEGV (tests/fixtures/segv.c) and a handled
 //! SIGUSR1 (tests/fixtures/sigusr1.c).
 
-mod support;
-
-use support::{debug_fixture, fixture, mark};
+use crate::support::client::Session;
+use crate::support::fixtures::fixture;
+use crate::support::gdb::{debug_fixture, mark};
 
 /// The fault is reported where it happens; continuing delivers it and the
 /// program dies of it.
@@ -65,52 +65,46 @@ fn segv_is_reported_then_fatal() {
         s.dump()
     );
     // GNU gdbserver prints `Child terminated with signal = 0xb (SIGSEGV)`.
-    let line = s.server.wait_stderr("Child terminated with signal = ");
+    let line = s.wait_stderr("Child terminated with signal = ");
     assert!(
         line.contains("0xb") || line.contains("= 11"),
         "the server should report signal 11: {line:?}\n{}",
         s.dump()
     );
-    s.server.wait_exit();
+    s.wait_exit();
+}
+
+/// sigusr1.c raises SIGUSR1 once and exits with 5 if its handler ran, 1
+/// if not. Runs it with the `settings` given, checks that gdb reports the
+/// SIGUSR1 stop, resumes with `resume` and checks the exit code (as gdb
+/// prints it).
+fn sigusr1_stop_then(settings: &[&str], resume: &str, exit_code: &str) -> Session {
+    let f = fixture("sigusr1");
+    let mut cmds = settings.to_vec();
+    let (stop, exit) = (mark("stop"), mark("exit"));
+    cmds.extend([stop.as_str(), "continue", exit.as_str(), resume]);
+    let s = debug_fixture(&f, &cmds);
+    s.expect_in(
+        "stop",
+        "Program received signal SIGUSR1, User defined signal 1.",
+    );
+    s.expect_exited("exit", exit_code);
+    s
 }
 
 /// SIGUSR1 is reported, and `continue` delivers it: the handler runs and
 /// the program exits with 5.
 #[test]
 fn sigusr1_is_reported_then_delivered() {
-    let f = fixture("sigusr1");
-    let s = debug_fixture(&f, &[&mark("stop"), "continue", &mark("exit"), "continue"]);
-    assert!(
-        s.section("stop")
-            .contains("Program received signal SIGUSR1, User defined signal 1."),
-        "gdb should report SIGUSR1\n{}",
-        s.dump()
-    );
-    assert!(
-        s.section("exit").contains("exited with code 05]"),
-        "continue should deliver SIGUSR1 so the handler runs (exit 5)\n{}",
-        s.dump()
-    );
-    s.server.wait_stderr("Child exited with status 5");
+    let s = sigusr1_stop_then(&[], "continue", "05");
+    s.wait_stderr("Child exited with status 5");
 }
 
 /// `signal 0` resumes without delivering the pending SIGUSR1: the handler
 /// never runs and the program exits with 1.
 #[test]
 fn sigusr1_can_be_discarded() {
-    let f = fixture("sigusr1");
-    let s = debug_fixture(&f, &[&mark("stop"), "continue", &mark("exit"), "signal 0"]);
-    assert!(
-        s.section("stop")
-            .contains("Program received signal SIGUSR1, User defined signal 1."),
-        "gdb should report SIGUSR1\n{}",
-        s.dump()
-    );
-    assert!(
-        s.section("exit").contains("exited with code 01]"),
-        "`signal 0` should discard SIGUSR1 (exit 1)\n{}",
-        s.dump()
-    );
+    sigusr1_stop_then(&[], "signal 0", "01");
 }
 
 /// With `handle SIGUSR1 nostop noprint pass`, the signal goes straight to
@@ -126,43 +120,18 @@ fn sigusr1_passed_without_stopping() {
             "continue",
         ],
     );
-    let exit = s.section("exit");
     assert!(
-        !exit.contains("received signal SIGUSR1"),
+        !s.section("exit").contains("received signal SIGUSR1"),
         "SIGUSR1 should not stop\n{}",
         s.dump()
     );
-    assert!(
-        exit.contains("exited with code 05]"),
-        "the handler should run (exit 5)\n{}",
-        s.dump()
-    );
+    // The handler ran: exit 5.
+    s.expect_exited("exit", "05");
 }
 
 /// `handle SIGUSR1 stop print nopass`: reported, but not delivered on
 /// `continue`.
 #[test]
 fn sigusr1_nopass_is_not_delivered() {
-    let f = fixture("sigusr1");
-    let s = debug_fixture(
-        &f,
-        &[
-            "handle SIGUSR1 stop print nopass",
-            &mark("stop"),
-            "continue",
-            &mark("exit"),
-            "continue",
-        ],
-    );
-    assert!(
-        s.section("stop")
-            .contains("Program received signal SIGUSR1, User defined signal 1."),
-        "gdb should report SIGUSR1\n{}",
-        s.dump()
-    );
-    assert!(
-        s.section("exit").contains("exited with code 01]"),
-        "nopass: exit 1\n{}",
-        s.dump()
-    );
+    sigusr1_stop_then(&["handle SIGUSR1 stop print nopass"], "continue", "01");
 }

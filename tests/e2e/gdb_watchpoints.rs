@@ -2,37 +2,39 @@
 //! breakpoints (the x86 debug registers: `watch`, `rwatch`, `awatch`,
 //! `hbreak`, running out of the four slots) and on `catch syscall`.
 
-mod support;
+use crate::support::client::Session;
+use crate::support::fixtures::{fixture, Fixture};
+use crate::support::gdb::{debug_fixture, mark};
+use crate::support::server::testing_gnu_gdbserver;
 
-use support::{debug_program, fixture, mark, testing_gnu_gdbserver, Fixture};
-
-fn watch() -> Fixture {
-    fixture("watch")
+/// Runs watch.c to main (then deletes that breakpoint), runs `cmds`, then
+/// with everything deleted runs it to its end: exit code 10, when all it
+/// did ran.
+fn from_main_to_end(cmds: &[&str]) -> (Fixture, Session) {
+    let f = fixture("watch");
+    let exit = mark("exit");
+    let mut all = vec!["break main", "continue", "delete"];
+    all.extend_from_slice(cmds);
+    all.extend(["delete", exit.as_str(), "continue"]);
+    let s = debug_fixture(&f, &all);
+    s.expect_exited("exit", "012");
+    (f, s)
 }
 
 /// `watch global`: a hardware watchpoint that fires on main's write, then
 /// on the write of a thread created after the watchpoint was set.
 #[test]
 fn watch_fires_in_main_and_in_a_thread_created_later() {
-    let f = watch();
-    let s = debug_program(
-        &f.exe,
-        &[
-            "break main",
-            "continue",
-            &mark("set"),
-            "watch global",
-            &mark("main-write"),
-            "continue",
-            &mark("thread-write"),
-            "continue",
-            &mark("bt"),
-            "bt",
-            "delete",
-            &mark("exit"),
-            "continue",
-        ],
-    );
+    let (f, s) = from_main_to_end(&[
+        &mark("set"),
+        "watch global",
+        &mark("main-write"),
+        "continue",
+        &mark("thread-write"),
+        "continue",
+        &mark("bt"),
+        "bt",
+    ]);
     let set = s.section("set");
     assert!(
         set.contains("Hardware watchpoint 2: global"),
@@ -70,11 +72,6 @@ fn watch_fires_in_main_and_in_a_thread_created_later() {
         "the stop should be in the new thread (writer, not main)\n{}",
         s.dump()
     );
-    assert!(
-        s.section("exit").contains(") exited with code 012]"),
-        "the program should run to `exited with code 012`\n{}",
-        s.dump()
-    );
 }
 
 /// `rwatch` (emulated by gdb with an access watchpoint, which the server
@@ -83,32 +80,22 @@ fn watch_fires_in_main_and_in_a_thread_created_later() {
 /// four debug registers suffice.
 #[test]
 fn read_and_access_watchpoints_and_hardware_breakpoint() {
-    let f = watch();
-    let s = debug_program(
-        &f.exe,
-        &[
-            "break main",
-            "continue",
-            "delete",
-            &mark("rwatch-set"),
-            "rwatch g2",
-            &mark("rwatch-hit"),
-            "continue",
-            "delete",
-            &mark("awatch-set"),
-            "awatch buf[3]@4",
-            &mark("awatch-hit"),
-            "continue",
-            "delete",
-            &mark("hbreak-set"),
-            "hbreak hfunc",
-            &mark("hbreak-hit"),
-            "continue",
-            "delete",
-            &mark("exit"),
-            "continue",
-        ],
-    );
+    let (f, s) = from_main_to_end(&[
+        &mark("rwatch-set"),
+        "rwatch g2",
+        &mark("rwatch-hit"),
+        "continue",
+        "delete",
+        &mark("awatch-set"),
+        "awatch buf[3]@4",
+        &mark("awatch-hit"),
+        "continue",
+        "delete",
+        &mark("hbreak-set"),
+        "hbreak hfunc",
+        &mark("hbreak-hit"),
+        "continue",
+    ]);
     assert!(
         s.section("rwatch-set")
             .contains("Hardware read watchpoint 2: g2"),
@@ -150,37 +137,22 @@ fn read_and_access_watchpoints_and_hardware_breakpoint() {
         "the hardware breakpoint should be hit in hfunc (x=5)\n{}",
         s.dump()
     );
-    assert!(
-        s.section("exit").contains(") exited with code 012]"),
-        "the program should run to `exited with code 012`\n{}",
-        s.dump()
-    );
 }
 
 /// Five watchpoints on five separate aligned words need five debug
 /// registers: gdb cannot insert them all, and the server says why.
 #[test]
 fn too_many_hardware_watchpoints() {
-    let f = watch();
-    let s = debug_program(
-        &f.exe,
-        &[
-            "break main",
-            "continue",
-            "delete",
-            &mark("set"),
-            "watch w1",
-            "watch w2",
-            "watch w3",
-            "watch w4",
-            "watch w5",
-            &mark("cont"),
-            "continue",
-            "delete",
-            &mark("exit"),
-            "continue",
-        ],
-    );
+    let (_, s) = from_main_to_end(&[
+        &mark("set"),
+        "watch w1",
+        "watch w2",
+        "watch w3",
+        "watch w4",
+        "watch w5",
+        &mark("cont"),
+        "continue",
+    ]);
     let set = s.section("set");
     for (n, w) in (2..=6).zip(["w1", "w2", "w3", "w4", "w5"]) {
         assert!(
@@ -202,14 +174,9 @@ fn too_many_hardware_watchpoints() {
         s.dump()
     );
     if !testing_gnu_gdbserver() {
-        s.server.wait_stderr("all four debug registers are in use");
+        s.wait_stderr("all four debug registers are in use");
     }
     // Once they are deleted the program runs normally.
-    assert!(
-        s.section("exit").contains(") exited with code 012]"),
-        "after deleting the watchpoints the program should run to `exited with code 012`\n{}",
-        s.dump()
-    );
 }
 
 /// `catch syscall write`: stops at the entry (orig_rax is write's
@@ -218,8 +185,8 @@ fn too_many_hardware_watchpoints() {
 #[test]
 fn catch_syscall_write_entry_and_return() {
     let f = fixture("syscalls");
-    let s = debug_program(
-        &f.exe,
+    let s = debug_fixture(
+        &f,
         &[
             &mark("set"),
             "catch syscall write",
@@ -278,20 +245,16 @@ fn catch_syscall_write_entry_and_return() {
         "at the return, $rax should be write's result (16 bytes)\n{}",
         s.dump()
     );
-    assert!(
-        s.section("exit").contains(") exited with code 013]"),
-        "the program should run to `exited with code 013`\n{}",
-        s.dump()
-    );
-    s.server.wait_stdout("syscalls: hello");
+    s.expect_exited("exit", "013");
+    s.wait_stdout("syscalls: hello");
 }
 
 /// A catchpoint on a system call the program never makes never fires.
 #[test]
 fn catch_syscall_not_called_never_fires() {
     let f = fixture("syscalls");
-    let s = debug_program(
-        &f.exe,
+    let s = debug_fixture(
+        &f,
         &[
             &mark("set"),
             "catch syscall chroot",
@@ -311,11 +274,7 @@ fn catch_syscall_not_called_never_fires() {
         "the catchpoint must not fire: the program never calls chroot\n{}",
         s.dump()
     );
-    assert!(
-        cont.contains(") exited with code 013]"),
-        "the program should run to `exited with code 013`\n{}",
-        s.dump()
-    );
-    s.server.wait_stdout("syscalls: hello");
-    s.server.wait_stderr("Child exited with status 11");
+    s.expect_exited("cont", "013");
+    s.wait_stdout("syscalls: hello");
+    s.wait_stderr("Child exited with status 11");
 }

@@ -5,103 +5,14 @@
 //! (`qXfer:siginfo`), signals passed without a stop (`QPassSignals`) and
 //! thread-local storage (`qGetTLSAddr`).
 
-mod support;
-
 use std::fs;
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
-use std::thread;
-use std::time::Duration;
 
-use support::{
-    debug_program, fixture, mark, printed_value, scaled, section, thread_rows, Server, GDB_TIMEOUT,
-};
-
-/// The settings every gdb run gets first (as support's `Gdb` does).
-const GDB_INIT: &[&str] = &[
-    "set debuginfod enabled off",
-    "set pagination off",
-    "set width 0",
-    "set height 0",
-    "set confirm off",
-];
-
-/// Runs `gdb -nx -batch -ex 'target remote 127.0.0.1:PORT' -ex CMD...`
-/// WITHOUT a program file, from `/` (where no fixture is), with a timeout;
-/// returns its stdout and stderr interleaved. On timeout gdb is killed and
-/// the test fails with what it printed.
-fn gdb_without_file(port: u16, cmds: &[&str], server: &Server) -> String {
-    let mut cmd = Command::new("gdb");
-    cmd.arg("-nx").arg("-batch");
-    for s in GDB_INIT {
-        cmd.arg("-iex").arg(s);
-    }
-    cmd.arg("-ex")
-        .arg(format!("target remote 127.0.0.1:{port}"));
-    for c in cmds {
-        cmd.arg("-ex").arg(c);
-    }
-    cmd.current_dir("/");
-    let command_line = format!("{cmd:?}");
-    let (mut reader, writer) = std::io::pipe().expect("pipe for gdb's output");
-    let writer2 = writer.try_clone().expect("dup gdb's output pipe");
-    cmd.stdin(Stdio::null()).stdout(writer).stderr(writer2);
-    let mut child = cmd
-        .spawn()
-        .unwrap_or_else(|e| panic!("starting {command_line} (is gdb installed?): {e}"));
-    // The Command holds the write ends: drop it so that EOF is seen.
-    drop(cmd);
-
-    // The reader sends every chunk; the pipe closes when gdb exits.
-    let (tx, rx) = mpsc::channel::<Option<Vec<u8>>>();
-    thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        loop {
-            match reader.read(&mut buf) {
-                Ok(0) | Err(_) => {
-                    let _ = tx.send(None);
-                    return;
-                }
-                Ok(n) => {
-                    if tx.send(Some(buf[..n].to_vec())).is_err() {
-                        return;
-                    }
-                }
-            }
-        }
-    });
-
-    let timeout = scaled(GDB_TIMEOUT);
-    let deadline = std::time::Instant::now() + timeout;
-    let mut out = Vec::new();
-    loop {
-        let left = deadline.saturating_duration_since(std::time::Instant::now());
-        match rx.recv_timeout(left) {
-            Ok(Some(chunk)) => out.extend_from_slice(&chunk),
-            Ok(None) | Err(mpsc::RecvTimeoutError::Disconnected) => break,
-            Err(mpsc::RecvTimeoutError::Timeout) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                // Whatever was still in flight.
-                while let Ok(Some(chunk)) = rx.recv_timeout(Duration::from_secs(2)) {
-                    out.extend_from_slice(&chunk);
-                }
-                panic!(
-                    "gdb did not finish within {timeout:?}; killed it\n--- gdb: {command_line}\n--- gdb output:\n{}\n--- end of gdb output\n{}",
-                    String::from_utf8_lossy(&out),
-                    server.dump()
-                );
-            }
-        }
-    }
-    let status = child
-        .wait()
-        .unwrap_or_else(|e| panic!("waiting for gdb: {e}"));
-    let text = String::from_utf8_lossy(&out).into_owned();
-    format!("{text}\n--- gdb ({command_line}) exited with {status}\n")
-}
+use crate::support::client::Session;
+use crate::support::fixtures::fixture;
+use crate::support::gdb::{self, debug_fixture, mark, target_remote, thread_rows};
+use crate::support::output::printed_value;
+use crate::support::server::Server;
 
 /// The e_entry and e_phoff fields of a 64-bit ELF file's header.
 fn elf_entry_and_phoff(path: &Path) -> (u64, u64) {
@@ -171,137 +82,132 @@ fn gdb_without_local_program_file() {
     let f = fixture("nofile");
     let server = Server::start_fixture(&f);
     let exe: PathBuf = fs::canonicalize(&f.exe).expect("canonical fixture path");
-    let cmds = [
-        "break by_value".to_string(),
-        mark("callback"),
-        "continue".to_string(),
-        mark("bt-callback"),
-        "bt".to_string(),
-        mark("libs"),
-        "info sharedlibrary".to_string(),
-        mark("auxv"),
-        "info auxv".to_string(),
-        "delete".to_string(),
-        mark("break-write"),
-        "break write".to_string(),
-        "continue".to_string(),
-        mark("bt-write"),
-        "bt".to_string(),
-        mark("pc-write"),
-        "p/x $pc".to_string(),
-        "delete".to_string(),
-        mark("exit"),
-        "continue".to_string(),
-    ];
-    let cmd_refs: Vec<&str> = cmds.iter().map(String::as_str).collect();
-    let gdb = gdb_without_file(server.port(), &cmd_refs, &server);
-    let dump = || {
-        format!(
-            "--- gdb output:\n{gdb}\n--- end of gdb output\n{}",
-            server.dump()
-        )
-    };
-    let sec = |name: &str| {
-        section(&gdb, name)
-            .unwrap_or_else(|| panic!("no section @@{name} in gdb output\n{}", dump()))
-    };
+    // No program file, and run from `/`, where no fixture is.
+    let args = gdb::args(
+        None,
+        &[
+            &target_remote(server.port()),
+            "break by_value",
+            &mark("callback"),
+            "continue",
+            &mark("bt-callback"),
+            "bt",
+            &mark("libs"),
+            "info sharedlibrary",
+            &mark("auxv"),
+            "info auxv",
+            "delete",
+            &mark("break-write"),
+            "break write",
+            "continue",
+            &mark("bt-write"),
+            "bt",
+            &mark("pc-write"),
+            "p/x $pc",
+            "delete",
+            &mark("exit"),
+            "continue",
+        ],
+    );
+    let s = Session::run(server, gdb::batch(&args, Some(Path::new("/"))));
 
     // gdb had no file: it read the program through the server.
     let reading = format!("Reading {} from remote target...", exe.display());
     assert!(
-        gdb.contains(&reading),
+        s.output.contains(&reading),
         "gdb should say {reading:?}\n{}",
-        dump()
+        s.dump()
     );
     assert!(
-        gdb.contains(&format!("Reading symbols from target:{}", exe.display())),
+        s.output
+            .contains(&format!("Reading symbols from target:{}", exe.display())),
         "gdb should load the program's symbols from the target\n{}",
-        dump()
+        s.dump()
     );
 
     // Breakpoint by symbol, in a callback called from libc's qsort.
-    let callback = sec("callback");
+    let callback = s.section("callback");
     assert!(
         callback.contains("Breakpoint 1, by_value (a=0x") && callback.contains(&f.at("compare")),
         "continue should stop at `Breakpoint 1, by_value (...)` at {}\n{}",
         f.location("compare"),
-        dump()
+        s.dump()
     );
 
     // libc is listed, symbols read.
-    let libs = sec("libs");
+    let libs = s.section("libs");
     let libc_row = libs
         .lines()
         .find(|l| l.trim_end().ends_with("libc.so.6"))
-        .unwrap_or_else(|| panic!("`info sharedlibrary` does not list libc.so.6\n{}", dump()));
+        .unwrap_or_else(|| panic!("`info sharedlibrary` does not list libc.so.6\n{}", s.dump()));
     assert!(
         libc_row.contains("Yes"),
         "libc's symbols should be read: {libc_row:?}\n{}",
-        dump()
+        s.dump()
     );
     let (libc_from, libc_to) = library_range(libs, "libc.so.6")
-        .unwrap_or_else(|| panic!("no address range in {libc_row:?}\n{}", dump()));
+        .unwrap_or_else(|| panic!("no address range in {libc_row:?}\n{}", s.dump()));
     assert!(
         libc_from < libc_to,
         "bad libc range {libc_row:?}\n{}",
-        dump()
+        s.dump()
     );
     let in_libc = |pc: u64| (libc_from..libc_to).contains(&pc);
 
     // bt from the callback: our frame, libc's qsort frames, then main.
-    let bt = sec("bt-callback");
+    let bt = s.section("bt-callback");
     assert!(
         bt.contains("#0  by_value (a=0x"),
         "bt should start in by_value\n{}",
-        dump()
+        s.dump()
     );
     assert!(
         bt.contains(" in main () at ") && bt.contains(&f.at("qsort")),
         "bt should reach main at {}\n{}",
         f.location("qsort"),
-        dump()
+        s.dump()
     );
     let pcs = frame_pcs(bt);
     assert!(
         pcs.iter().any(|&pc| in_libc(pc)),
         "bt from the qsort callback should show frames in libc \
          ({libc_from:#x}..{libc_to:#x}); frame pcs {pcs:x?}\n{}",
-        dump()
+        s.dump()
     );
 
     // The auxiliary vector: AT_ENTRY and AT_PHDR, consistent with the
     // program's ELF header (same load base).
-    let auxv = sec("auxv");
+    let auxv = s.section("auxv");
     let entry = auxv_value(auxv, "AT_ENTRY")
-        .unwrap_or_else(|| panic!("`info auxv` lacks AT_ENTRY\n{}", dump()));
+        .unwrap_or_else(|| panic!("`info auxv` lacks AT_ENTRY\n{}", s.dump()));
     let phdr = auxv_value(auxv, "AT_PHDR")
-        .unwrap_or_else(|| panic!("`info auxv` lacks AT_PHDR\n{}", dump()));
+        .unwrap_or_else(|| panic!("`info auxv` lacks AT_PHDR\n{}", s.dump()));
     let (e_entry, e_phoff) = elf_entry_and_phoff(&exe);
     assert!(
         entry != 0 && phdr != 0 && entry.wrapping_sub(phdr) == e_entry.wrapping_sub(e_phoff),
         "AT_ENTRY {entry:#x} and AT_PHDR {phdr:#x} should differ by e_entry - e_phoff \
          ({e_entry:#x} - {e_phoff:#x})\n{}",
-        dump()
+        s.dump()
     );
 
     // A breakpoint on libc's write: bt shows libc then the program.
-    let hit = sec("break-write");
+    let hit = s.section("break-write");
     assert!(
         hit.contains("Breakpoint 2, "),
         "continue should stop at breakpoint 2 (write)\n{}",
-        dump()
+        s.dump()
     );
-    let pc_text = sec("pc-write");
+    let pc_text = s.section("pc-write");
     let pc = printed_value(pc_text)
         .and_then(|v| v.strip_prefix("0x"))
         .and_then(|h| u64::from_str_radix(h, 16).ok())
-        .unwrap_or_else(|| panic!("no pc printed\n{}", dump()));
+        .unwrap_or_else(|| panic!("no pc printed\n{}", s.dump()));
     assert!(
         in_libc(pc),
         "stopped in write, pc {pc:#x} should be in libc ({libc_from:#x}..{libc_to:#x})\n{}",
-        dump()
+        s.dump()
     );
-    let bt = sec("bt-write");
+    let bt = s.section("bt-write");
     assert!(
         bt.contains("#0  ")
             && bt.contains(" in report () at ")
@@ -309,17 +215,12 @@ fn gdb_without_local_program_file() {
             && bt.contains(" in main () at "),
         "bt from write should show libc's write, report () at {} and main ()\n{}",
         f.location("write"),
-        dump()
+        s.dump()
     );
 
-    let exit = sec("exit");
-    assert!(
-        exit.contains(") exited with code 06]"),
-        "the program should run to `exited with code 06`\n{}",
-        dump()
-    );
-    server.wait_stdout("nofile: sorted");
-    server.wait_stderr("Child exited with status 6");
+    s.expect_exited("exit", "06");
+    s.wait_stdout("nofile: sorted");
+    s.wait_stderr("Child exited with status 6");
 }
 
 /// Threads named with pthread_setname_np and prctl(PR_SET_NAME) show
@@ -327,8 +228,8 @@ fn gdb_without_local_program_file() {
 #[test]
 fn thread_names_in_info_threads() {
     let f = fixture("thread_names");
-    let s = debug_program(
-        &f.exe,
+    let s = debug_fixture(
+        &f,
         &[
             "break all_named",
             &mark("hit"),
@@ -377,11 +278,7 @@ fn thread_names_in_info_threads() {
         "the current thread is main, named thread_names, in all_named: {main_row:?}\n{}",
         s.dump()
     );
-    assert!(
-        s.section("exit").contains(") exited with code 04]"),
-        "the program should run to `exited with code 04`\n{}",
-        s.dump()
-    );
+    s.expect_exited("exit", "04");
 }
 
 /// After a SIGSEGV writing to 0x10, `$_siginfo` has the signal number and
@@ -389,8 +286,8 @@ fn thread_names_in_info_threads() {
 #[test]
 fn siginfo_after_sigsegv() {
     let f = fixture("segv_addr");
-    let s = debug_program(
-        &f.exe,
+    let s = debug_fixture(
+        &f,
         &[
             &mark("fault"),
             "continue",
@@ -445,8 +342,8 @@ fn siginfo_after_sigsegv() {
 #[test]
 fn pass_signals_without_stopping() {
     let f = fixture("usr1_storm");
-    let s = debug_program(
-        &f.exe,
+    let s = debug_fixture(
+        &f,
         &[
             "handle SIGUSR1 nostop noprint pass",
             "set debug remote 1",
@@ -457,15 +354,15 @@ fn pass_signals_without_stopping() {
         ],
     );
     assert!(
-        s.gdb.contains(") exited with code 0144]"),
+        s.output.contains(") exited with code 0144]"),
         "the program should exit with 100 (`exited with code 0144`): every SIGUSR1 delivered\n{}",
         s.dump()
     );
-    s.server.wait_stdout("usr1_storm: delivered 100 of 100");
+    s.wait_stdout("usr1_storm: delivered 100 of 100");
     s.expect_not("received signal SIGUSR1");
     // gdb told the server to pass SIGUSR1 (GDB's number 30, 0x1e)...
     assert!(
-        s.gdb
+        s.output
             .lines()
             .any(|l| l.contains("Sending packet: $QPassSignals:") && l.contains(";1e;")),
         "gdb should send QPassSignals with 1e (SIGUSR1)\n{}",
@@ -475,7 +372,7 @@ fn pass_signals_without_stopping() {
     for stop in ["Packet received: T1e", "Packet received: S1e"] {
         s.expect_not(stop);
     }
-    s.server.wait_stderr("Child exited with status 100");
+    s.wait_stderr("Child exited with status 100");
 }
 
 /// `__thread` variables and errno: each thread's own values.
@@ -501,7 +398,7 @@ fn thread_local_variables_and_errno_per_thread() {
     cmds.push(mark("exit"));
     cmds.push("continue".to_string());
     let cmd_refs: Vec<&str> = cmds.iter().map(String::as_str).collect();
-    let s = debug_program(&f.exe, &cmd_refs);
+    let s = debug_fixture(&f, &cmd_refs);
 
     assert!(
         s.section("hit").contains("Breakpoint 1, tls_ready () at "),
@@ -536,9 +433,5 @@ fn thread_local_variables_and_errno_per_thread() {
         "each worker's own tv and errno\n{}",
         s.dump()
     );
-    assert!(
-        s.section("exit").contains(") exited with code 05]"),
-        "the program should run to `exited with code 05`\n{}",
-        s.dump()
-    );
+    s.expect_exited("exit", "05");
 }

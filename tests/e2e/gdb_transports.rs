@@ -2,11 +2,13 @@
 //! (`target remote | rgdbserver - PROG`) and a Unix domain socket
 //! (`rgdbserver unix:PATH PROG`).
 
-mod support;
-
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 
-use support::{fixture, mark, section, server_path, Gdb, Server, TempDir};
+use crate::support::client::Session;
+use crate::support::fixtures::{fixture, TempDir};
+use crate::support::gdb::{self, mark};
+use crate::support::output::section;
+use crate::support::server::{server_path, Server};
 
 /// chatty.c prints ROUNDS * LINES lines.
 const CHATTY_LINES: usize = 5 * 200;
@@ -20,28 +22,23 @@ const CHATTY_LINES: usize = 5 * 200;
 fn stdio_transport() {
     let f = fixture("chatty");
     let server = server_path();
-    let args = vec![
-        f.exe_str().to_string(),
-        "-ex".into(),
-        format!(
-            "target remote | {} - {}",
-            server.to_str().expect("UTF-8 server path"),
-            f.exe_str()
-        ),
-        "-ex".into(),
-        "break chat".into(),
-        "-ex".into(),
-        mark("hit"),
-        "-ex".into(),
-        "continue".into(),
-        "-ex".into(),
-        "delete".into(),
-        "-ex".into(),
-        mark("exit"),
-        "-ex".into(),
-        "continue".into(),
-    ];
-    let out = Gdb::spawn_args(&args).finish();
+    let args = gdb::args(
+        Some(&f.exe),
+        &[
+            &format!(
+                "target remote | {} - {}",
+                server.to_str().expect("UTF-8 server path"),
+                f.exe_str()
+            ),
+            "break chat",
+            &mark("hit"),
+            "continue",
+            "delete",
+            &mark("exit"),
+            "continue",
+        ],
+    );
+    let out = gdb::batch(&args, None).finish();
     let dump = || format!("--- gdb output (the server's stderr included):\n{out}\n--- end");
     let get = |name: &str| section(&out, name).unwrap_or_else(|| panic!("no {name}\n{}", dump()));
     assert!(
@@ -99,8 +96,8 @@ fn unix_socket_transport() {
     let dir = TempDir::new("unix");
     let sock = dir.join("sock");
     let sock_str = sock.to_str().expect("UTF-8 temp path").to_string();
-    let mut server = Server::start_args(&["--once", &format!("unix:{sock_str}"), f.exe_str()]);
-    server.wait_stderr(&format!("Listening on Unix socket {sock_str}"));
+    let server = Server::start_args(&["--once", &format!("unix:{sock_str}"), f.exe_str()]);
+    server.wait_stderr(&format!("Listening on Unix socket {sock_str}"), None);
     let meta = std::fs::symlink_metadata(&sock)
         .unwrap_or_else(|e| panic!("no socket file {sock_str}: {e}\n{}", server.dump()));
     assert!(
@@ -115,57 +112,32 @@ fn unix_socket_transport() {
         server.dump()
     );
 
-    let args: Vec<String> = [
-        f.exe_str(),
-        "-ex",
-        &format!("target remote {sock_str}"),
-        "-ex",
-        "break add",
-        "-ex",
-        &mark("hit"),
-        "-ex",
-        "continue",
-        "-ex",
-        "delete",
-        "-ex",
-        &mark("exit"),
-        "-ex",
-        "continue",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let out = Gdb::spawn_args(&args).finish();
-    let dump = || {
-        format!(
-            "--- gdb output:\n{out}\n--- end of gdb output\n{}",
-            server.dump()
-        )
-    };
-    let get = |name: &str| section(&out, name).unwrap_or_else(|| panic!("no {name}\n{}", dump()));
+    let args = gdb::args(
+        Some(&f.exe),
+        &[
+            &format!("target remote {sock_str}"),
+            "break add",
+            &mark("hit"),
+            "continue",
+            "delete",
+            &mark("exit"),
+            "continue",
+        ],
+    );
+    let mut s = Session::run(server, gdb::batch(&args, None));
     assert!(
-        get("hit").contains("Breakpoint 1, add (a=0, b=0) at "),
+        s.section("hit")
+            .contains("Breakpoint 1, add (a=0, b=0) at "),
         "continue should stop in add\n{}",
-        dump()
+        s.dump()
     );
-    assert!(
-        get("exit").contains(") exited with code 07]"),
-        "continue should run to the exit code\n{}",
-        dump()
-    );
-    server.expect_stderr("Remote debugging using Unix socket", &out);
-    let status = server.expect_exit(&out);
-    let dump = || {
-        format!(
-            "--- gdb output:\n{out}\n--- end of gdb output\n{}",
-            server.dump()
-        )
-    };
-    assert!(status.success(), "server exit status {status}\n{}", dump());
+    s.expect_exited("exit", "07");
+    s.wait_stderr("Remote debugging using Unix socket");
+    s.wait_clean_exit();
     assert!(
         !sock.exists(),
         "the socket file should be removed when the server exits\n{}",
-        dump()
+        s.dump()
     );
 }
 
@@ -180,12 +152,7 @@ fn unix_socket_removed_after_sigterm() {
     let mut server = Server::start_args(&["--once", &format!("unix:{sock_str}"), f.exe_str()]);
     assert!(sock.exists(), "no socket file\n{}", server.dump());
     assert!(server.signal("TERM"), "kill -TERM\n{}", server.dump());
-    let status = server.wait_exit();
-    assert!(
-        status.success(),
-        "server exit status {status}\n{}",
-        server.dump()
-    );
+    server.wait_clean_exit(None);
     assert!(
         !sock.exists(),
         "the socket file should be removed when the server exits\n{}",

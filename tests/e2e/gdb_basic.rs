@@ -2,9 +2,11 @@
 //! breakpoints, backtraces, finish, reading and writing memory and
 //! registers, stepping, and running to the exit code.
 
-mod support;
-
-use support::{debug_fixture, fixture, hex_values_after, mark, Fixture};
+use crate::support::client::Session;
+use crate::support::fixtures::{fixture, Fixture};
+use crate::support::gdb::{self, debug_fixture, mark};
+use crate::support::output::hex_values_after;
+use crate::support::server::{Server, ServerOptions};
 
 fn basic() -> Fixture {
     fixture("basic")
@@ -39,14 +41,9 @@ fn starts_at_loader_entry_and_continues_to_exit_code() {
         "continue should run to `exited with code 07`\n{}",
         s.dump()
     );
-    s.server.wait_stderr("Remote debugging from host ");
-    s.server.wait_stderr("Child exited with status 7");
-    let status = s.server.wait_exit();
-    assert!(
-        status.success(),
-        "server exit status {status}\n{}",
-        s.dump()
-    );
+    s.wait_stderr("Remote debugging from host ");
+    s.wait_stderr("Child exited with status 7");
+    s.wait_clean_exit();
 }
 
 /// Break by function name, backtrace, print arguments and globals.
@@ -252,11 +249,7 @@ fn finish_prints_value_returned() {
         f.location("after-loop"),
         s.dump()
     );
-    assert!(
-        s.section("cont").contains("exited with code 07]"),
-        "should exit with 07\n{}",
-        s.dump()
-    );
+    s.expect_exited("cont", "07");
 }
 
 /// `set var` writes memory: read back, and the changed exit code shows the
@@ -297,11 +290,7 @@ fn set_var_writes_memory() {
         s.dump()
     );
     // 9 in octal, as gdb prints exit codes.
-    assert!(
-        s.section("cont").contains("exited with code 011]"),
-        "exit code should be 9 (`exited with code 011`)\n{}",
-        s.dump()
-    );
+    s.expect_exited("cont", "011");
 }
 
 /// Register writes reach the program: read back after flushing gdb's
@@ -494,11 +483,7 @@ fn step_and_next() {
         "next should go to line {return_line}\n{}",
         s.dump()
     );
-    assert!(
-        s.section("exit").contains("exited with code 07]"),
-        "should exit with 07\n{}",
-        s.dump()
-    );
+    s.expect_exited("exit", "07");
 }
 
 /// The program gets its arguments, inherits the server's stdout and stderr,
@@ -506,21 +491,21 @@ fn step_and_next() {
 #[test]
 fn program_gets_arguments_and_inherits_stdio() {
     let f = fixture("args");
-    let opts = support::ServerOptions {
+    let opts = ServerOptions {
         host: "127.0.0.1".to_string(),
         ..Default::default()
     };
-    let server = support::Server::start_with(&opts, &f.exe, &["hello", "two words", "x"]);
-    let out = support::gdb_batch(&f.exe, server.port(), &["continue"]);
-    let dump = || format!("--- gdb output:\n{out}\n{}", server.dump());
+    let server = Server::start_with(&opts, &f.exe, &["hello", "two words", "x"]);
+    let gdb = gdb::spawn(&f.exe, server.port(), &["continue"]);
+    let s = Session::run(server, gdb);
     assert!(
-        out.contains("exited with code 04]"),
+        s.output.contains("exited with code 04]"),
         "argc should be 4\n{}",
-        dump()
+        s.dump()
     );
-    server.wait_stdout("arg1=[hello]");
-    server.wait_stdout("arg2=[two words]");
-    server.wait_stdout("arg3=[x]");
-    server.wait_stderr("args.c: argc=4");
-    server.wait_stderr("Child exited with status 4");
+    s.wait_stdout("arg1=[hello]");
+    s.wait_stdout("arg2=[two words]");
+    s.wait_stdout("arg3=[x]");
+    s.wait_stderr("args.c: argc=4");
+    s.wait_stderr("Child exited with status 4");
 }
