@@ -408,6 +408,29 @@ fn basic_queries() {
     continue_to_exit(&mut c, &server, 7);
 }
 
+/// A resume with nothing to resume (extended-remote before `run`) gets an
+/// error at once; it used to leave the client waiting for a stop that could
+/// never come.
+#[test]
+fn resume_without_a_process_is_refused() {
+    if testing_gnu_gdbserver() {
+        return; // GNU: gdbserver 13 dies of an internal error (wait_1: Assertion).
+    }
+    let server = Server::start_args(&["--multi", ":0"]);
+    let mut c = rsp::connect(&server);
+    request(&mut c, &server, GDB_QSUPPORTED);
+    for packet in ["vCont;c", "vCont;s:1", "c", "s"] {
+        let reply = request(&mut c, &server, packet);
+        assert!(
+            is_error_reply(&reply),
+            "{packet} with no process should be refused at once, got {reply:?}\n{}",
+            server.dump()
+        );
+    }
+    // The server goes on: it can still run a program.
+    assert_eq!(request(&mut c, &server, "qAttached"), "1");
+}
+
 /// Stop replies carry the frame pointer, stack pointer and pc (GDB amd64
 /// registers 6, 7 and 16), so gdb need not send `g` after every stop; the
 /// pc must be the thread's real one.
