@@ -87,7 +87,7 @@ pub fn attach(pid: Tid) -> Result<Process<LiveTracer>, Error> {
         .filter(|&t| !procfs::is_zombie(pid, t))
         .collect();
     let mut process = Process::attaching(pid, tracer, &live);
-    match process.wait_for_report() {
+    match process.settle() {
         Ok(report) => {
             log::debug!("attached to {pid}: {report:?}");
             process.keep_unreported(report);

@@ -22,7 +22,7 @@ enum Placement {
     LiftedForVfork { children: usize },
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Breakpoints {
     /// Address -> the original byte under our `int3`.
     inserted: BTreeMap<u64, u8>,

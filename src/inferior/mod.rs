@@ -1,11 +1,12 @@
-//! The debugging model: a traced process, its threads and their state
-//! machine, all-stop, breakpoints and memory. Knows nothing of the protocol
+//! The debugging model: the traced processes, their threads and their
+//! state machine, all-stop, breakpoints and memory. Knows nothing of the protocol
 //! or of sockets, so it can be driven and tested without a client.
 
 mod attach;
 mod breakpoints;
 pub mod debug_registers;
 mod elf;
+mod inferiors;
 mod launch;
 pub mod libraries;
 mod process;
@@ -18,6 +19,7 @@ pub mod tracer;
 /// What /proc says of a process, as the model hands it on.
 pub use crate::sys::procfs::{Ids, Mapping, ProcessStatus};
 pub use attach::{attach, executable_of};
+pub use inferiors::{Inferior, Inferiors, Origin};
 pub use launch::{launch, LaunchSettings};
 pub use libraries::{Library, LinkMaps};
 pub use process::{Action, Process, Report, ResumePlan};

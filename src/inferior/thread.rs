@@ -23,6 +23,13 @@ pub enum StopEvent {
     Watchpoint { kind: HwKind, addr: u64 },
     /// It entered (or returned from) a syscall the client catches.
     Syscall { entry: bool, number: u64 },
+    /// It forked `child`, a new process of ours stopped at birth (when the
+    /// client follows forks).
+    Forked { child: Tid },
+    /// It vforked `child`, which shares its memory until it execs or exits.
+    Vforked { child: Tid },
+    /// Its vfork child has exec'd or exited: the memory is its own again.
+    VforkDone,
 }
 
 /// A stopped thread's stop, and whether the client still has to hear of it.

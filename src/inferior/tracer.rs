@@ -65,13 +65,15 @@ pub trait Tracer: MemoryWriter {
     fn set_pc(&mut self, tid: Tid, pc: u64) -> Result<(), Errno>;
     /// The frame pointer, stack pointer and pc (rbp, rsp, rip).
     fn frame_registers(&mut self, tid: Tid) -> Result<[u64; 3], Errno>;
-    /// The next wait status of any of our threads; `None` if nothing is
-    /// pending (only when `block` is false) or no thread is left.
-    fn wait(&mut self, block: bool) -> Result<Option<WaitStatus>, Errno>;
     /// SIGKILL the whole process.
     fn kill(&mut self) -> Result<(), Errno>;
-    /// Block until `tid` (a new child) reports a status.
+    /// Block until thread `tid` of ours reports a status (the statuses of
+    /// every other task stay queued for whoever waits for them).
     fn wait_for(&mut self, tid: Tid) -> Result<Option<WaitStatus>, Errno>;
+    /// A tracer for process `pid` (a forked child we keep).
+    fn for_process(&self, pid: Tid) -> Result<Self, Errno>
+    where
+        Self: Sized;
     /// Write into the memory of a forked child.
     fn write_child_memory(&mut self, child: Tid, addr: u64, data: &[u8]) -> Result<(), Errno>;
     /// The process has a new address space (exec): reopen what refers to the old.
@@ -88,6 +90,39 @@ pub trait Tracer: MemoryWriter {
     fn memory_maps(&mut self) -> Result<Vec<Mapping>, Errno>;
     /// The parent pid and the real and effective user and group ids.
     fn process_status(&mut self) -> Result<ProcessStatus, Errno>;
+}
+
+/// Waiting for any task we trace, whichever process it belongs to: one
+/// waiter serves them all (every tracee of this thread reports to it).
+pub trait Waiter {
+    /// The next wait status of any of our tasks; `None` if nothing is
+    /// pending (only when `block` is false) or no task is left.
+    fn wait(&mut self, block: bool) -> Result<Option<WaitStatus>, Errno>;
+    /// The process a task we have not heard of yet belongs to: its thread
+    /// group, or, for a new process, its parent.
+    fn owner(&mut self, tid: Tid) -> Option<Tid>;
+}
+
+/// The real waiter: `waitpid(-1, __WALL | __WNOTHREAD)`.
+#[derive(Debug, Default)]
+pub struct LiveWaiter;
+
+impl Waiter for LiveWaiter {
+    fn wait(&mut self, block: bool) -> Result<Option<WaitStatus>, Errno> {
+        if block {
+            wait::wait_for(-1)
+        } else {
+            wait::poll_any()
+        }
+    }
+
+    fn owner(&mut self, tid: Tid) -> Option<Tid> {
+        let group = procfs::thread_group(tid).ok()?;
+        if group != tid {
+            return Some(group);
+        }
+        procfs::process_status(tid).ok().map(|s| s.parent_pid)
+    }
 }
 
 /// The real thing: ptrace on the threads of process `pid`.
@@ -273,20 +308,16 @@ impl Tracer for LiveTracer {
         self.set_general_registers(tid, &regs)
     }
 
-    fn wait(&mut self, block: bool) -> Result<Option<WaitStatus>, Errno> {
-        if block {
-            wait::wait_for(-1)
-        } else {
-            wait::poll_any()
-        }
-    }
-
     fn kill(&mut self) -> Result<(), Errno> {
         spawn::kill_process(self.pid, libc::SIGKILL)
     }
 
     fn wait_for(&mut self, tid: Tid) -> Result<Option<WaitStatus>, Errno> {
         wait::wait_for(tid)
+    }
+
+    fn for_process(&self, pid: Tid) -> Result<Self, Errno> {
+        LiveTracer::new(pid).map_err(io_errno)
     }
 
     fn write_child_memory(&mut self, child: Tid, addr: u64, data: &[u8]) -> Result<(), Errno> {

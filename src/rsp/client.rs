@@ -50,6 +50,9 @@ pub struct ClientProfile {
     pub multiprocess: bool,
     /// `exec-events+`: an exec is reported as such, not as a SIGTRAP.
     pub exec_events: bool,
+    /// `fork-events+` and `vfork-events+`: forked children are kept and
+    /// reported, and the client decides what becomes of them.
+    pub fork_events: bool,
     /// lldb's `QListThreadsInStopReply`: stop replies list every thread.
     pub threads_in_stop_reply: bool,
 }
@@ -61,6 +64,7 @@ impl Default for ClientProfile {
             acks: true,
             multiprocess: false,
             exec_events: false,
+            fork_events: false,
             threads_in_stop_reply: false,
         }
     }
@@ -80,6 +84,9 @@ impl ClientProfile {
         let has = |name: &[u8]| features.split(|&b| b == b';').any(|f| f == name);
         self.multiprocess = has(b"multiprocess+");
         self.exec_events = has(b"exec-events+");
+        // Both or neither: a vfork child cannot be let go while a fork
+        // child is kept, or the other way round, in one consistent model.
+        self.fork_events = has(b"fork-events+") && has(b"vfork-events+");
     }
 
     /// The signal an interrupt (Ctrl-C) is reported with: SIGINT for gdb,

@@ -185,29 +185,52 @@ pub fn unescape_binary(data: &[u8]) -> Vec<u8> {
 
 // ----- thread ids -----
 
-/// A thread as a packet names it: `TID`, `pPID.TID`, `-1` (all) or `0` (any).
+/// A thread as a packet names it: `TID`, `pPID.TID`, `-1` (all), `0`
+/// (any), and with the multiprocess extensions `pPID` or `pPID.-1` (every
+/// thread of process PID) and `pPID.0` (any thread of it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ThreadRef {
     All,
     Any,
+    /// A thread (Linux thread ids are unique system-wide: the pid of
+    /// `pPID.TID` is not needed to find it).
     Id(Tid),
+    /// Every thread of a process.
+    AllOf(Tid),
+    /// Any thread of a process.
+    AnyOf(Tid),
 }
 
-/// Parse a thread id in any of its forms (hex). The pid of `pPID.TID` is
-/// not needed to find a thread: Linux thread ids are unique system-wide.
+/// Parse a thread id in any of its forms (hex).
 pub fn thread_ref(text: &[u8]) -> Option<ThreadRef> {
-    let tid = match text.strip_prefix(b"p") {
-        Some(rest) => match rest.iter().position(|&b| b == b'.') {
-            Some(dot) => &rest[dot + 1..],
-            None => b"-1",
-        },
-        None => text,
+    let id = |hex: &[u8]| match hex {
+        b"-1" => Some(Id::All),
+        b"0" => Some(Id::Any),
+        hex => i32::try_from(number(hex)?).ok().map(Id::One),
     };
-    match tid {
-        b"-1" => Some(ThreadRef::All),
-        b"0" => Some(ThreadRef::Any),
-        hex => i32::try_from(number(hex)?).ok().map(ThreadRef::Id),
+    enum Id {
+        All,
+        Any,
+        One(Tid),
     }
+    let Some(rest) = text.strip_prefix(b"p") else {
+        return Some(match id(text)? {
+            Id::All => ThreadRef::All,
+            Id::Any => ThreadRef::Any,
+            Id::One(tid) => ThreadRef::Id(tid),
+        });
+    };
+    let (pid, tid) = match rest.iter().position(|&b| b == b'.') {
+        Some(dot) => (id(&rest[..dot])?, id(&rest[dot + 1..])?),
+        None => (id(rest)?, Id::All),
+    };
+    Some(match (pid, tid) {
+        (_, Id::One(tid)) => ThreadRef::Id(tid),
+        (Id::All, _) => ThreadRef::All,
+        (Id::Any, _) => ThreadRef::Any,
+        (Id::One(pid), Id::All) => ThreadRef::AllOf(pid),
+        (Id::One(pid), Id::Any) => ThreadRef::AnyOf(pid),
+    })
 }
 
 /// A thread id as the client reads it: `pPID.TID` once it has agreed to
@@ -319,8 +342,13 @@ mod tests {
         assert_eq!(thread_ref(b"0"), Some(ThreadRef::Any));
         assert_eq!(thread_ref(b"1f"), Some(ThreadRef::Id(31)));
         assert_eq!(thread_ref(b"p1f.20"), Some(ThreadRef::Id(32)));
-        assert_eq!(thread_ref(b"p1f.-1"), Some(ThreadRef::All));
-        assert_eq!(thread_ref(b"p1f"), Some(ThreadRef::All));
+        assert_eq!(thread_ref(b"p1f.-1"), Some(ThreadRef::AllOf(31)));
+        assert_eq!(thread_ref(b"p1f"), Some(ThreadRef::AllOf(31)));
+        assert_eq!(thread_ref(b"p1f.0"), Some(ThreadRef::AnyOf(31)));
+        assert_eq!(thread_ref(b"p-1.-1"), Some(ThreadRef::All));
+        assert_eq!(thread_ref(b"p-1"), Some(ThreadRef::All));
+        assert_eq!(thread_ref(b"p0.0"), Some(ThreadRef::Any));
+        assert_eq!(thread_ref(b"p1f.zz"), None);
         assert_eq!(thread_ref(b"zz"), None);
         assert_eq!(thread_ref(b"ffffffffff"), None);
     }

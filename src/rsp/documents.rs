@@ -40,9 +40,9 @@ pub fn document(
                     .ok_or(Refusal::Malformed)?,
             };
             // gdb asks for a process's program before it attaches to it.
-            let path = match target.pid() {
-                Some(ours) if ours == pid => target.process()?.executable_path()?,
-                _ => inferior::executable_of(pid)?,
+            let path = match target.process_by_pid(pid) {
+                Ok(process) => process.executable_path()?,
+                Err(_) => inferior::executable_of(pid)?,
             };
             Ok(path.as_os_str().as_bytes().to_vec())
         }
@@ -71,15 +71,17 @@ fn description(mode: Mode, reader: Reader) -> &'static [u8] {
 /// `qXfer:threads`: every thread, with its name.
 fn threads(target: &mut DebugTarget, client: &ClientProfile) -> Vec<u8> {
     let mut xml = String::from("<?xml version=\"1.0\"?>\n<threads>\n");
-    if let (Some(pid), Ok(process)) = (target.pid(), target.process()) {
-        let tids: Vec<Tid> = process.thread_ids().collect();
-        for tid in tids {
-            let _ = write!(xml, "<thread id=\"{}\"", client.thread_id(pid, tid));
-            if let Ok(name) = process.thread_name(tid) {
+    for (pid, tid) in target.threads() {
+        let _ = write!(xml, "<thread id=\"{}\"", client.thread_id(pid, tid));
+        if let Ok(name) = target
+            .process_by_pid(pid)
+            .map(|process| process.thread_name(tid))
+        {
+            if let Ok(name) = name {
                 let _ = write!(xml, " name=\"{}\"", codec::xml_escape(&name));
             }
-            xml.push_str("/>\n");
         }
+        xml.push_str("/>\n");
     }
     xml.push_str("</threads>\n");
     xml.into_bytes()

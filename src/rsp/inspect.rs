@@ -128,7 +128,9 @@ pub fn tls_address(
 ) -> Result<Vec<u8>, Refusal> {
     let tid = match thread {
         ThreadRef::Id(tid) => tid,
-        ThreadRef::All | ThreadRef::Any => selected(target)?,
+        ThreadRef::All | ThreadRef::Any | ThreadRef::AllOf(_) | ThreadRef::AnyOf(_) => {
+            selected(target)?
+        }
     };
     match target.process()?.tls_address(tid, lm, offset) {
         Ok(addr) => Ok(format!("{addr:x}").into_bytes()),

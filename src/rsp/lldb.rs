@@ -149,7 +149,10 @@ impl StopNews {
             StopEvent::Signal(sig) => ("signal", signals::to_gdb(sig).0, None),
             StopEvent::Watchpoint { addr, .. } => ("watchpoint", trap, Some(addr.to_string())),
             StopEvent::Exec => ("exec", trap, None),
-            StopEvent::Syscall { .. } => ("signal", trap, None),
+            StopEvent::Syscall { .. }
+            | StopEvent::Forked { .. }
+            | StopEvent::Vforked { .. }
+            | StopEvent::VforkDone => ("signal", trap, None),
         })
     }
 }
@@ -159,10 +162,9 @@ impl StopNews {
 /// reasons of all threads (pending ones are told now, see
 /// [`threads_info`]), so it needs no more round trips to show the stop.
 pub fn stop_reply_extras(target: &mut DebugTarget, news: &mut StopNews) -> String {
-    let Some(inferior) = target.inferior() else {
+    let Ok(process) = target.process() else {
         return String::new();
     };
-    let process = &mut inferior.process;
     news.others.extend(process.report_pending_stops());
     let pid = process.pid();
     let tids: Vec<_> = process.thread_ids().collect();

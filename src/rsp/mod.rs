@@ -40,12 +40,12 @@ use inspect::{
     write_registers,
 };
 use request::{Parsed, Request, VContAction, VContKind, XferObject};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 
 use crate::console::say;
-use crate::inferior::{Action, Report, Resume, ResumePlan};
+use crate::inferior::{Action, Origin, Report, Resume, ResumePlan};
 use crate::sys::Tid;
 
 /// What the session does after a packet or a stop.
@@ -76,6 +76,8 @@ pub struct Protocol {
 
 impl Protocol {
     pub fn new(target: &mut DebugTarget) -> Result<Protocol, String> {
+        // A new client has agreed to nothing yet.
+        target.processes.set_follow_forks(false);
         Ok(Protocol {
             client: ClientProfile::default(),
             engine: Engine::new(target)?,
@@ -127,9 +129,7 @@ impl Protocol {
             log::debug!("Ctrl-C while the program is stopped: nothing to do");
             return;
         }
-        if let Some(inferior) = target.inferior() {
-            inferior.process.interrupt();
-        }
+        target.processes.interrupt();
     }
 
     /// Take in the wait statuses that are there; if the process stopped,
@@ -138,12 +138,9 @@ impl Protocol {
         if !self.awaiting_stop {
             return Ok(Outcome::Serving);
         }
-        let Some(inferior) = target.inferior() else {
-            return Ok(Outcome::Serving);
-        };
-        if let Some(report) = inferior.process.poll().map_err(|e| e.to_string())? {
+        if let Some((pid, report)) = target.processes.poll().map_err(|e| e.to_string())? {
             self.awaiting_stop = false;
-            self.report_stop(target, report, out);
+            self.report_stop(target, pid, report, out);
         }
         Ok(self.outcome(target))
     }
@@ -151,20 +148,26 @@ impl Protocol {
     fn outcome(&self, target: &DebugTarget) -> Outcome {
         if target.exit_requested {
             Outcome::ExitRequested
-        } else if !target.multi && target.pid().is_none() {
+        } else if !target.multi && target.processes.is_empty() {
             Outcome::ProgramGone
         } else {
             Outcome::Serving
         }
     }
 
-    fn report_stop(&mut self, target: &mut DebugTarget, report: Report, out: &mut Vec<u8>) {
+    fn report_stop(
+        &mut self,
+        target: &mut DebugTarget,
+        pid: Tid,
+        report: Report,
+        out: &mut Vec<u8>,
+    ) {
         stop_reply::announce(report);
         if let Report::Thread { tid, .. } | Report::Interrupted { tid } = report {
             target.select_thread(Some(tid));
         }
         self.news = lldb::StopNews::new(report);
-        let reply = stop_reply::stop_reply(target, &self.client, report, &mut self.news);
+        let reply = stop_reply::stop_reply(target, &self.client, pid, report, &mut self.news);
         codec::frame_into(out, &reply);
         if matches!(report, Report::Exited(_) | Report::Killed(_)) {
             target.drop_finished();
@@ -178,6 +181,7 @@ impl Protocol {
             Request::Resume(actions) => return self.resume(target, &actions),
             Request::Supported(features) => {
                 self.client.negotiate(features);
+                target.processes.set_follow_forks(self.client.fork_events);
                 Ok(self.supported(target))
             }
             Request::StartNoAckMode => {
@@ -193,16 +197,9 @@ impl Protocol {
             Request::ThreadList { first } => Ok(self.thread_list(target, first)),
             Request::ThreadAlive(ThreadRef::Id(tid)) if target.is_thread(tid) => Ok(codec::ok()),
             Request::ThreadAlive(_) => Err(Refusal::Malformed),
-            // Without a pid gdbstub before us said "attached"; see the issue on qAttached.
-            Request::Attached(pid) => Ok(self.attached(target, pid)),
-            Request::Kill(pid) => target.kill().map_err(Refusal::from).map(|()| match pid {
-                None => self.client.kill_reply(),
-                Some(_) => codec::ok(),
-            }),
-            Request::Detach(_) => {
-                target.detach();
-                Ok(codec::ok())
-            }
+            Request::Attached(pid) => attached(target, pid),
+            Request::Kill(pid) => self.kill(target, pid),
+            Request::Detach(pid) => detach(target, pid),
             Request::Run { program, args } => self.run(target, program, args),
             Request::Attach(pid) => self.attach(target, pid),
             Request::Restart => {
@@ -279,6 +276,9 @@ impl Protocol {
         if self.client.exec_events {
             reply.extend_from_slice(b";exec-events+");
         }
+        if self.client.fork_events {
+            reply.extend_from_slice(b";fork-events+;vfork-events+");
+        }
         reply
     }
 
@@ -302,8 +302,14 @@ impl Protocol {
         let chosen = match thread {
             ThreadRef::All if !general => ThreadRef::All,
             // "All threads" makes no sense for registers and memory.
-            ThreadRef::All => return Err(Refusal::Malformed),
+            ThreadRef::All | ThreadRef::AllOf(_) if general => return Err(Refusal::Malformed),
             ThreadRef::Any => ThreadRef::Id(first_thread(target).ok_or(Refusal::NoProcess)?),
+            ThreadRef::AnyOf(pid) => ThreadRef::Id(
+                first_thread_of(target, pid).ok_or(Refusal::Malformed)?,
+            ),
+            ThreadRef::AllOf(pid) if target.processes.get(pid).is_none() => {
+                return Err(Refusal::Malformed)
+            }
             // A thread that does not exist: gdbserver refuses it at once
             // (accepting it would fail every later request).
             ThreadRef::Id(tid) if !target.is_thread(tid) => return Err(Refusal::Malformed),
@@ -323,40 +329,34 @@ impl Protocol {
             .selected_thread()
             .filter(|&tid| target.is_thread(tid))
             .or_else(|| first_thread(target));
-        match (target.pid(), tid) {
-            (Some(pid), Some(tid)) => format!("QC{}", self.client.thread_id(pid, tid)).into_bytes(),
-            _ => codec::error(&Refusal::NoProcess),
+        match tid.and_then(|tid| Some((target.processes.process_of(tid)?, tid))) {
+            Some((pid, tid)) => format!("QC{}", self.client.thread_id(pid, tid)).into_bytes(),
+            None => codec::error(&Refusal::NoProcess),
         }
     }
 
-    /// `qfThreadInfo`: every thread in one reply; `qsThreadInfo`: the end.
+    /// `qfThreadInfo`: every thread of every process in one reply;
+    /// `qsThreadInfo`: the end.
     fn thread_list(&self, target: &mut DebugTarget, first: bool) -> Vec<u8> {
-        let (Some(pid), true) = (target.pid(), first) else {
-            return b"l".to_vec();
-        };
         let ids: Vec<String> = target
-            .thread_ids()
+            .threads()
             .into_iter()
-            .map(|tid| self.client.thread_id(pid, tid))
+            .map(|(pid, tid)| self.client.thread_id(pid, tid))
             .collect();
-        if ids.is_empty() {
+        if !first || ids.is_empty() {
             return b"l".to_vec();
         }
         format!("m{}", ids.join(",")).into_bytes()
     }
 
-    /// `qAttached`: `1` for a process we attached to (gdb detaches it on
-    /// quit), `0` for one we launched (gdb kills it).
-    fn attached(&self, target: &DebugTarget, pid: Option<Tid>) -> Vec<u8> {
-        let attached = match pid {
-            Some(_) => target.origin() == Some(debug_target::Origin::Attached),
-            None => true,
-        };
-        if attached {
-            b"1".to_vec()
-        } else {
-            b"0".to_vec()
-        }
+    /// `k` (every process) or `vKill;PID`.
+    fn kill(&mut self, target: &mut DebugTarget, pid: Option<Tid>) -> Result<Vec<u8>, Refusal> {
+        ours(target, pid)?;
+        target.kill(pid)?;
+        Ok(match pid {
+            None => self.client.kill_reply(),
+            Some(_) => codec::ok(),
+        })
     }
 
     fn run(
@@ -367,8 +367,10 @@ impl Protocol {
     ) -> Result<Vec<u8>, Refusal> {
         let program = Some(os(&program)).filter(|p| !p.is_empty());
         let args = args.iter().map(|a| os(a)).collect();
-        match target.run(program, args) {
-            Ok(_) => Ok(self.initial_stop(target)),
+        // Next to the processes there are, for a client that can tell
+        // them apart; else in their place.
+        match target.run(program, args, self.client.multiprocess) {
+            Ok(pid) => Ok(self.new_process_stop(target, pid)),
             Err(msg) => {
                 say(&format!("rgdbserver: {msg}"));
                 Err(Refusal::Failed)
@@ -377,8 +379,8 @@ impl Protocol {
     }
 
     fn attach(&mut self, target: &mut DebugTarget, pid: Tid) -> Result<Vec<u8>, Refusal> {
-        match target.attach(pid) {
-            Ok(()) => Ok(self.initial_stop(target)),
+        match target.attach(pid, self.client.multiprocess) {
+            Ok(()) => Ok(self.new_process_stop(target, pid)),
             Err(msg) => {
                 say(&format!("rgdbserver: {msg}"));
                 Err(Refusal::Failed)
@@ -386,37 +388,48 @@ impl Protocol {
         }
     }
 
+    /// The reply to `vRun` and `vAttach`: the new process, stopped at its
+    /// main thread, which requests now go to.
+    fn new_process_stop(&mut self, target: &mut DebugTarget, pid: Tid) -> Vec<u8> {
+        self.news = lldb::StopNews::default();
+        let tid = first_thread_of(target, pid);
+        target.select_thread(tid);
+        stop_reply::initial_stop_reply(&self.client, Some(pid), tid)
+    }
+
     /// `vCont` (and `c`, `s`): resume as the actions say; the reply is the
     /// stop to come, or an error now.
     fn resume(&mut self, target: &mut DebugTarget, actions: &[VContAction]) -> Option<Vec<u8>> {
-        let plan = match self.plan(target, actions) {
-            Ok(plan) => plan,
+        let plans = match self.plans(target, actions) {
+            Ok(plans) => plans,
             Err(refusal) => return Some(codec::error(&refusal)),
         };
-        let resumed = target
-            .process()
-            .and_then(|process| process.resume(plan).map_err(Refusal::from));
-        match resumed {
+        if target.processes.is_empty() {
+            return Some(codec::error(&Refusal::NoProcess));
+        }
+        match target.processes.resume(plans) {
             Ok(()) => {
                 self.awaiting_stop = true;
                 None
             }
-            Err(refusal) => {
-                log::warn!("resume refused: {refusal:?}");
-                Some(codec::error(&refusal))
+            Err(e) => {
+                log::warn!("resume refused: {e}");
+                Some(codec::error(&Refusal::Model(e)))
             }
         }
     }
 
-    /// The model's resume plan for `actions`: for each thread the leftmost
-    /// action naming it wins; a thread no action names stays stopped
-    /// (scheduler locking) unless a default action (no thread, or `-1`)
-    /// continues it.
-    fn plan(&self, target: &DebugTarget, actions: &[VContAction]) -> Result<ResumePlan, Refusal> {
-        let mut plan = ResumePlan {
-            actions: Default::default(),
-            others: None,
-        };
+    /// Each process's resume plan for `actions`: for each thread the
+    /// leftmost action naming it wins; a default action (no thread, `-1`)
+    /// goes to every process, `pPID.-1` to one. A thread no action names
+    /// stays stopped (scheduler locking), and so does a process no action
+    /// names (gdb's `schedule-multiple off`).
+    fn plans(
+        &self,
+        target: &DebugTarget,
+        actions: &[VContAction],
+    ) -> Result<BTreeMap<Tid, ResumePlan>, Refusal> {
+        let mut plans: BTreeMap<Tid, ResumePlan> = BTreeMap::new();
         for action in actions {
             let resume = match action.kind {
                 VContKind::Continue => Resume::Continue,
@@ -429,28 +442,43 @@ impl Protocol {
             let thread = match action.thread {
                 // The legacy `c` and `s` act on the thread `Hc` chose.
                 Some(ThreadRef::Any) => match self.resume_thread {
-                    ThreadRef::Id(tid) => Some(ThreadRef::Id(tid)),
-                    _ if resume == Resume::Continue => None,
-                    _ => target.selected_thread().map(ThreadRef::Id),
+                    ThreadRef::All if resume == Resume::Continue => None,
+                    ThreadRef::All | ThreadRef::Any => target.selected_thread().map(ThreadRef::Id),
+                    chosen => Some(chosen),
                 },
+                Some(ThreadRef::AnyOf(pid)) => first_thread_of(target, pid).map(ThreadRef::Id),
                 other => other,
             };
-            match thread {
+            let pids = match thread {
                 Some(ThreadRef::Id(tid)) => {
-                    plan.actions.entry(tid).or_insert(Action { resume, signal });
+                    // A thread that is gone: its action is dropped.
+                    let Some(pid) = target.processes.process_of(tid) else {
+                        continue;
+                    };
+                    plans
+                        .entry(pid)
+                        .or_default()
+                        .actions
+                        .entry(tid)
+                        .or_insert(Action { resume, signal });
+                    continue;
                 }
-                // A default action: only continue makes sense for every thread.
-                _ if resume != Resume::Continue => return Err(Refusal::Malformed),
-                _ => {
-                    plan.others.get_or_insert(Action {
-                        resume,
-                        // As gdbstub before us: a default action's signal is not delivered.
-                        signal: 0,
-                    });
-                }
+                Some(ThreadRef::AllOf(pid)) => vec![pid],
+                _ => target.processes.pids(),
+            };
+            // A default action: only continue makes sense for every thread.
+            if resume != Resume::Continue {
+                return Err(Refusal::Malformed);
+            }
+            for pid in pids {
+                plans.entry(pid).or_default().others.get_or_insert(Action {
+                    resume,
+                    // As gdbstub before us: a default action's signal is not delivered.
+                    signal: 0,
+                });
             }
         }
-        Ok(plan)
+        Ok(plans)
     }
 
     fn xfer(
@@ -478,11 +506,43 @@ fn os(bytes: &[u8]) -> OsString {
     OsStr::from_bytes(bytes).to_owned()
 }
 
-/// The main thread if it is there, else the first one.
+/// The current process's main thread if it is there, else its first one.
 fn first_thread(target: &DebugTarget) -> Option<Tid> {
-    let pid = target.pid()?;
-    if target.is_thread(pid) {
+    first_thread_of(target, target.pid()?)
+}
+
+/// Process `pid`'s main thread if it is there, else its first one.
+fn first_thread_of(target: &DebugTarget, pid: Tid) -> Option<Tid> {
+    let process = &target.processes.get(pid)?.process;
+    if process.thread_state(pid).is_some() {
         return Some(pid);
     }
-    target.thread_ids().first().copied()
+    process.thread_ids().next()
+}
+
+/// A request naming a process we do not debug is refused.
+fn ours(target: &DebugTarget, pid: Option<Tid>) -> Result<(), Refusal> {
+    match pid {
+        Some(pid) if target.processes.get(pid).is_none() => Err(Refusal::Failed),
+        _ => Ok(()),
+    }
+}
+
+/// `D` (every process) or `D;PID`.
+fn detach(target: &mut DebugTarget, pid: Option<Tid>) -> Result<Vec<u8>, Refusal> {
+    ours(target, pid)?;
+    target.detach(pid)?;
+    Ok(codec::ok())
+}
+
+/// `qAttached`: `1` for a process we attached to (gdb detaches it on
+/// quit), `0` for one we launched (gdb kills it); without a pid, the
+/// current process.
+fn attached(target: &DebugTarget, pid: Option<Tid>) -> Result<Vec<u8>, Refusal> {
+    let pid = pid.or_else(|| target.pid()).ok_or(Refusal::NoProcess)?;
+    Ok(match target.origin(pid) {
+        Some(Origin::Attached) => b"1".to_vec(),
+        Some(Origin::Launched) => b"0".to_vec(),
+        None => return Err(Refusal::Failed),
+    })
 }

@@ -15,33 +15,36 @@ use crate::sys::Tid;
 use std::fmt::Write as _;
 use std::os::unix::ffi::OsStrExt;
 
-/// The reply that tells `report`.
+/// The reply that tells `report` of process `pid`.
 pub fn stop_reply(
     target: &mut DebugTarget,
     client: &ClientProfile,
+    pid: Tid,
     report: Report,
     news: &mut StopNews,
 ) -> Vec<u8> {
+    // With the multiprocess extensions an end names its process.
+    let process = if client.multiprocess {
+        format!(";process:{pid:x}")
+    } else {
+        String::new()
+    };
     let (tid, signal, reason) = match report {
-        Report::Exited(code) => return format!("W{:02x}", code as u8).into_bytes(),
-        Report::Killed(sig) => return format!("X{:02x}", signals::to_gdb(sig).0).into_bytes(),
+        Report::Exited(code) => return format!("W{:02x}{process}", code as u8).into_bytes(),
+        Report::Killed(sig) => {
+            return format!("X{:02x}{process}", signals::to_gdb(sig).0).into_bytes()
+        }
         Report::Interrupted { tid } => (tid, client.interrupt_signal().0, String::new()),
         Report::Thread { tid, event } => {
             if event == StopEvent::Exec && client.exec_events {
-                return exec_reply(target, client, tid);
+                return exec_reply(target, client, pid, tid);
             }
-            let (signal, reason) = thread_event(event);
+            let (signal, reason) = thread_event(client, event);
             (tid, signal, reason)
         }
     };
-    let Some(pid) = target.pid() else {
-        return format!("S{signal:02x}").into_bytes();
-    };
-    let mut reply = format!(
-        "T{signal:02x}thread:{};{reason}",
-        client.thread_id(pid, tid)
-    );
-    expedite_registers(target, tid, &mut reply);
+    let mut reply = format!("T{signal:02x}thread:{};{reason}", client.thread_id(pid, tid));
+    expedite_registers(target, pid, tid, &mut reply);
     if client.tells_pending_stops_at_once() {
         reply.push_str(&lldb::stop_reply_extras(target, news));
     }
@@ -58,7 +61,7 @@ pub fn initial_stop_reply(client: &ClientProfile, pid: Option<Tid>, tid: Option<
 }
 
 /// The signal and the reason fields of a thread's stop.
-fn thread_event(event: StopEvent) -> (u8, String) {
+fn thread_event(client: &ClientProfile, event: StopEvent) -> (u8, String) {
     let trap = signals::to_gdb(libc::SIGTRAP).0;
     match event {
         StopEvent::Breakpoint => (trap, "swbreak:;".into()),
@@ -78,6 +81,11 @@ fn thread_event(event: StopEvent) -> (u8, String) {
             };
             (trap, format!("{name}:{number:x};"))
         }
+        StopEvent::Forked { child } => (trap, format!("fork:{};", client.thread_id(child, child))),
+        StopEvent::Vforked { child } => {
+            (trap, format!("vfork:{};", client.thread_id(child, child)))
+        }
+        StopEvent::VforkDone => (trap, "vforkdone:;".into()),
         // For a client without exec events: a trap in the new program.
         StopEvent::Stepped | StopEvent::Exec => (trap, String::new()),
         StopEvent::Signal(sig) => (signals::to_gdb(sig).0, String::new()),
@@ -85,12 +93,12 @@ fn thread_event(event: StopEvent) -> (u8, String) {
 }
 
 /// The frame pointer, stack pointer and pc of `tid`, as `NN:VALUE;`.
-fn expedite_registers(target: &mut DebugTarget, tid: Tid, reply: &mut String) {
-    let mode = target.mode();
-    let Ok(values) = target.process().map(|p| p.frame_registers(tid)) else {
+fn expedite_registers(target: &mut DebugTarget, pid: Tid, tid: Tid, reply: &mut String) {
+    let Ok(process) = target.process_by_pid(pid) else {
         return;
     };
-    let Ok(values) = values else {
+    let mode = process.mode();
+    let Ok(values) = process.frame_registers(tid) else {
         return;
     };
     for (&(regnum, size), value) in frame_regnums(mode).iter().zip(values) {
@@ -101,10 +109,9 @@ fn expedite_registers(target: &mut DebugTarget, tid: Tid, reply: &mut String) {
 
 /// The stop reply for an exec: gdb then loads the new program and puts its
 /// breakpoints back.
-fn exec_reply(target: &mut DebugTarget, client: &ClientProfile, tid: Tid) -> Vec<u8> {
-    let pid = target.pid().unwrap_or(tid);
+fn exec_reply(target: &mut DebugTarget, client: &ClientProfile, pid: Tid, tid: Tid) -> Vec<u8> {
     let path = target
-        .process()
+        .process_by_pid(pid)
         .ok()
         .and_then(|process| process.executable_path().ok())
         .unwrap_or_default();

@@ -10,7 +10,9 @@ mod transport;
 
 use crate::console::say;
 use crate::inferior::{self, LaunchSettings};
-use crate::rsp::debug_target::{DebugTarget, Inferior, Origin};
+use crate::inferior::tracer::LiveWaiter;
+use crate::inferior::Origin;
+use crate::rsp::debug_target::{DebugTarget, Processes};
 use crate::sys::signals;
 pub use config::{Config, Start, Transport};
 use conn::ClientConn;
@@ -43,7 +45,8 @@ pub fn run(config: &Config) -> Result<i32, String> {
         Start::Launch { program, .. } => Some(program.clone()),
         _ => None,
     };
-    let inferior = match &config.start {
+    let mut processes = Processes::new(LiveWaiter);
+    match &config.start {
         Start::Launch { program, args } => {
             let process = inferior::launch(program, args, &settings).map_err(|e| e.to_string())?;
             say(&format!(
@@ -51,22 +54,16 @@ pub fn run(config: &Config) -> Result<i32, String> {
                 program.to_string_lossy(),
                 process.pid()
             ));
-            Some(Inferior {
-                process,
-                origin: Origin::Launched,
-            })
+            processes.add(process, Origin::Launched);
         }
         Start::Attach(pid) => {
             let process = inferior::attach(*pid).map_err(|e| e.to_string())?;
             say(&format!("Attached; pid = {pid}"));
-            Some(Inferior {
-                process,
-                origin: Origin::Attached,
-            })
+            processes.add(process, Origin::Attached);
         }
-        Start::Nothing => None,
-    };
-    let mut target = DebugTarget::new(inferior, config.multi, settings, last_program);
+        Start::Nothing => {}
+    }
+    let mut target = DebugTarget::new(processes, config.multi, settings, last_program);
     let result = serve(config, &listener, &mut target, &signal_fd);
     // However the server ends: kill what it launched, detach from the rest.
     target.leave();
@@ -100,14 +97,12 @@ fn serve(
                 if config.once || listener.is_stdio() {
                     return Ok(0);
                 }
-                // Keep the program, stopped, for the next client.
-                if let Some(inferior) = target.inferior() {
-                    if let Err(e) = inferior.process.stop_all_now() {
-                        log::debug!("stopping for the next client: {e}");
-                    }
+                // Keep the programs, stopped, for the next client.
+                if let Err(e) = target.processes.stop_all_now() {
+                    log::debug!("stopping for the next client: {e}");
                 }
                 target.drop_finished();
-                if !config.multi && target.inferior().is_none() {
+                if !config.multi && target.processes.is_empty() {
                     return Ok(0);
                 }
                 say("Remote side has terminated connection.  rgdbserver will reopen the connection.");

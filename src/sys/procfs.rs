@@ -57,6 +57,14 @@ pub struct ProcessStatus {
     pub gid: Ids,
 }
 
+/// The thread group (process) task `tid` belongs to. /proc/TID works for
+/// any task, not only for processes.
+pub fn thread_group(tid: Tid) -> io::Result<Tid> {
+    status_field(tid, "Tgid")?
+        .and_then(|g| g.parse().ok())
+        .ok_or_else(|| io::Error::other("no Tgid line"))
+}
+
 /// The parent and the ids of process `pid`.
 pub fn process_status(pid: Tid) -> io::Result<ProcessStatus> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;

@@ -5,9 +5,10 @@
 //! come from the thread that traced the process) and fails if that takes
 //! longer than a generous timeout.
 
-use rgdbserver::inferior::tracer::LiveTracer;
+use rgdbserver::inferior::tracer::{LiveTracer, LiveWaiter};
 use rgdbserver::inferior::{
-    self, Action, LaunchSettings, Process, Report, Resume, ResumePlan, StopEvent,
+    self, Action, Inferiors, LaunchSettings, Origin, Process, Report, Resume, ResumePlan,
+    StopEvent,
 };
 use std::collections::BTreeSet;
 use std::sync::mpsc;
@@ -34,19 +35,43 @@ fn with_timeout(body: impl FnOnce() + Send + 'static) {
     }
 }
 
-fn launch(fixture: &Fixture) -> Process<LiveTracer> {
-    inferior::launch(fixture.exe.as_os_str(), &[], &LaunchSettings::default())
-        .expect("launch the fixture")
+/// The launched fixture, alone in the model's set of processes (which
+/// does the waiting).
+struct Launched {
+    processes: Inferiors<LiveTracer, LiveWaiter>,
+    pid: i32,
 }
 
-fn continue_all() -> ResumePlan {
-    ResumePlan {
-        actions: Default::default(),
-        others: Some(Action {
-            resume: Resume::Continue,
-            signal: 0,
-        }),
+impl Launched {
+    fn process(&mut self) -> &mut Process<LiveTracer> {
+        &mut self.processes.get_mut(self.pid).expect("the process").process
     }
+
+    /// Continue every thread and wait for the stop to report.
+    fn continue_to_stop(&mut self) -> Report {
+        let plan = ResumePlan {
+            actions: Default::default(),
+            others: Some(Action {
+                resume: Resume::Continue,
+                signal: 0,
+            }),
+        };
+        self.processes
+            .resume([(self.pid, plan)].into())
+            .expect("resume");
+        let (pid, report) = self.processes.wait_for_report().expect("a stop");
+        assert_eq!(pid, self.pid);
+        report
+    }
+}
+
+fn launch(fixture: &Fixture) -> Launched {
+    let process = inferior::launch(fixture.exe.as_os_str(), &[], &LaunchSettings::default())
+        .expect("launch the fixture");
+    let pid = process.pid();
+    let mut processes = Inferiors::new(LiveWaiter);
+    processes.add(process, Origin::Launched);
+    Launched { processes, pid }
 }
 
 /// Where `symbol` is in the launched fixture.
@@ -59,12 +84,14 @@ fn address(process: &Process<LiveTracer>, fixture: &Fixture, symbol: &str) -> u6
 
 /// Run from the exec stop to main, where the executable is mapped and its
 /// breakpoints can be placed.
-fn run_to(process: &mut Process<LiveTracer>, fixture: &Fixture, symbol: &str) -> u64 {
+fn run_to(launched: &mut Launched, fixture: &Fixture, symbol: &str) -> u64 {
     // At the exec stop only the loader runs; the executable is already mapped.
-    let addr = address(process, fixture, symbol);
-    process.insert_breakpoint(addr).expect("insert breakpoint");
-    process.resume(continue_all()).expect("resume");
-    let report = process.wait_for_report().expect("a stop");
+    let addr = address(launched.process(), fixture, symbol);
+    launched
+        .process()
+        .insert_breakpoint(addr)
+        .expect("insert breakpoint");
+    let report = launched.continue_to_stop();
     assert!(
         matches!(
             report,
@@ -82,7 +109,8 @@ fn run_to(process: &mut Process<LiveTracer>, fixture: &Fixture, symbol: &str) ->
 fn launch_stops_at_the_first_instruction_with_one_thread() {
     with_timeout(|| {
         let fixture = fixture("basic");
-        let mut process = launch(&fixture);
+        let mut launched = launch(&fixture);
+        let process = launched.process();
         let tids: Vec<i32> = process.thread_ids().collect();
         assert_eq!(tids, vec![process.pid()]);
         let regs = process.read_registers(process.pid()).expect("registers");
@@ -106,20 +134,21 @@ fn launch_stops_at_the_first_instruction_with_one_thread() {
 fn every_thread_reports_its_own_breakpoint_hit_with_all_others_stopped() {
     with_timeout(|| {
         let fixture = fixture("threads");
-        let mut process = launch(&fixture);
-        run_to(&mut process, &fixture, "main");
-        let worker = address(&process, &fixture, "worker");
-        process
+        let mut launched = launch(&fixture);
+        run_to(&mut launched, &fixture, "main");
+        let worker = address(launched.process(), &fixture, "worker");
+        launched
+            .process()
             .insert_breakpoint(worker)
             .expect("breakpoint in worker");
         let mut hit_by = BTreeSet::new();
         let exit = loop {
-            process.resume(continue_all()).expect("resume");
-            match process.wait_for_report().expect("a stop") {
+            match launched.continue_to_stop() {
                 Report::Thread {
                     tid,
                     event: StopEvent::Breakpoint,
                 } => {
+                    let process = launched.process();
                     let pc = process.read_registers(tid).expect("registers").pc();
                     assert_eq!(pc, worker, "pc backed up onto the breakpoint");
                     // All-stop: nothing runs while a stop is reported.
@@ -148,8 +177,9 @@ fn every_thread_reports_its_own_breakpoint_hit_with_all_others_stopped() {
 fn memory_reads_hide_breakpoints_and_unmapped_reads_fail() {
     with_timeout(|| {
         let fixture = fixture("basic");
-        let mut process = launch(&fixture);
-        let main = run_to(&mut process, &fixture, "main");
+        let mut launched = launch(&fixture);
+        let main = run_to(&mut launched, &fixture, "main");
+        let process = launched.process();
         let mut byte = [0u8];
         process.read_memory(main, &mut byte).expect("read main");
         assert_ne!(byte[0], 0xcc, "the int3 is hidden");

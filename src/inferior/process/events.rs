@@ -17,49 +17,44 @@ const TRAP_TRACE: i32 = 2;
 pub(super) const TRAP_HWBKPT: i32 = 4;
 
 impl<T: Tracer> Process<T> {
-    /// Take in every wait status that is pending now, then move the state
-    /// machine on. Returns the stop to report, if one is ready.
-    pub fn poll(&mut self) -> Result<Option<Report>, Error> {
+    /// Block until the process has a report, waiting for its own threads
+    /// only: for a process on its own (attaching, tests). The statuses of
+    /// other tasks stay queued for whoever waits for them.
+    pub fn settle(&mut self) -> Result<Report, Error> {
         loop {
-            match self.tracer.wait(false) {
-                Ok(Some(status)) => self.handle(status),
-                Ok(None) => break,
-                Err(errno) => {
-                    return Err(Error::Sys {
-                        what: "waitpid",
-                        tid: -1,
-                        errno,
-                    })
-                }
-            }
-        }
-        Ok(self.progress())
-    }
-
-    /// Block until the process has a stop to report (used where the client
-    /// waits synchronously: backend tests, kill).
-    pub fn wait_for_report(&mut self) -> Result<Report, Error> {
-        match self.state {
-            RunState::Gone => return Err(Error::Gone),
-            RunState::Stopped => return Err(Error::NotRunning),
-            _ => {}
-        }
-        loop {
-            if let Some(report) = self.progress() {
+            if let Some(report) = self.take_report() {
                 return Ok(report);
             }
-            match self.tracer.wait(true) {
+            // A thread whose stop is due; the leader last, as the kernel
+            // reports a leader's exit only after its threads are reaped.
+            let due = |t: &&crate::inferior::thread::Thread| t.state().is_running();
+            let tid = self
+                .threads
+                .values()
+                .filter(due)
+                .map(|t| t.tid)
+                .find(|&tid| tid != self.pid)
+                .or_else(|| self.threads.values().find(due).map(|t| t.tid))
+                .ok_or(Error::NotRunning)?;
+            match self.tracer.wait_for(tid) {
                 Ok(Some(status)) => self.handle(status),
-                Ok(None) => return Err(Error::Gone),
+                Ok(None) => self.lost(tid),
                 Err(errno) => {
                     return Err(Error::Sys {
                         what: "waitpid",
-                        tid: -1,
+                        tid,
                         errno,
                     })
                 }
             }
         }
+    }
+
+    /// A thread whose status can no longer be had (reaped elsewhere):
+    /// forget it, and the process with its leader.
+    pub(super) fn lost(&mut self, tid: Tid) {
+        log::debug!("thread {tid}: gone without a status");
+        self.thread_gone(tid, Report::Killed(libc::SIGKILL));
     }
 
     /// Take in one wait status.
@@ -300,8 +295,9 @@ impl<T: Tracer> Process<T> {
 
     // ----- reporting -----
 
-    /// Move on after events: finish a step-over, or report once all are stopped.
-    fn progress(&mut self) -> Option<Report> {
+    /// Move on after events: finish a step-over, or, once every thread has
+    /// stopped, the stop to report (taken: the process is then stopped).
+    pub fn take_report(&mut self) -> Option<Report> {
         match &self.state {
             RunState::Exited(report) => {
                 let report = *report;
@@ -310,7 +306,7 @@ impl<T: Tracer> Process<T> {
             }
             RunState::SteppingOver { .. } => {
                 if self.finish_step_over() {
-                    self.progress()
+                    self.take_report()
                 } else {
                     None
                 }

@@ -1,16 +1,19 @@
-//! New tasks and new programs: a clone is a new thread of ours; a forked
-//! child is let go (the client follows the parent) once our breakpoints are
-//! out of its copy of the memory, and a vfork child, which shares our
-//! memory, runs with them lifted until the parent's VFORK_DONE; an exec
-//! leaves one thread in a new address space, with nothing of ours in it.
-//! A new task's first stop can come before its parent's event: it is set
-//! aside until the event says which it is.
+//! New tasks and new programs: a clone is a new thread of ours. A forked
+//! child is either kept, stopped at birth, as a new process of ours with a
+//! copy of our breakpoints (when the client follows forks: it then decides
+//! what becomes of it), or let go once our breakpoints are out of its copy
+//! of the memory; a vfork child, which shares our memory, runs with them
+//! lifted until the parent's VFORK_DONE. An exec leaves one thread in a new
+//! address space, with nothing of ours in it. A new task's first stop can
+//! come before its parent's event: it is set aside until the event says
+//! which it is.
 
 use super::Process;
 use crate::inferior::breakpoints::Breakpoints;
 use crate::inferior::debug_registers::DebugRegisters;
 use crate::inferior::thread::{StopEvent, Thread, ThreadState};
 use crate::inferior::tracer::Tracer;
+use crate::inferior::Error;
 use crate::sys::wait::WaitStatus;
 use crate::sys::Tid;
 
@@ -48,27 +51,51 @@ impl<T: Tracer> Process<T> {
 
     /// PTRACE_EVENT_FORK or _VFORK: `parent` made a child process.
     pub(super) fn forked(&mut self, parent: Tid, vfork: bool) {
-        match self.tracer.new_thread_id(parent) {
-            Ok(child) => self.release_child(child, vfork),
-            Err(errno) => log::warn!("thread {parent}: fork event unreadable: {errno}"),
+        let child = match self.tracer.new_thread_id(parent) {
+            Ok(child) => child,
+            Err(errno) => {
+                log::warn!("thread {parent}: fork event unreadable: {errno}");
+                return self.quiet_stop(parent);
+            }
+        };
+        if !self.child_stopped_at_birth(child) {
+            return self.quiet_stop(parent);
         }
-        self.quiet_stop(parent);
+        if self.follow_forks {
+            // The client decides; until then the child waits, stopped.
+            self.new_children.push(child);
+            let event = if vfork {
+                StopEvent::Vforked { child }
+            } else {
+                StopEvent::Forked { child }
+            };
+            self.event_stop(parent, event);
+        } else {
+            self.release_child(child, vfork);
+            self.quiet_stop(parent);
+        }
+    }
+
+    /// Wait for a new child's first stop, unless it came already; `false`
+    /// if the child is gone.
+    fn child_stopped_at_birth(&mut self, child: Tid) -> bool {
+        if self.early_births.remove(&child) {
+            return true;
+        }
+        // It is due at once: the child is created stopped.
+        match self.tracer.wait_for(child) {
+            Ok(Some(WaitStatus::Event { .. } | WaitStatus::SignalStop { .. })) => true,
+            other => {
+                log::debug!("child {child}: gone at birth ({other:?})");
+                false
+            }
+        }
     }
 
     /// Take our breakpoints out of a forked child's memory and let it go.
     /// A vfork child shares our memory, so there they are lifted until the
     /// parent's VFORK_DONE.
     fn release_child(&mut self, child: Tid, vfork: bool) {
-        if !self.early_births.remove(&child) {
-            // Its first stop is due at once: the child is created stopped.
-            match self.tracer.wait_for(child) {
-                Ok(Some(WaitStatus::Event { .. } | WaitStatus::SignalStop { .. })) => {}
-                other => {
-                    log::debug!("child {child}: gone before release ({other:?})");
-                    return;
-                }
-            }
-        }
         if vfork {
             self.breakpoints.lift_for_vfork(&mut self.tracer);
         } else {
@@ -88,11 +115,48 @@ impl<T: Tracer> Process<T> {
         );
     }
 
+    /// The children forked since the last call, each stopped at birth, for
+    /// [`fork_child`](Self::fork_child) to make processes of.
+    pub fn take_new_children(&mut self) -> Vec<Tid> {
+        std::mem::take(&mut self.new_children)
+    }
+
+    /// The process of a child we forked and keep: one thread, stopped at
+    /// birth, with our breakpoints (its memory is a copy of ours, int3s
+    /// included, or ours itself after a vfork), our debug registers (which
+    /// the kernel does not copy) and our settings.
+    pub fn fork_child(&mut self, child: Tid) -> Result<Process<T>, Error> {
+        let tracer = self.tracer.for_process(child).map_err(|errno| Error::Sys {
+            what: "opening a forked child",
+            tid: child,
+            errno,
+        })?;
+        let mut process = Process::new(child, tracer, &[child]);
+        process.breakpoints = self.breakpoints.clone();
+        process.mode = self.mode;
+        process.pass_signals = self.pass_signals.clone();
+        process.catch_syscalls = self.catch_syscalls.clone();
+        process.follow_forks = self.follow_forks;
+        process.debug_registers = self.debug_registers.clone();
+        process.load_debug_registers_into(child);
+        Ok(process)
+    }
+
     /// PTRACE_EVENT_VFORK_DONE: a vfork child of `parent` has exec'd or
     /// exited, and no longer runs in our memory.
     pub(super) fn vfork_done(&mut self, parent: Tid) {
-        self.breakpoints.vfork_done(&mut self.tracer);
-        self.quiet_stop(parent);
+        if self.follow_forks {
+            // The client was told of the vfork and may have taken
+            // breakpoints out through the child, in what is our memory too:
+            // ours go back in, and the client hears the vfork is done.
+            for addr in self.breakpoints.addresses() {
+                self.breakpoints.reinsert(&mut self.tracer, addr);
+            }
+            self.event_stop(parent, StopEvent::VforkDone);
+        } else {
+            self.breakpoints.vfork_done(&mut self.tracer);
+            self.quiet_stop(parent);
+        }
     }
 
     /// The program called execve: a new address space without our

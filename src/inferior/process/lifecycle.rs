@@ -1,8 +1,8 @@
-//! Ending the debugging of a process: stopping it where it stands to leave
-//! it, killing it and reaping every thread, or detaching with our
-//! breakpoints out and each thread's unreported signal handed back.
+//! Ending the debugging of a process: killing it and reaping every thread,
+//! or detaching with our breakpoints out and each thread's unreported
+//! signal handed back.
 
-use super::{Process, Report, RunState};
+use super::{Process, RunState};
 use crate::inferior::thread::ThreadState;
 use crate::inferior::tracer::Tracer;
 use crate::inferior::Error;
@@ -10,25 +10,6 @@ use crate::sys::wait::WaitStatus;
 use crate::sys::{Errno, Tid};
 
 impl<T: Tracer> Process<T> {
-    /// Stop every thread now and wait until they have, whatever the run
-    /// state: for leaving a running program (detach, a client gone). A stop
-    /// that would have been reported stays pending for the next client.
-    pub fn stop_all_now(&mut self) -> Result<(), Error> {
-        match self.state {
-            RunState::Stopped => return Ok(()),
-            RunState::Gone | RunState::Exited(_) => return Err(Error::Gone),
-            _ => {}
-        }
-        self.interrupt();
-        match self.wait_for_report()? {
-            Report::Exited(_) | Report::Killed(_) => Err(Error::Gone),
-            report => {
-                self.keep_unreported(report);
-                Ok(())
-            }
-        }
-    }
-
     /// Kill the process and reap every thread. Returns once it is gone.
     pub fn kill(&mut self) -> Result<(), Error> {
         if self.state == RunState::Gone {
@@ -43,10 +24,17 @@ impl<T: Tracer> Process<T> {
                 });
             }
         }
+        // Every thread dies: take each one's last status, the leader's last
+        // (the kernel reports it only after the others are reaped).
         while !matches!(self.state, RunState::Exited(_) | RunState::Gone) {
-            match self.tracer.wait(true) {
+            let next = self.threads.keys().copied().find(|&tid| tid != self.pid);
+            let Some(tid) = next.or_else(|| self.threads.contains_key(&self.pid).then_some(self.pid))
+            else {
+                break;
+            };
+            match self.tracer.wait_for(tid) {
                 Ok(Some(status)) => self.handle(status),
-                Ok(None) | Err(_) => break,
+                Ok(None) | Err(_) => self.lost(tid),
             }
         }
         self.threads.clear();

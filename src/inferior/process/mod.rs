@@ -125,6 +125,11 @@ pub struct Process<T: Tracer> {
     /// Syscalls to stop at (`catch syscall`): `None` for none, an empty
     /// set for all.
     catch_syscalls: Option<BTreeSet<u64>>,
+    /// Forked children are kept, stopped, and reported (the client follows
+    /// forks), or let go at once.
+    follow_forks: bool,
+    /// Children forked and kept since the container last looked.
+    new_children: Vec<Tid>,
     /// ptrace requests must come from the thread that attached: keep the
     /// process on that thread (`!Send`).
     _tracer_thread: PhantomData<*const ()>,
@@ -149,6 +154,8 @@ impl<T: Tracer> Process<T> {
             pass_signals: BTreeSet::new(),
             debug_registers: DebugRegisters::default(),
             catch_syscalls: None,
+            follow_forks: false,
+            new_children: Vec::new(),
             _tracer_thread: PhantomData,
         }
     }
@@ -176,6 +183,12 @@ impl<T: Tracer> Process<T> {
     /// Stop at these syscalls (an empty set: all), or at none.
     pub fn set_catch_syscalls(&mut self, syscalls: Option<BTreeSet<u64>>) {
         self.catch_syscalls = syscalls;
+    }
+
+    /// Keep forked children and report forks (the client follows them), or
+    /// let children go at birth.
+    pub fn set_follow_forks(&mut self, follow: bool) {
+        self.follow_forks = follow;
     }
 
     /// The signals to pass to the program without stopping (QPassSignals).

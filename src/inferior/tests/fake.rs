@@ -3,7 +3,7 @@
 //! wait statuses, fake memory and fake /proc facts.
 
 use crate::arch::x86_64::{Mode, Registers};
-use crate::inferior::tracer::{MemoryReader, MemoryWriter, TraceMode, Tracer};
+use crate::inferior::tracer::{MemoryReader, MemoryWriter, TraceMode, Tracer, Waiter};
 use crate::sys::procfs::{Mapping, ProcessStatus};
 use crate::sys::wait::WaitStatus;
 use crate::sys::{Errno, Tid};
@@ -46,7 +46,7 @@ pub struct FakeTracer {
     pub signal_codes: BTreeMap<Tid, i32>,
     pub new_threads: BTreeMap<Tid, Tid>,
     pub memory: BTreeMap<u64, u8>,
-    /// Statuses `wait` hands out, in order.
+    /// Statuses `wait_for` hands out (the first of the thread asked for).
     pub statuses: VecDeque<WaitStatus>,
     /// Threads that have died: requests on them fail with ESRCH (the
     /// process's facts too, once its leader is among them).
@@ -177,9 +177,6 @@ impl Tracer for FakeTracer {
         self.pcs.insert(tid, pc);
         Ok(())
     }
-    fn wait(&mut self, _block: bool) -> Result<Option<WaitStatus>, Errno> {
-        Ok(self.statuses.pop_front())
-    }
     fn syscall_stop(&mut self, tid: Tid) -> Result<(bool, u64), Errno> {
         Ok(self.syscalls.get(&tid).copied().unwrap_or((true, 0)))
     }
@@ -190,6 +187,13 @@ impl Tracer for FakeTracer {
     fn wait_for(&mut self, tid: Tid) -> Result<Option<WaitStatus>, Errno> {
         let at = self.statuses.iter().position(|s| s.tid() == tid);
         Ok(at.and_then(|i| self.statuses.remove(i)))
+    }
+    fn for_process(&self, pid: Tid) -> Result<Self, Errno> {
+        Ok(FakeTracer {
+            pid,
+            mode: self.mode,
+            ..FakeTracer::default()
+        })
     }
     fn write_child_memory(&mut self, child: Tid, addr: u64, data: &[u8]) -> Result<(), Errno> {
         self.ops.push(Op::ChildWrite {
@@ -221,5 +225,22 @@ impl Tracer for FakeTracer {
     fn process_status(&mut self) -> Result<ProcessStatus, Errno> {
         self.alive(self.pid)?;
         Ok(self.status)
+    }
+}
+
+/// A waiter with no processes behind it: it hands out the statuses the
+/// test queued, and says who owns the tasks it was told of.
+#[derive(Default)]
+pub struct FakeWaiter {
+    pub statuses: VecDeque<WaitStatus>,
+    pub owners: BTreeMap<Tid, Tid>,
+}
+
+impl Waiter for FakeWaiter {
+    fn wait(&mut self, _block: bool) -> Result<Option<WaitStatus>, Errno> {
+        Ok(self.statuses.pop_front())
+    }
+    fn owner(&mut self, tid: Tid) -> Option<Tid> {
+        self.owners.get(&tid).copied()
     }
 }

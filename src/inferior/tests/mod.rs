@@ -86,7 +86,13 @@ fn hit_breakpoint(p: &mut Process<FakeTracer>, tid: Tid) {
     p.handle(sigtrap(tid));
 }
 
+/// The kernel has `statuses` for the process: the waiter hands it each in
+/// turn (what the process waits for itself, a new child's first stop, it
+/// takes out of turn). Then the process's report.
 fn feed(p: &mut Process<FakeTracer>, statuses: &[WaitStatus]) -> Option<Report> {
     p.tracer().statuses.extend(statuses.iter().copied());
-    p.poll().unwrap()
+    while let Some(status) = p.tracer().statuses.pop_front() {
+        p.handle(status);
+    }
+    p.take_report()
 }

@@ -49,7 +49,7 @@ impl MultiThreadBase for DebugTarget {
         &mut self,
         thread_is_active: &mut dyn FnMut(Tid),
     ) -> Result<(), Self::Error> {
-        for tid in self.thread_ids() {
+        for (_, tid) in self.threads() {
             if let Some(tid) = Tid::new(tid as usize) {
                 thread_is_active(tid);
             }

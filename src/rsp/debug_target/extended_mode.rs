@@ -4,7 +4,8 @@
 //! `qAttached` are our dispatch's (they create and end processes); the
 //! trait's methods for them are thin calls to the same code.
 
-use super::{map_error, DebugTarget, Origin};
+use super::{map_error, DebugTarget};
+use crate::inferior::Origin;
 use crate::console::say;
 use gdbstub::common::Pid;
 use gdbstub::target::ext::extended_mode::{
@@ -22,7 +23,7 @@ fn os(bytes: &[u8]) -> OsString {
 
 impl ExtendedMode for DebugTarget {
     fn run(&mut self, filename: Option<&[u8]>, args: Args<'_, '_>) -> TargetResult<Pid, Self> {
-        match DebugTarget::run(self, filename.map(os), args.map(os).collect()) {
+        match DebugTarget::run(self, filename.map(os), args.map(os).collect(), true) {
             Ok(pid) => Pid::new(pid as usize).ok_or(TargetError::NonFatal),
             Err(msg) => {
                 say(&format!("rgdbserver: {msg}"));
@@ -32,21 +33,21 @@ impl ExtendedMode for DebugTarget {
     }
 
     fn attach(&mut self, pid: Pid) -> TargetResult<(), Self> {
-        DebugTarget::attach(self, pid.get() as i32).map_err(|msg| {
+        DebugTarget::attach(self, pid.get() as i32, true).map_err(|msg| {
             say(&format!("rgdbserver: {msg}"));
             TargetError::NonFatal
         })
     }
 
-    fn query_if_attached(&mut self, _pid: Pid) -> TargetResult<AttachKind, Self> {
-        Ok(match self.origin() {
+    fn query_if_attached(&mut self, pid: Pid) -> TargetResult<AttachKind, Self> {
+        Ok(match self.origin(pid.get() as i32) {
             Some(Origin::Attached) => AttachKind::Attach,
             _ => AttachKind::Run,
         })
     }
 
-    fn kill(&mut self, _pid: Option<Pid>) -> TargetResult<ShouldTerminate, Self> {
-        DebugTarget::kill(self).map_err(map_error)?;
+    fn kill(&mut self, pid: Option<Pid>) -> TargetResult<ShouldTerminate, Self> {
+        DebugTarget::kill(self, pid.map(|p| p.get() as i32)).map_err(map_error)?;
         Ok(if self.multi {
             ShouldTerminate::No
         } else {

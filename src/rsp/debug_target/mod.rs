@@ -1,7 +1,7 @@
-//! The debugging target: the process the server debugs (if any), how it
-//! came to debug it, and the session's settings. Both engines act on it:
-//! our dispatch through its methods, gdbstub's engine through the target
-//! traits it implements (one file per trait here).
+//! The debugging target: the processes the server debugs, and the
+//! session's settings. Both engines act on it: our dispatch through its
+//! methods, gdbstub's engine through the target traits it implements (one
+//! file per trait here), on the process of the selected thread.
 
 mod base;
 mod breakpoints;
@@ -14,8 +14,8 @@ mod monitor;
 use super::codec;
 use crate::arch::x86_64::{Mode, X86_64Linux};
 use crate::console::say;
-use crate::inferior::tracer::LiveTracer;
-use crate::inferior::{self, LaunchSettings, Process};
+use crate::inferior::tracer::{LiveTracer, LiveWaiter};
+use crate::inferior::{self, Inferiors, LaunchSettings, Origin, Process};
 use crate::sys::Tid;
 use gdbstub::target::ext::base::BaseOps;
 use gdbstub::target::{Target, TargetError};
@@ -24,49 +24,11 @@ use std::ffi::OsString;
 
 use host_files::HostFiles;
 
-/// How we came to debug a process, which decides how we leave it: a
-/// program we launched is killed, one we attached to is detached.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Origin {
-    Launched,
-    Attached,
-}
+/// What the server debugs, as a whole.
+pub type Processes = Inferiors<LiveTracer, LiveWaiter>;
 
-pub struct Inferior {
-    pub process: Process<LiveTracer>,
-    pub origin: Origin,
-}
-
-impl Inferior {
-    /// Let go of the process the way its origin says, from any state.
-    pub fn leave(&mut self) {
-        let pid = self.process.pid();
-        match self.origin {
-            Origin::Launched => {
-                if let Err(e) = self.process.kill() {
-                    say(&format!("rgdbserver: cannot kill process {pid}: {e}"));
-                }
-            }
-            Origin::Attached => {
-                let detached = self
-                    .process
-                    .stop_all_now()
-                    .and_then(|()| self.process.detach());
-                match detached {
-                    Ok(()) => say(&format!("Detached from process {pid}")),
-                    Err(inferior::Error::Gone) => {}
-                    Err(e) => say(&format!(
-                        "rgdbserver: cannot detach from process {pid}: {e}"
-                    )),
-                }
-            }
-        }
-    }
-}
-
-/// A debugging server's view of its process, if it has one.
 pub struct DebugTarget {
-    inferior: Option<Inferior>,
+    pub processes: Processes,
     /// Extended remote (`--multi`): programs can be run and attached to,
     /// and the server outlives them.
     pub multi: bool,
@@ -79,110 +41,113 @@ pub struct DebugTarget {
     pub exit_requested: bool,
     /// Files opened through host I/O.
     pub files: HostFiles,
-    /// Signals to pass without stopping (QPassSignals), for every process.
-    pass_signals: BTreeSet<i32>,
     /// The thread register and memory requests go to (`Hg`, or the last
-    /// stop's); `None`: the main thread, as with gdbserver.
+    /// stop's), and so its process; `None`: the first process's main
+    /// thread, as with gdbserver.
     selected: Option<Tid>,
 }
 
 impl DebugTarget {
     pub fn new(
-        inferior: Option<Inferior>,
+        processes: Processes,
         multi: bool,
         settings: LaunchSettings,
         last_program: Option<OsString>,
     ) -> DebugTarget {
         DebugTarget {
-            inferior,
+            processes,
             multi,
             settings,
             last_program,
             exit_requested: false,
             files: HostFiles::default(),
-            pass_signals: BTreeSet::new(),
             selected: None,
         }
     }
 
-    pub fn inferior(&mut self) -> Option<&mut Inferior> {
-        self.inferior.as_mut()
+    /// The process requests go to: the selected thread's, else the first.
+    pub fn pid(&self) -> Option<Tid> {
+        self.selected
+            .and_then(|tid| self.processes.process_of(tid))
+            .or_else(|| self.processes.pids().first().copied())
     }
 
-    /// The process, or the refusal a request about no process gets.
+    /// That process, or the refusal a request about no process gets.
     pub fn process(&mut self) -> Result<&mut Process<LiveTracer>, codec::Refusal> {
-        match &mut self.inferior {
+        let pid = self.pid().ok_or(codec::Refusal::NoProcess)?;
+        self.process_by_pid(pid)
+    }
+
+    pub fn process_by_pid(&mut self, pid: Tid) -> Result<&mut Process<LiveTracer>, codec::Refusal> {
+        match self.processes.get_mut(pid) {
             Some(inferior) => Ok(&mut inferior.process),
             None => Err(codec::Refusal::NoProcess),
         }
     }
 
-    /// How the current process came to be debugged.
-    pub fn origin(&self) -> Option<Origin> {
-        self.inferior.as_ref().map(|i| i.origin)
-    }
-
-    pub fn pid(&self) -> Option<Tid> {
-        self.inferior.as_ref().map(|i| i.process.pid())
+    /// How process `pid` came to be debugged.
+    pub fn origin(&self, pid: Tid) -> Option<Origin> {
+        self.processes.get(pid).map(|i| i.origin)
     }
 
     /// The register mode of the current program (32-bit or 64-bit code).
     pub fn mode(&self) -> Mode {
-        self.inferior
-            .as_ref()
+        self.pid()
+            .and_then(|pid| self.processes.get(pid))
             .map_or(Mode::default(), |i| i.process.mode())
     }
 
-    /// The threads the client can see, in order.
-    pub fn thread_ids(&self) -> Vec<Tid> {
-        self.inferior
-            .as_ref()
-            .map(|i| i.process.thread_ids().collect())
-            .unwrap_or_default()
+    /// Every thread the client can see, as (process, thread), in order.
+    pub fn threads(&self) -> Vec<(Tid, Tid)> {
+        let mut threads = Vec::new();
+        for pid in self.processes.pids() {
+            if let Some(inferior) = self.processes.get(pid) {
+                threads.extend(inferior.process.thread_ids().map(|tid| (pid, tid)));
+            }
+        }
+        threads
     }
 
     pub fn is_thread(&self, tid: Tid) -> bool {
-        self.inferior
-            .as_ref()
-            .is_some_and(|i| i.process.thread_state(tid).is_some())
+        self.processes.process_of(tid).is_some()
     }
 
     /// The thread register and memory requests go to.
     pub fn selected_thread(&self) -> Option<Tid> {
-        self.selected.or_else(|| self.pid())
+        self.selected
+            .filter(|&tid| self.is_thread(tid))
+            .or_else(|| self.pid())
     }
 
     pub fn select_thread(&mut self, tid: Option<Tid>) {
         self.selected = tid;
     }
 
-    /// Forget a process that is gone (exited, killed, detached).
+    /// Forget the processes that are gone and whose end was told.
     pub fn drop_finished(&mut self) {
-        if self.inferior.as_ref().is_some_and(|i| i.process.is_gone()) {
-            self.inferior = None;
-            self.selected = None;
-        }
+        self.processes.drop_finished();
     }
 
-    /// Let go of the process, if any, the way its origin says.
+    /// Let go of every process the way its origin says.
     pub fn leave(&mut self) {
-        if let Some(mut inferior) = self.inferior.take() {
-            inferior.leave();
-        }
+        self.processes.leave_all();
         self.selected = None;
     }
 
-    /// The signals to pass to the program without a stop (QPassSignals).
+    /// The signals to pass to the programs without a stop (QPassSignals).
     pub fn set_pass_signals(&mut self, signals: BTreeSet<i32>) {
-        if let Some(inferior) = self.inferior() {
-            inferior.process.set_pass_signals(signals.clone());
-        }
-        self.pass_signals = signals;
+        self.processes.set_pass_signals(signals);
     }
 
-    /// `run`: start `program` (the last one run if empty) with `args`; the
-    /// process it replaces, if any, is left as its origin says.
-    pub fn run(&mut self, program: Option<OsString>, args: Vec<OsString>) -> Result<Tid, String> {
+    /// `run`: start `program` (the last one run if empty) with `args`. With
+    /// `alongside`, next to the processes there are; without (a client that
+    /// knows one process only), in place of them.
+    pub fn run(
+        &mut self,
+        program: Option<OsString>,
+        args: Vec<OsString>,
+        alongside: bool,
+    ) -> Result<Tid, String> {
         self.refuse_unless_multi("run")?;
         // No program named: the last one run (or the command line's), as
         // gdbserver does; the arguments are always the new ones.
@@ -198,48 +163,57 @@ impl DebugTarget {
             "Process {} created; pid = {pid}",
             program.to_string_lossy()
         ));
-        self.replace(Inferior {
-            process,
-            origin: Origin::Launched,
-        });
+        if !alongside {
+            self.leave();
+        }
+        self.processes.add(process, Origin::Launched);
         Ok(pid)
     }
 
-    /// `attach PID`; the process it replaces, if any, is left as its origin says.
-    pub fn attach(&mut self, pid: Tid) -> Result<(), String> {
+    /// `attach PID`, alongside the processes there are or in place of them.
+    pub fn attach(&mut self, pid: Tid, alongside: bool) -> Result<(), String> {
         self.refuse_unless_multi("attach")?;
+        if self.processes.get(pid).is_some() {
+            return Err(format!("already debugging process {pid}"));
+        }
         let process = inferior::attach(pid).map_err(|e| e.to_string())?;
         say(&format!("Attached; pid = {pid}"));
-        self.replace(Inferior {
-            process,
-            origin: Origin::Attached,
-        });
-        Ok(())
-    }
-
-    /// `k`: kill the process, if any.
-    pub fn kill(&mut self) -> Result<(), inferior::Error> {
-        if let Some(inferior) = self.inferior() {
-            inferior.process.kill()?;
+        if !alongside {
+            self.leave();
         }
-        self.drop_finished();
+        self.processes.add(process, Origin::Attached);
         Ok(())
     }
 
-    /// The client's `D`: let the program go on without us.
-    pub fn detach(&mut self) {
-        let Some(inferior) = self.inferior() else {
-            return;
+    /// Kill process `pid`, or every process.
+    pub fn kill(&mut self, pid: Option<Tid>) -> Result<(), inferior::Error> {
+        let pids = match pid {
+            Some(pid) => vec![pid],
+            None => self.processes.pids(),
         };
-        let pid = inferior.process.pid();
-        say(&format!("Detaching from process {pid}"));
-        if let Err(e) = inferior.process.detach() {
-            say(&format!(
-                "rgdbserver: detach from {pid} failed ({e}); letting go of it"
-            ));
-            inferior.leave();
+        for pid in pids {
+            self.processes.kill(pid)?;
         }
-        self.drop_finished();
+        Ok(())
+    }
+
+    /// The client's `D`: let process `pid` (or every process) go on
+    /// without us.
+    pub fn detach(&mut self, pid: Option<Tid>) -> Result<(), inferior::Error> {
+        let pids = match pid {
+            Some(pid) => vec![pid],
+            None => self.processes.pids(),
+        };
+        for pid in pids {
+            say(&format!("Detaching from process {pid}"));
+            if let Err(e) = self.processes.detach(pid) {
+                say(&format!(
+                    "rgdbserver: detach from {pid} failed ({e}); letting go of it"
+                ));
+                return Err(e);
+            }
+        }
+        Ok(())
     }
 
     fn refuse_unless_multi(&self, what: &str) -> Result<(), String> {
@@ -252,15 +226,8 @@ impl DebugTarget {
         }
     }
 
-    fn replace(&mut self, mut inferior: Inferior) {
-        self.leave();
-        inferior.process.set_pass_signals(self.pass_signals.clone());
-        self.inferior = Some(inferior);
-    }
-}
-
-impl DebugTarget {
-    /// The process, for gdbstub's engine (which replies `E01` without one).
+    /// The current process, for gdbstub's engine (which replies `E01`
+    /// without one).
     fn model(&mut self) -> Result<&mut Process<LiveTracer>, TargetError<inferior::Error>> {
         self.process()
             .map_err(|_| TargetError::Errno(codec::error_code(&inferior::Error::Gone)))
