@@ -9,6 +9,7 @@
 //! belongs to. Children forked and kept become processes of their own.
 
 use super::process::{Process, Report, ResumePlan};
+use super::thread::StopEvent;
 use super::tracer::{Tracer, Waiter};
 use super::Error;
 use crate::console::say;
@@ -44,7 +45,9 @@ impl<T: Tracer> Inferior<T> {
             Origin::Attached => match self.process.detach() {
                 Ok(()) => say(&format!("Detached from process {pid}")),
                 Err(Error::Gone) => {}
-                Err(e) => say(&format!("rgdbserver: cannot detach from process {pid}: {e}")),
+                Err(e) => say(&format!(
+                    "rgdbserver: cannot detach from process {pid}: {e}"
+                )),
             },
         }
     }
@@ -70,6 +73,15 @@ pub struct Inferiors<T: Tracer, W: Waiter> {
     /// others were being stopped for another's stop, or a stop nobody was
     /// there to hear. Each is told at the next resume, before anything runs.
     queued: VecDeque<(Tid, Report)>,
+    /// Forked children the client has not heard of yet (their parent's fork
+    /// stop is still to be reported), with their parents: until then they
+    /// are no process of the client's (gdb would take one it meets in a
+    /// thread list for a process it attached to), and they stay stopped.
+    unannounced: BTreeMap<Tid, Tid>,
+    /// The processes in the order their news came since the last resume:
+    /// stops are reported in the order they happened (a child's exit
+    /// before the stop of the parent it woke from `waitpid`).
+    arrivals: Vec<Tid>,
     /// Settings every process gets, new ones included.
     follow_forks: bool,
     pass_signals: BTreeSet<i32>,
@@ -90,6 +102,8 @@ impl<T: Tracer, W: Waiter> Inferiors<T, W> {
             waiter,
             run: Run::Stopped,
             queued: VecDeque::new(),
+            unannounced: BTreeMap::new(),
+            arrivals: Vec::new(),
             follow_forks: false,
             pass_signals: BTreeSet::new(),
         }
@@ -103,27 +117,48 @@ impl<T: Tracer, W: Waiter> Inferiors<T, W> {
             .insert(process.pid(), Inferior { process, origin });
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.processes.is_empty()
+    /// The waiter (tests queue statuses in a fake one).
+    pub fn waiter(&mut self) -> &mut W {
+        &mut self.waiter
     }
 
+    /// Whether no process is left (that the client knows of).
+    pub fn is_empty(&self) -> bool {
+        self.processes
+            .keys()
+            .all(|pid| self.unannounced.contains_key(pid))
+    }
+
+    /// The processes the client knows of, in pid order.
     pub fn pids(&self) -> Vec<Tid> {
-        self.processes.keys().copied().collect()
+        self.processes
+            .keys()
+            .copied()
+            .filter(|pid| !self.unannounced.contains_key(pid))
+            .collect()
     }
 
     pub fn get(&self, pid: Tid) -> Option<&Inferior<T>> {
+        if self.unannounced.contains_key(&pid) {
+            return None;
+        }
         self.processes.get(&pid)
     }
 
     pub fn get_mut(&mut self, pid: Tid) -> Option<&mut Inferior<T>> {
+        if self.unannounced.contains_key(&pid) {
+            return None;
+        }
         self.processes.get_mut(&pid)
     }
 
-    /// The process thread `tid` belongs to.
+    /// The process thread `tid` belongs to (among those the client knows).
     pub fn process_of(&self, tid: Tid) -> Option<Tid> {
         self.processes
             .iter()
-            .find(|(_, i)| i.process.thread_state(tid).is_some())
+            .find(|(pid, i)| {
+                i.process.thread_state(tid).is_some() && !self.unannounced.contains_key(pid)
+            })
             .map(|(&pid, _)| pid)
     }
 
@@ -174,6 +209,7 @@ impl<T: Tracer, W: Waiter> Inferiors<T, W> {
                 inferior.process.resume(plan)?;
             }
         }
+        self.arrivals.clear();
         self.run = Run::Running;
         Ok(())
     }
@@ -253,16 +289,24 @@ impl<T: Tracer, W: Waiter> Inferiors<T, W> {
             return;
         };
         inferior.process.handle(status);
+        if !self.arrivals.contains(&pid) {
+            self.arrivals.push(pid);
+        }
         let origin = inferior.origin;
         let mut children = Vec::new();
         for child in inferior.process.take_new_children() {
             match inferior.process.fork_child(child) {
                 Ok(process) => children.push(process),
-                Err(e) => log::warn!("child {child} of {pid}: {e}"),
+                Err(e) => {
+                    // Never left stopped and traced with nobody to free it.
+                    log::warn!("child {child} of {pid} cannot be debugged ({e}): let go");
+                    inferior.process.release_child(child, false);
+                }
             }
         }
         for process in children {
             log::debug!("process {}: forked by {pid}, kept", process.pid());
+            self.unannounced.insert(process.pid(), pid);
             self.processes
                 .insert(process.pid(), Inferior { process, origin });
         }
@@ -273,15 +317,28 @@ impl<T: Tracer, W: Waiter> Inferiors<T, W> {
     /// is kept for later.
     fn progress(&mut self) -> Option<(Tid, Report)> {
         if self.run == Run::Running {
-            let (pid, report) = self
-                .processes
-                .iter_mut()
-                .find_map(|(&pid, i)| Some((pid, i.process.take_report()?)))?;
-            self.run = Run::Stopping { pid, report };
-            for (&other, inferior) in self.processes.iter_mut() {
-                if other != pid {
-                    inferior.process.interrupt();
+            // As soon as one process stops for something to report, the
+            // others are told to stop: nothing runs on while it is told.
+            if self.processes.values().any(|i| i.process.is_stopping()) {
+                for inferior in self.processes.values_mut() {
+                    if !inferior.process.is_stopping() {
+                        inferior.process.interrupt();
+                    }
                 }
+            }
+            let order: Vec<Tid> = self
+                .arrivals
+                .iter()
+                .copied()
+                .chain(self.processes.keys().copied())
+                .collect();
+            let (pid, report) = order.into_iter().find_map(|pid| {
+                let report = self.processes.get_mut(&pid)?.process.take_report()?;
+                Some((pid, report))
+            })?;
+            self.run = Run::Stopping { pid, report };
+            for inferior in self.processes.values_mut() {
+                inferior.process.interrupt();
             }
         }
         let Run::Stopping { pid, report } = self.run else {
@@ -304,6 +361,13 @@ impl<T: Tracer, W: Waiter> Inferiors<T, W> {
             return None;
         }
         self.run = Run::Stopped;
+        if let Report::Thread {
+            event: StopEvent::Forked { child } | StopEvent::Vforked { child },
+            ..
+        } = report
+        {
+            self.unannounced.remove(&child);
+        }
         Some((pid, report))
     }
 
@@ -316,22 +380,47 @@ impl<T: Tracer, W: Waiter> Inferiors<T, W> {
             .retain(|pid, i| !i.process.is_gone() || queued.contains(pid));
     }
 
-    /// Kill process `pid` (stopped or not) and forget it.
+    /// Kill process `pid` (stopped or not) and forget it, with the children
+    /// it forked that the client has not heard of.
     pub fn kill(&mut self, pid: Tid) -> Result<(), Error> {
-        let inferior = self.processes.get_mut(&pid).ok_or(Error::Gone)?;
-        let killed = inferior.process.kill();
-        self.processes.remove(&pid);
-        self.queued.retain(|(p, _)| *p != pid);
-        killed
+        let mut inferior = self.take(pid).ok_or(Error::Gone)?;
+        for (_, mut child) in self.take_unannounced_children(pid) {
+            let _ = child.process.kill();
+        }
+        inferior.process.kill()
     }
 
-    /// Detach from process `pid` (stopped) and forget it.
+    /// Detach from process `pid` (stopped) and forget it, with the children
+    /// it forked that the client has not heard of.
     pub fn detach(&mut self, pid: Tid) -> Result<(), Error> {
         let inferior = self.processes.get_mut(&pid).ok_or(Error::Gone)?;
         inferior.process.detach()?;
-        self.processes.remove(&pid);
-        self.queued.retain(|(p, _)| *p != pid);
+        self.take(pid);
+        for (child, mut inferior) in self.take_unannounced_children(pid) {
+            if let Err(e) = inferior.process.detach() {
+                log::warn!("child {child} of {pid}: detach: {e}");
+            }
+        }
         Ok(())
+    }
+
+    fn take(&mut self, pid: Tid) -> Option<Inferior<T>> {
+        self.queued.retain(|(p, _)| *p != pid);
+        self.unannounced.remove(&pid);
+        self.processes.remove(&pid)
+    }
+
+    fn take_unannounced_children(&mut self, parent: Tid) -> Vec<(Tid, Inferior<T>)> {
+        let children: Vec<Tid> = self
+            .unannounced
+            .iter()
+            .filter(|(_, &p)| p == parent)
+            .map(|(&child, _)| child)
+            .collect();
+        children
+            .into_iter()
+            .filter_map(|child| Some((child, self.take(child)?)))
+            .collect()
     }
 
     /// Let go of every process the way its origin says, from any state.
@@ -350,6 +439,7 @@ impl<T: Tracer, W: Waiter> Inferiors<T, W> {
             inferior.leave();
         }
         self.queued.clear();
+        self.unannounced.clear();
         self.run = Run::Stopped;
     }
 }

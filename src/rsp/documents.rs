@@ -73,13 +73,11 @@ fn threads(target: &mut DebugTarget, client: &ClientProfile) -> Vec<u8> {
     let mut xml = String::from("<?xml version=\"1.0\"?>\n<threads>\n");
     for (pid, tid) in target.threads() {
         let _ = write!(xml, "<thread id=\"{}\"", client.thread_id(pid, tid));
-        if let Ok(name) = target
+        if let Ok(Ok(name)) = target
             .process_by_pid(pid)
             .map(|process| process.thread_name(tid))
         {
-            if let Ok(name) = name {
-                let _ = write!(xml, " name=\"{}\"", codec::xml_escape(&name));
-            }
+            let _ = write!(xml, " name=\"{}\"", codec::xml_escape(&name));
         }
         xml.push_str("/>\n");
     }

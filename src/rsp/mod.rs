@@ -304,9 +304,9 @@ impl Protocol {
             // "All threads" makes no sense for registers and memory.
             ThreadRef::All | ThreadRef::AllOf(_) if general => return Err(Refusal::Malformed),
             ThreadRef::Any => ThreadRef::Id(first_thread(target).ok_or(Refusal::NoProcess)?),
-            ThreadRef::AnyOf(pid) => ThreadRef::Id(
-                first_thread_of(target, pid).ok_or(Refusal::Malformed)?,
-            ),
+            ThreadRef::AnyOf(pid) => {
+                ThreadRef::Id(first_thread_of(target, pid).ok_or(Refusal::Malformed)?)
+            }
             ThreadRef::AllOf(pid) if target.processes.get(pid).is_none() => {
                 return Err(Refusal::Malformed)
             }

@@ -43,7 +43,10 @@ pub fn stop_reply(
             (tid, signal, reason)
         }
     };
-    let mut reply = format!("T{signal:02x}thread:{};{reason}", client.thread_id(pid, tid));
+    let mut reply = format!(
+        "T{signal:02x}thread:{};{reason}",
+        client.thread_id(pid, tid)
+    );
     expedite_registers(target, pid, tid, &mut reply);
     if client.tells_pending_stops_at_once() {
         reply.push_str(&lldb::stop_reply_extras(target, news));

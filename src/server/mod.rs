@@ -9,9 +9,9 @@ mod session;
 mod transport;
 
 use crate::console::say;
-use crate::inferior::{self, LaunchSettings};
 use crate::inferior::tracer::LiveWaiter;
 use crate::inferior::Origin;
+use crate::inferior::{self, LaunchSettings};
 use crate::rsp::debug_target::{DebugTarget, Processes};
 use crate::sys::signals;
 pub use config::{Config, Start, Transport};

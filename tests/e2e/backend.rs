@@ -7,8 +7,7 @@
 
 use rgdbserver::inferior::tracer::{LiveTracer, LiveWaiter};
 use rgdbserver::inferior::{
-    self, Action, Inferiors, LaunchSettings, Origin, Process, Report, Resume, ResumePlan,
-    StopEvent,
+    self, Action, Inferiors, LaunchSettings, Origin, Process, Report, Resume, ResumePlan, StopEvent,
 };
 use std::collections::BTreeSet;
 use std::sync::mpsc;
@@ -44,7 +43,11 @@ struct Launched {
 
 impl Launched {
     fn process(&mut self) -> &mut Process<LiveTracer> {
-        &mut self.processes.get_mut(self.pid).expect("the process").process
+        &mut self
+            .processes
+            .get_mut(self.pid)
+            .expect("the process")
+            .process
     }
 
     /// Continue every thread and wait for the stop to report.

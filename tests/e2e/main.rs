@@ -32,6 +32,7 @@ mod gdb_extended;
 mod gdb_fork;
 mod gdb_interrupt;
 mod gdb_mi;
+mod gdb_multi;
 mod gdb_program_knowledge;
 mod gdb_registers;
 mod gdb_session_end;

@@ -95,7 +95,7 @@ impl<T: Tracer> Process<T> {
     /// Take our breakpoints out of a forked child's memory and let it go.
     /// A vfork child shares our memory, so there they are lifted until the
     /// parent's VFORK_DONE.
-    fn release_child(&mut self, child: Tid, vfork: bool) {
+    pub fn release_child(&mut self, child: Tid, vfork: bool) {
         if vfork {
             self.breakpoints.lift_for_vfork(&mut self.tracer);
         } else {

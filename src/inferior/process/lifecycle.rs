@@ -28,7 +28,8 @@ impl<T: Tracer> Process<T> {
         // (the kernel reports it only after the others are reaped).
         while !matches!(self.state, RunState::Exited(_) | RunState::Gone) {
             let next = self.threads.keys().copied().find(|&tid| tid != self.pid);
-            let Some(tid) = next.or_else(|| self.threads.contains_key(&self.pid).then_some(self.pid))
+            let Some(tid) =
+                next.or_else(|| self.threads.contains_key(&self.pid).then_some(self.pid))
             else {
                 break;
             };

@@ -240,6 +240,12 @@ impl<T: Tracer> Process<T> {
         matches!(self.state, RunState::Gone)
     }
 
+    /// Whether the process has something to report once its threads have
+    /// stopped: every other process should stop too.
+    pub fn is_stopping(&self) -> bool {
+        matches!(self.state, RunState::Stopping(_) | RunState::Exited(_))
+    }
+
     /// Whether every thread is stopped and the client knows it.
     pub fn is_stopped(&self) -> bool {
         self.state == RunState::Stopped
@@ -356,6 +362,12 @@ impl<T: Tracer> Process<T> {
 
     /// Remove a breakpoint; `false` if there was none at `addr`.
     pub fn remove_breakpoint(&mut self, addr: u64) -> Result<bool, Error> {
+        if self.is_gone() || matches!(self.state, RunState::Exited(_)) {
+            // Its memory went with it; the client may not know it yet (the
+            // end is reported after another process's stop): nothing is
+            // left to take out.
+            return Ok(true);
+        }
         self.breakpoints
             .remove(&mut self.tracer, addr)
             .map_err(|errno| Error::Memory { addr, errno })

@@ -8,6 +8,7 @@ mod all_stop;
 mod fake;
 mod fork_exec;
 mod lifecycle;
+mod processes;
 mod program;
 mod signals;
 mod stepping;
@@ -25,6 +26,7 @@ const B: Tid = 102;
 const BP: u64 = 0x4000;
 const SI_KERNEL: i32 = 0x80;
 const TRAP_TRACE: i32 = 2;
+const INT3: u8 = 0xcc;
 
 /// A fake tracer for process PID.
 fn fake_tracer() -> FakeTracer {

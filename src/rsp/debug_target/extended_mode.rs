@@ -5,8 +5,8 @@
 //! trait's methods for them are thin calls to the same code.
 
 use super::{map_error, DebugTarget};
-use crate::inferior::Origin;
 use crate::console::say;
+use crate::inferior::Origin;
 use gdbstub::common::Pid;
 use gdbstub::target::ext::extended_mode::{
     Args, AttachKind, ConfigureAslr, ConfigureAslrOps, ConfigureEnv, ConfigureEnvOps,
