@@ -36,92 +36,113 @@ fn the_format_is_a_c_string() {
     assert_eq!(printed(&code), "ab");
 }
 
+/// Each format printed with its one argument, and what C prints.
+fn check_one(cases: &[(&str, u64, &str)]) {
+    for &(format, arg, expected) in cases {
+        assert_eq!(dprintf(format, &[arg]), expected, "{format}");
+    }
+}
+
+const MINUS_42: u64 = (-42i64) as u64;
+
 #[test]
 fn signed_integers() {
-    assert_eq!(dprintf("%d", &[42]), "42");
-    assert_eq!(dprintf("%i", &[(-42i64) as u64]), "-42");
-    // int: the low 32 bits.
-    assert_eq!(dprintf("%d", &[0x1_0000_0005]), "5");
-    assert_eq!(dprintf("%d", &[0xffff_ffff]), "-1");
-    assert_eq!(dprintf("%ld", &[MINUS_ONE]), "-1");
-    assert_eq!(dprintf("%lld", &[1 << 40]), "1099511627776");
-    assert_eq!(dprintf("%zd", &[MINUS_ONE]), "-1");
-    assert_eq!(dprintf("%ld", &[1 << 63]), "-9223372036854775808");
-    // short: the low 16 bits.
-    assert_eq!(dprintf("%hd", &[70000]), "4464");
-    assert_eq!(dprintf("%hd", &[0xffff]), "-1");
+    check_one(&[
+        ("%d", 42, "42"),
+        ("%i", MINUS_42, "-42"),
+        // int: the low 32 bits.
+        ("%d", 0x1_0000_0005, "5"),
+        ("%d", 0xffff_ffff, "-1"),
+        ("%ld", MINUS_ONE, "-1"),
+        ("%lld", 1 << 40, "1099511627776"),
+        ("%zd", MINUS_ONE, "-1"),
+        ("%ld", 1 << 63, "-9223372036854775808"),
+        // short: the low 16 bits.
+        ("%hd", 70000, "4464"),
+        ("%hd", 0xffff, "-1"),
+    ]);
 }
 
 #[test]
 fn unsigned_integers() {
-    assert_eq!(dprintf("%u", &[MINUS_ONE]), "4294967295");
-    assert_eq!(dprintf("%lu", &[MINUS_ONE]), "18446744073709551615");
-    assert_eq!(dprintf("%zu", &[7]), "7");
-    assert_eq!(dprintf("%hu", &[MINUS_ONE]), "65535");
-    assert_eq!(dprintf("%x", &[0xbeef]), "beef");
-    assert_eq!(dprintf("%X", &[0xbeef]), "BEEF");
-    assert_eq!(dprintf("%o", &[8]), "10");
-    assert_eq!(dprintf("%lx", &[MINUS_ONE]), "ffffffffffffffff");
-    assert_eq!(dprintf("%llo", &[MINUS_ONE]), "1777777777777777777777");
-    assert_eq!(dprintf("%x", &[0x1_0000_00ff]), "ff");
+    check_one(&[
+        ("%u", MINUS_ONE, "4294967295"),
+        ("%lu", MINUS_ONE, "18446744073709551615"),
+        ("%zu", 7, "7"),
+        ("%hu", MINUS_ONE, "65535"),
+        ("%x", 0xbeef, "beef"),
+        ("%X", 0xbeef, "BEEF"),
+        ("%o", 8, "10"),
+        ("%lx", MINUS_ONE, "ffffffffffffffff"),
+        ("%llo", MINUS_ONE, "1777777777777777777777"),
+        ("%x", 0x1_0000_00ff, "ff"),
+    ]);
 }
 
 #[test]
 fn alternate_forms() {
-    assert_eq!(dprintf("%#x", &[255]), "0xff");
-    assert_eq!(dprintf("%#X", &[255]), "0XFF");
-    assert_eq!(dprintf("%#x", &[0]), "0");
-    assert_eq!(dprintf("%#o", &[8]), "010");
-    assert_eq!(dprintf("%#o", &[0]), "0");
-    assert_eq!(dprintf("%#.0o", &[0]), "0");
-    assert_eq!(dprintf("%#.3o", &[8]), "010");
-    assert_eq!(dprintf("%#10x", &[255]), "      0xff");
-    assert_eq!(dprintf("%#010x", &[255]), "0x000000ff");
+    check_one(&[
+        ("%#x", 255, "0xff"),
+        ("%#X", 255, "0XFF"),
+        ("%#x", 0, "0"),
+        ("%#o", 8, "010"),
+        ("%#o", 0, "0"),
+        ("%#.0o", 0, "0"),
+        ("%#.3o", 8, "010"),
+        ("%#10x", 255, "      0xff"),
+        ("%#010x", 255, "0x000000ff"),
+    ]);
 }
 
 #[test]
 fn widths_precisions_and_flags() {
-    assert_eq!(dprintf("[%5d]", &[42]), "[   42]");
-    assert_eq!(dprintf("[%-5d]", &[42]), "[42   ]");
-    assert_eq!(dprintf("[%05d]", &[42]), "[00042]");
-    assert_eq!(dprintf("[%05d]", &[(-42i64) as u64]), "[-0042]");
-    assert_eq!(dprintf("[%-05d]", &[42]), "[42   ]");
-    assert_eq!(dprintf("[%+d]", &[42]), "[+42]");
-    assert_eq!(dprintf("[% d]", &[42]), "[ 42]");
-    assert_eq!(dprintf("[%+d]", &[(-42i64) as u64]), "[-42]");
-    assert_eq!(dprintf("[%.5d]", &[42]), "[00042]");
-    assert_eq!(dprintf("[%8.5d]", &[(-42i64) as u64]), "[  -00042]");
-    // The 0 flag is ignored with a precision.
-    assert_eq!(dprintf("[%08.3d]", &[42]), "[     042]");
-    // A zero precision prints no digits for zero.
-    assert_eq!(dprintf("[%.0d]", &[0]), "[]");
-    assert_eq!(dprintf("[%3.0d]", &[0]), "[   ]");
-    assert_eq!(dprintf("[%.d]", &[0]), "[]");
-    assert_eq!(dprintf("[%.0d]", &[1]), "[1]");
-    assert_eq!(dprintf("[%2d]", &[12345]), "[12345]");
+    check_one(&[
+        ("[%5d]", 42, "[   42]"),
+        ("[%-5d]", 42, "[42   ]"),
+        ("[%05d]", 42, "[00042]"),
+        ("[%05d]", MINUS_42, "[-0042]"),
+        ("[%-05d]", 42, "[42   ]"),
+        ("[%+d]", 42, "[+42]"),
+        ("[% d]", 42, "[ 42]"),
+        ("[%+d]", MINUS_42, "[-42]"),
+        ("[%.5d]", 42, "[00042]"),
+        ("[%8.5d]", MINUS_42, "[  -00042]"),
+        // The 0 flag is ignored with a precision.
+        ("[%08.3d]", 42, "[     042]"),
+        // A zero precision prints no digits for zero.
+        ("[%.0d]", 0, "[]"),
+        ("[%3.0d]", 0, "[   ]"),
+        ("[%.d]", 0, "[]"),
+        ("[%.0d]", 1, "[1]"),
+        ("[%2d]", 12345, "[12345]"),
+    ]);
 }
 
 #[test]
 fn characters() {
-    assert_eq!(dprintf("%c", &[u64::from(b'A')]), "A");
-    assert_eq!(dprintf("%c", &[0x141]), "A");
-    assert_eq!(dprintf("[%3c]", &[u64::from(b'A')]), "[  A]");
-    assert_eq!(dprintf("[%-3c]", &[u64::from(b'A')]), "[A  ]");
+    check_one(&[
+        ("%c", u64::from(b'A'), "A"),
+        ("%c", 0x141, "A"),
+        ("[%3c]", u64::from(b'A'), "[  A]"),
+        ("[%-3c]", u64::from(b'A'), "[A  ]"),
+    ]);
 }
 
 #[test]
 fn strings_from_memory() {
-    assert_eq!(dprintf("%s", &[STR]), "hello, world");
-    assert_eq!(dprintf("[%.5s]", &[STR]), "[hello]");
-    assert_eq!(dprintf("[%15s]", &[STR]), "[   hello, world]");
-    assert_eq!(dprintf("[%-15s]", &[STR]), "[hello, world   ]");
-    assert_eq!(dprintf("[%8.3s]", &[STR]), "[     hel]");
-    assert_eq!(dprintf("%s", &[STR + 7]), "world");
-    assert_eq!(dprintf("%s", &[STR + 12]), "");
-    // A null pointer prints as gdbserver prints it.
-    assert_eq!(dprintf("%s", &[0]), "(null)");
-    assert_eq!(dprintf("[%.3s]", &[0]), "[(nu]");
-    assert_eq!(dprintf("[%8s]", &[0]), "[  (null)]");
+    check_one(&[
+        ("%s", STR, "hello, world"),
+        ("[%.5s]", STR, "[hello]"),
+        ("[%15s]", STR, "[   hello, world]"),
+        ("[%-15s]", STR, "[hello, world   ]"),
+        ("[%8.3s]", STR, "[     hel]"),
+        ("%s", STR + 7, "world"),
+        ("%s", STR + 12, ""),
+        // A null pointer prints as gdbserver prints it.
+        ("%s", 0, "(null)"),
+        ("[%.3s]", 0, "[(nu]"),
+        ("[%8s]", 0, "[  (null)]"),
+    ]);
 }
 
 #[test]

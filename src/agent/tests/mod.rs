@@ -1,10 +1,11 @@
 //! The interpreter against a fake stopped thread: every opcode
-//! (opcodes.rs), every error (errors.rs) and printf's conversions
-//! (formats.rs).
+//! (opcodes.rs), every error (errors.rs), printf's conversions
+//! (formats.rs), and thousands of random and mutated programs (fuzz.rs).
 //! Programs are written as bytes, with the helpers below.
 
 mod errors;
 mod formats;
+mod fuzz;
 mod opcodes;
 
 use super::op::*;
@@ -18,6 +19,17 @@ const STR: u64 = 0x2000;
 const STRING: &[u8] = b"hello, world\0";
 /// Register `n` of the fake holds `REG_BASE + n`, for n up to 23.
 const REG_BASE: u64 = 0x7000;
+
+/// The valid opcodes that gdbserver does not run: floating point, trace16.
+const UNSUPPORTED: [u8; 7] = [
+    FLOAT,
+    REF_FLOAT,
+    REF_DOUBLE,
+    REF_LONG_DOUBLE,
+    L_TO_D,
+    D_TO_L,
+    TRACE16,
+];
 
 /// Byte `i` of the memory at `MEM`.
 fn data(i: u64) -> u8 {
