@@ -8,7 +8,9 @@ use std::fs;
 use std::path::Path;
 
 /// The top-level modules, top to bottom: each may use those after it.
-const LAYERS: &[&str] = &["cli", "server", "rsp", "inferior", "arch", "sys", "console"];
+const LAYERS: &[&str] = &[
+    "cli", "server", "rsp", "inferior", "agent", "arch", "sys", "console",
+];
 
 /// Module path (`rsp::codec`) -> source text, for every file under src/.
 fn sources() -> BTreeMap<String, String> {

@@ -6,10 +6,13 @@
 //! - [`rsp`]: the Remote Serial Protocol: one dispatch, our packets and
 //!   gdbstub's engine for the rest, over one debugging target;
 //! - [`inferior`]: the traced processes, their threads, all-stop, breakpoints;
+//! - [`agent`]: the agent expression interpreter (breakpoint conditions and
+//!   dprintf compiled by gdb to bytecode); pure, it uses nothing of the crate;
 //! - [`arch`]: register layouts and target descriptions;
 //! - [`sys`]: thin typed wrappers over the kernel (the only `unsafe`);
 //! - [`console`]: the status lines any layer may print.
 
+pub mod agent;
 pub mod arch;
 pub mod cli;
 pub mod console;
