@@ -153,13 +153,27 @@ impl<T: Tracer, W: Waiter> Inferiors<T, W> {
     }
 
     /// The process thread `tid` belongs to (among those the client knows).
+    /// A process that ended and whose end is still to be told keeps its
+    /// main thread until then.
     pub fn process_of(&self, tid: Tid) -> Option<Tid> {
         self.processes
             .iter()
-            .find(|(pid, i)| {
-                i.process.thread_state(tid).is_some() && !self.unannounced.contains_key(pid)
+            .find(|(&pid, i)| {
+                let listed =
+                    i.process.thread_state(tid).is_some() || (pid == tid && i.process.is_gone());
+                listed && !self.unannounced.contains_key(&pid)
             })
             .map(|(&pid, _)| pid)
+    }
+
+    /// The threads of process `pid` the client can see: its live ones, or
+    /// the main thread of a process whose end is still to be told.
+    pub fn threads_of(&self, pid: Tid) -> Vec<Tid> {
+        match self.get(pid) {
+            Some(i) if i.process.is_gone() => vec![pid],
+            Some(i) => i.process.thread_ids().collect(),
+            None => Vec::new(),
+        }
     }
 
     /// Keep forked children (the client follows forks), or let them go.

@@ -3,6 +3,7 @@
 //! or of sockets, so it can be driven and tested without a client.
 
 mod attach;
+mod breakpoint_logic;
 mod breakpoints;
 pub mod debug_registers;
 mod elf;
@@ -19,6 +20,7 @@ pub mod tracer;
 /// What /proc says of a process, as the model hands it on.
 pub use crate::sys::procfs::{Ids, Mapping, ProcessStatus};
 pub use attach::{attach, executable_of};
+pub use breakpoint_logic::BreakpointLogic;
 pub use inferiors::{Inferior, Inferiors, Origin};
 pub use launch::{launch, LaunchSettings};
 pub use libraries::{Library, LinkMaps};

@@ -2,7 +2,7 @@
 //! trait, so that the state machine can be driven by synthetic wait
 //! statuses in tests and the program's layout read from fake memory.
 
-use crate::arch::x86_64::{xsave_size, Features, Registers};
+use crate::arch::x86_64::{general_register, xsave_size, Features, Mode, Registers};
 use crate::sys::memory::{self, MemFile};
 use crate::sys::procfs::{self, Mapping, ProcessStatus};
 use crate::sys::wait::{self, WaitStatus};
@@ -65,6 +65,15 @@ pub trait Tracer: MemoryWriter {
     fn set_pc(&mut self, tid: Tid, pc: u64) -> Result<(), Errno>;
     /// The frame pointer, stack pointer and pc (rbp, rsp, rip).
     fn frame_registers(&mut self, tid: Tid) -> Result<[u64; 3], Errno>;
+    /// GDB register `regnum` of a stopped thread whose code runs in `mode`,
+    /// if it is one of the general registers (cheap: what a breakpoint
+    /// condition reads at every hit); `None` for the others.
+    fn general_register(
+        &mut self,
+        tid: Tid,
+        mode: Mode,
+        regnum: usize,
+    ) -> Result<Option<u64>, Errno>;
     /// SIGKILL the whole process.
     fn kill(&mut self) -> Result<(), Errno>;
     /// Block until thread `tid` of ours reports a status (the statuses of
@@ -300,6 +309,16 @@ impl Tracer for LiveTracer {
     fn frame_registers(&mut self, tid: Tid) -> Result<[u64; 3], Errno> {
         let regs = self.general_registers(tid)?;
         Ok([regs.rbp, regs.rsp, regs.rip])
+    }
+
+    fn general_register(
+        &mut self,
+        tid: Tid,
+        mode: Mode,
+        regnum: usize,
+    ) -> Result<Option<u64>, Errno> {
+        let regs = self.general_registers(tid)?;
+        Ok(general_register(&regs, mode, regnum))
     }
 
     fn set_pc(&mut self, tid: Tid, pc: u64) -> Result<(), Errno> {

@@ -54,6 +54,8 @@ pub enum Refusal {
     NoProcess,
     /// What was asked for cannot be found or done.
     Failed,
+    /// Nothing to act on where the request points (`z` of no breakpoint).
+    Invalid,
     /// The model said no.
     Model(inferior::Error),
 }
@@ -81,6 +83,7 @@ pub fn error_code(e: &inferior::Error) -> u8 {
 pub fn error(refusal: &Refusal) -> Vec<u8> {
     let code = match refusal {
         Refusal::Malformed | Refusal::NoProcess | Refusal::Failed => 1,
+        Refusal::Invalid => libc::EINVAL as u8,
         Refusal::Model(e) => error_code(e),
     };
     let mut reply = b"E".to_vec();

@@ -5,6 +5,7 @@ use super::client::BinaryRead;
 use super::codec::{self, Refusal, ThreadRef, MAX_READ};
 use super::debug_target::DebugTarget;
 use super::request::Encoding;
+use crate::arch::x86_64::Registers;
 use crate::sys::Tid;
 use gdbstub::arch::Registers as _;
 
@@ -12,14 +13,32 @@ fn selected(target: &DebugTarget) -> Result<Tid, Refusal> {
     target.selected_thread().ok_or(Refusal::NoProcess)
 }
 
-/// `g`: every register of the selected thread, in hex.
+/// The registers of a thread. A process that has ended but whose end the
+/// client has not heard of yet (told at the next resume) still shows its
+/// main thread: with the registers it had at its exit, or, if there was no
+/// exit event (killed from outside), none at all.
+fn registers(target: &mut DebugTarget, tid: Tid) -> Result<Option<Registers>, Refusal> {
+    let process = target.process()?;
+    match process.read_registers(tid) {
+        Ok(regs) => Ok(Some(regs)),
+        Err(_) if process.is_gone() => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `g`: every register of the selected thread, in hex (`xx` for what is
+/// unavailable).
 pub fn read_registers(target: &mut DebugTarget) -> Result<Vec<u8>, Refusal> {
     let tid = selected(target)?;
-    let regs = target.process()?.read_registers(tid)?;
+    let mode = target.mode();
+    let (regs, available) = match registers(target, tid)? {
+        Some(regs) => (regs, true),
+        None => (Registers::new(mode), false),
+    };
     let mut hex = Vec::with_capacity(2048);
     regs.gdb_serialize(|byte| match byte {
-        Some(byte) => codec::push_hex(&mut hex, byte),
-        None => hex.extend_from_slice(b"xx"),
+        Some(byte) if available => codec::push_hex(&mut hex, byte),
+        _ => hex.extend_from_slice(b"xx"),
     });
     Ok(hex)
 }
@@ -40,10 +59,15 @@ pub fn write_registers(target: &mut DebugTarget, bytes: &[u8]) -> Result<Vec<u8>
 /// the target description does not have.
 pub fn read_register(target: &mut DebugTarget, regnum: usize) -> Result<Vec<u8>, Refusal> {
     let tid = selected(target)?;
-    let regs = target.process()?.read_registers(tid)?;
+    let mode = target.mode();
+    let (regs, available) = match registers(target, tid)? {
+        Some(regs) => (regs, true),
+        None => (Registers::new(mode), false),
+    };
     let mut bytes = Vec::with_capacity(64);
     match regs.read(regnum, &mut bytes) {
-        Some(()) => Ok(codec::hex(&bytes)),
+        Some(()) if available => Ok(codec::hex(&bytes)),
+        Some(()) => Ok(b"xx".repeat(bytes.len())),
         None => Ok(codec::unsupported()),
     }
 }

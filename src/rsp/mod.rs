@@ -10,9 +10,10 @@
 //! | host I/O data: `vFile:pread`, `vFile:pwrite` | ours | bulk data |
 //! | `qSupported` | both | the engine lists what it serves; we add ours and our PacketSize |
 //! | `QStartNoAckMode` | ours | acknowledgements are the session's |
-//! | `qGetTLSAddr`, `QPassSignals`, `QProgramSignals`, `Z3`/`z3` | ours | gdbstub has no such packet (x86 cannot watch reads: `Z3` is unsupported) |
+//! | `qGetTLSAddr`, `QPassSignals`, `QProgramSignals` | ours | gdbstub has no such packet |
+//! | breakpoints and watchpoints: `Z`, `z` | ours | conditions and commands (agent bytecode) come with them, which gdbstub 0.7 drops |
 //! | lldb's own: `qHostInfo`, `qProcessInfo`, `jThreadsInfo`, `qMemoryRegionInfo`, `qWatchpointSupportInfo`, `QListThreadsInStopReply` | ours | gdbstub has none or words them otherwise |
-//! | everything else: `Z`/`z` 0-2 and 4, other `vFile:` requests, `qRcmd`, `QEnvironment*`, `QSetWorkingDir`, `QStartupWithShell`, `QDisableRandomization`, `QCatchSyscalls`, `!`, unknown packets | gdbstub's engine | request and reply, no state of ours needed |
+//! | everything else: other `vFile:` requests, `qRcmd`, `QEnvironment*`, `QSetWorkingDir`, `QStartupWithShell`, `QDisableRandomization`, `QCatchSyscalls`, `!`, unknown packets | gdbstub's engine | request and reply, no state of ours needed |
 //!
 //! Parsing is in [`request`], encodings in [`codec`], the client's dialect
 //! and negotiated features in [`client`], stop replies in [`stop_reply`],
@@ -26,6 +27,7 @@ mod documents;
 mod engine;
 mod inspect;
 mod lldb;
+mod points;
 pub mod request;
 pub mod signals;
 mod stop_reply;
@@ -233,9 +235,14 @@ impl Protocol {
             }
             // gdb passes the signals it lets through in vCont itself.
             Request::ProgramSignals => Ok(codec::ok()),
-            // x86 cannot watch reads alone; "unsupported" makes gdb use an
-            // access watchpoint instead.
-            Request::ReadWatchpoint => Ok(codec::unsupported()),
+            Request::InsertPoint {
+                kind,
+                addr,
+                len,
+                conditions,
+                commands,
+            } => points::insert(target, kind, addr, len, &conditions, &commands),
+            Request::RemovePoint { kind, addr, len } => points::remove(target, kind, addr, len),
             Request::HostInfo => Ok(codec::escape_binary(&lldb::host_info())),
             Request::ProcessInfo => lldb::process_info(target).map(|r| codec::escape_binary(&r)),
             Request::ThreadsInfo => {
@@ -271,7 +278,8 @@ impl Protocol {
         reply.extend_from_slice(
             b";qXfer:features:read+;qXfer:threads:read+;qXfer:siginfo:read+\
               ;qXfer:exec-file:read+;qXfer:auxv:read+;qXfer:libraries-svr4:read+\
-              ;QPassSignals+;QProgramSignals+;binary-upload+",
+              ;QPassSignals+;QProgramSignals+;binary-upload+;swbreak+;hwbreak+\
+              ;ConditionalBreakpoints+;BreakpointCommands+",
         );
         if self.client.exec_events {
             reply.extend_from_slice(b";exec-events+");

@@ -37,6 +37,19 @@ pub enum VContKind {
     Stop,
 }
 
+/// What `Z`/`z` set: the number in the packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PointKind {
+    /// 0: an `int3` in memory.
+    Software,
+    /// 1: a debug register on an instruction.
+    Hardware,
+    /// 2, 3, 4: a debug register on data written, read, or accessed.
+    WriteWatch,
+    ReadWatch,
+    AccessWatch,
+}
+
 /// The `qXfer` objects we serve.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum XferObject<'a> {
@@ -138,8 +151,21 @@ pub enum Request<'a> {
     PassSignals(Vec<u8>),
     /// `QProgramSignals:` (gdb passes the signals in vCont itself).
     ProgramSignals,
-    /// `Z3`/`z3`: a read watchpoint, which x86 cannot set.
-    ReadWatchpoint,
+    /// `Z`: a breakpoint or watchpoint, with the agent bytecode of its
+    /// conditions and commands (`;X LEN,BYTES...;cmds:PERSIST,X...`).
+    InsertPoint {
+        kind: PointKind,
+        addr: u64,
+        len: u64,
+        conditions: Vec<Vec<u8>>,
+        commands: Vec<Vec<u8>>,
+    },
+    /// `z`
+    RemovePoint {
+        kind: PointKind,
+        addr: u64,
+        len: u64,
+    },
     // lldb's own packets
     HostInfo,
     ProcessInfo,
@@ -180,7 +206,8 @@ pub fn parse(body: &[u8]) -> Parsed<'_> {
         b'k' if args.is_empty() => Some(Request::Kill(None)),
         b'D' => detach(args),
         b'R' => Some(Request::Restart),
-        b'Z' | b'z' if args.starts_with(b"3,") => Some(Request::ReadWatchpoint),
+        b'Z' => insert_point(args),
+        b'z' => remove_point(args),
         b'q' | b'Q' | b'v' | b'j' => return parse_named(body),
         _ => return Parsed::Engine,
     };
@@ -333,6 +360,74 @@ fn select_thread(args: &[u8]) -> Option<Request<'_>> {
     };
     let thread = codec::thread_ref(thread)?;
     Some(Request::SelectThread { general, thread })
+}
+
+/// `TYPE,ADDR,KIND`, and what follows it.
+fn point(args: &[u8]) -> Option<(PointKind, u64, u64, &[u8])> {
+    let (&digit, rest) = args.split_first()?;
+    let kind = match digit {
+        b'0' => PointKind::Software,
+        b'1' => PointKind::Hardware,
+        b'2' => PointKind::WriteWatch,
+        b'3' => PointKind::ReadWatch,
+        b'4' => PointKind::AccessWatch,
+        _ => return None,
+    };
+    let rest = rest.strip_prefix(b",")?;
+    let end = rest.iter().position(|&b| b == b';').unwrap_or(rest.len());
+    let (addr, len) = codec::number_pair(&rest[..end])?;
+    Some((kind, addr, len, &rest[end..]))
+}
+
+fn remove_point(args: &[u8]) -> Option<Request<'_>> {
+    let (kind, addr, len, rest) = point(args)?;
+    rest.is_empty()
+        .then_some(Request::RemovePoint { kind, addr, len })
+}
+
+/// `Z`: the point, then `;X..` conditions, then `;cmds:PERSIST,X..`.
+fn insert_point(args: &[u8]) -> Option<Request<'_>> {
+    let (kind, addr, len, mut rest) = point(args)?;
+    let mut conditions = Vec::new();
+    let mut commands = Vec::new();
+    if let Some(list) = rest.strip_prefix(b";X") {
+        let end = list
+            .windows(6)
+            .position(|w| w == b";cmds:")
+            .unwrap_or(list.len());
+        conditions = bytecode_list(&rest[1..end + 2])?;
+        rest = &list[end..];
+    }
+    if let Some(list) = rest.strip_prefix(b";cmds:") {
+        // PERSIST (whether the commands outlive gdb: we run them only
+        // while a client is there), then the programs.
+        let comma = list.iter().position(|&b| b == b',')?;
+        codec::number(&list[..comma])?;
+        commands = bytecode_list(&list[comma + 1..])?;
+        rest = &[];
+    }
+    rest.is_empty().then_some(Request::InsertPoint {
+        kind,
+        addr,
+        len,
+        conditions,
+        commands,
+    })
+}
+
+/// `XLEN,HEXBYTES` repeated with nothing between them, as gdb writes its
+/// lists of agent expressions.
+fn bytecode_list(mut list: &[u8]) -> Option<Vec<Vec<u8>>> {
+    let mut programs = Vec::new();
+    while let Some(rest) = list.strip_prefix(b"X") {
+        let comma = rest.iter().position(|&b| b == b',')?;
+        let len = codec::length(&rest[..comma])?;
+        let hex_len = len.checked_mul(2)?;
+        let hex = rest.get(comma + 1..comma + 1 + hex_len)?;
+        programs.push(codec::unhex(hex)?);
+        list = &rest[comma + 1 + hex_len..];
+    }
+    list.is_empty().then_some(programs)
 }
 
 /// `D` or `D;PID`
@@ -506,8 +601,38 @@ mod tests {
         );
         assert_eq!(parse(b"qXfer:memory-map:read::0,10"), Parsed::Engine);
         assert_eq!(parse(b"qXfer:threads:read:"), Parsed::Malformed);
-        assert_eq!(parse(b"Z0,1000,1"), Parsed::Engine);
-        assert_eq!(ours(b"z3,1000,4"), Request::ReadWatchpoint);
+        assert_eq!(
+            ours(b"z3,1000,4"),
+            Request::RemovePoint {
+                kind: PointKind::ReadWatch,
+                addr: 0x1000,
+                len: 4
+            }
+        );
+        assert_eq!(
+            ours(b"Z0,1000,1;X3,260000X2,2227;cmds:1,X1,27"),
+            Request::InsertPoint {
+                kind: PointKind::Software,
+                addr: 0x1000,
+                len: 1,
+                conditions: vec![vec![0x26, 0, 0], vec![0x22, 0x27]],
+                commands: vec![vec![0x27]],
+            }
+        );
+        assert_eq!(
+            ours(b"Z1,1000,1;cmds:0,X1,27"),
+            Request::InsertPoint {
+                kind: PointKind::Hardware,
+                addr: 0x1000,
+                len: 1,
+                conditions: vec![],
+                commands: vec![vec![0x27]],
+            }
+        );
+        assert_eq!(parse(b"Z0,1000,1;X3,26"), Parsed::Malformed);
+        assert_eq!(parse(b"Z0,1000,1;Xffffffffffffffff,00"), Parsed::Malformed);
+        assert_eq!(parse(b"Z5,1000,1"), Parsed::Malformed);
+        assert_eq!(parse(b"z0,1000,1;X1,27"), Parsed::Malformed);
         assert_eq!(parse(b"vFile:open:2f,0,0"), Parsed::Engine);
         assert_eq!(parse(b"qRcmd,68656c70"), Parsed::Engine);
         assert_eq!(parse(b""), Parsed::Engine);

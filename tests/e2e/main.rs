@@ -28,6 +28,7 @@ mod support;
 mod backend;
 mod gdb_attach;
 mod gdb_basic;
+mod gdb_conditions;
 mod gdb_extended;
 mod gdb_fork;
 mod gdb_interrupt;

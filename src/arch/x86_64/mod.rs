@@ -30,7 +30,7 @@ mod user_regs;
 pub use description::{target_description, Reader};
 pub use features::{xsave_size, Features};
 pub use mode::{frame_regnums, Mode};
-pub use registers::Registers;
+pub use registers::{general_register, Registers};
 
 use gdbstub::arch::{Arch, RegId};
 use std::num::NonZeroUsize;

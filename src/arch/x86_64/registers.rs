@@ -40,7 +40,29 @@ impl Default for Registers {
     }
 }
 
+/// GDB register `regnum` when it is one of the general registers (the
+/// kernel's GETREGS set), zero-extended; `None` for any other register.
+/// What a breakpoint condition reads at each hit, without the cost of the
+/// whole register set (the XSAVE area).
+pub fn general_register(regs: &UserRegs, mode: Mode, regnum: usize) -> Option<u64> {
+    let desc = layout(mode, Features::host()).get(regnum)?;
+    let value = |i: usize| user_regs::to_array(regs)[i];
+    match desc.slot {
+        Slot::Gpr64(i) => Some(value(i)),
+        Slot::Gpr32(i) => Some(value(i) & 0xffff_ffff),
+        _ => None,
+    }
+}
+
 impl Registers {
+    /// All zeros, for a process in `mode` with this host's features.
+    pub fn new(mode: Mode) -> Registers {
+        Registers {
+            mode,
+            ..Registers::default()
+        }
+    }
+
     /// From the kernel's sets: general registers, and either the XSAVE area
     /// (PTRACE_GETREGSET NT_X86_XSTATE) or, without it, the FXSAVE area.
     pub fn from_kernel(regs: &UserRegs, fx: &FxSave, xsave: Option<Vec<u8>>) -> Registers {

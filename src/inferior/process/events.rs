@@ -82,6 +82,12 @@ impl<T: Tracer> Process<T> {
                 if event == StopEvent::Stepped && self.range_step_goes_on(tid) {
                     return;
                 }
+                if let StopEvent::Breakpoint | StopEvent::HwBreakpoint = event {
+                    let at = self.tracer.pc(tid).unwrap_or(0);
+                    if !self.hit_is_reported(tid, at) {
+                        return self.pass_breakpoint(tid, event == StopEvent::Breakpoint);
+                    }
+                }
                 self.event_stop(tid, event);
             }
             WaitStatus::SignalStop { signal, .. } if self.pass_signals.contains(&signal) => {
@@ -137,10 +143,20 @@ impl<T: Tracer> Process<T> {
             // clone does not inherit them) and joins its siblings if they run.
             ThreadState::Starting => {
                 self.load_debug_registers_into(tid);
-                if self.state == RunState::Running {
-                    self.run_thread(tid, Resume::Continue, 0)
-                } else {
-                    self.set_state(tid, ThreadState::Stopped(Stop::Quiet))
+                match &mut self.state {
+                    RunState::Running => self.run_thread(tid, Resume::Continue, 0),
+                    // It goes on with the others once they are regrouped.
+                    RunState::Regrouping { plan } => {
+                        plan.actions.insert(
+                            tid,
+                            crate::inferior::Action {
+                                resume: Resume::Continue,
+                                signal: 0,
+                            },
+                        );
+                        self.set_state(tid, ThreadState::Stopped(Stop::Quiet))
+                    }
+                    _ => self.set_state(tid, ThreadState::Stopped(Stop::Quiet)),
                 }
             }
             ThreadState::Stopping(resume) if self.trap_queued_behind_stop(tid, resume) => {
@@ -228,6 +244,11 @@ impl<T: Tracer> Process<T> {
     /// PTRACE_EVENT_EXIT: the thread is on its way out. It cannot be stopped
     /// again, so let it finish dying whatever else is going on.
     fn thread_exiting(&mut self, tid: Tid) {
+        if tid == self.pid {
+            // The last look at the main thread: what the client sees of a
+            // process that ended until it hears of the end.
+            self.last_registers = self.tracer.registers(tid).ok();
+        }
         match self.tracer.resume(tid, TraceMode::Continue, 0) {
             Ok(()) | Err(Errno::ESRCH) => {}
             Err(errno) => log::warn!("thread {tid}: cannot release exiting thread: {errno}"),
@@ -263,12 +284,14 @@ impl<T: Tracer> Process<T> {
                 log::debug!("process {}: interrupted during a step-over", self.pid);
                 self.stop_thread(tid);
             }
-            RunState::Stopping(_) => self.set_run_state(RunState::Stopping(Cause::Interrupt)),
+            RunState::Stopping(_) | RunState::Regrouping { .. } => {
+                self.set_run_state(RunState::Stopping(Cause::Interrupt))
+            }
             RunState::Stopped | RunState::Exited(_) | RunState::Gone => {}
         }
     }
 
-    fn stop_running_threads(&mut self) {
+    pub(super) fn stop_running_threads(&mut self) {
         let running: Vec<Tid> = self
             .threads
             .values()
@@ -306,6 +329,13 @@ impl<T: Tracer> Process<T> {
             }
             RunState::SteppingOver { .. } => {
                 if self.finish_step_over() {
+                    self.take_report()
+                } else {
+                    None
+                }
+            }
+            RunState::Regrouping { .. } => {
+                if self.finish_regrouping() {
                     self.take_report()
                 } else {
                     None

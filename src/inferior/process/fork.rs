@@ -138,6 +138,7 @@ impl<T: Tracer> Process<T> {
         process.catch_syscalls = self.catch_syscalls.clone();
         process.follow_forks = self.follow_forks;
         process.debug_registers = self.debug_registers.clone();
+        process.agent = self.agent.clone();
         process.load_debug_registers_into(child);
         Ok(process)
     }
@@ -171,6 +172,7 @@ impl<T: Tracer> Process<T> {
         self.breakpoints = Breakpoints::default();
         // exec clears the debug registers too.
         self.debug_registers = DebugRegisters::default();
+        self.agent.clear();
         // The other threads are gone; their last statuses, if any, are ignored.
         self.threads.clear();
         self.threads

@@ -13,6 +13,7 @@
 //! (debug registers), `program` (what the program looks like: libraries,
 //! TLS, /proc facts) and `lifecycle` (kill, detach, reaping).
 
+mod conditions;
 mod events;
 mod fork;
 mod hardware;
@@ -20,6 +21,7 @@ mod lifecycle;
 mod program;
 mod resume;
 
+use super::breakpoint_logic::AgentState;
 use super::breakpoints::Breakpoints;
 use super::debug_registers::DebugRegisters;
 use super::thread::{Resume, Stop, StopEvent, Thread, ThreadState};
@@ -95,6 +97,10 @@ enum RunState {
     },
     /// Stopping every thread before reporting.
     Stopping(Cause),
+    /// Stopping every thread so that one can step off a breakpoint whose
+    /// hit is not reported (a false condition, a dprintf); then every
+    /// thread goes on as `plan` says (as they were going).
+    Regrouping { plan: ResumePlan },
     /// The process ended; the report is still to be taken.
     Exited(Report),
     /// Nothing left: exited and reported, killed or detached.
@@ -130,6 +136,14 @@ pub struct Process<T: Tracer> {
     follow_forks: bool,
     /// Children forked and kept since the container last looked.
     new_children: Vec<Tid>,
+    /// Breakpoint conditions and commands (agent bytecode).
+    agent: AgentState,
+    /// The main thread's registers at its exit event, kept with the process
+    /// once it has ended: another process's stop may be told first, and
+    /// until the client hears of this end it sees the main thread still
+    /// there (gdb needs its pc to resume, and the end is told at the
+    /// resume).
+    last_registers: Option<Registers>,
     /// ptrace requests must come from the thread that attached: keep the
     /// process on that thread (`!Send`).
     _tracer_thread: PhantomData<*const ()>,
@@ -156,6 +170,8 @@ impl<T: Tracer> Process<T> {
             catch_syscalls: None,
             follow_forks: false,
             new_children: Vec::new(),
+            agent: AgentState::default(),
+            last_registers: None,
             _tracer_thread: PhantomData,
         }
     }
@@ -275,6 +291,9 @@ impl<T: Tracer> Process<T> {
     }
 
     pub fn read_registers(&mut self, tid: Tid) -> Result<Registers, Error> {
+        if let (true, Some(last)) = (tid == self.pid && self.is_gone(), &self.last_registers) {
+            return Ok(last.clone());
+        }
         let t = self.stopped(tid)?;
         self.tracer
             .registers(t.0)
@@ -368,6 +387,7 @@ impl<T: Tracer> Process<T> {
             // left to take out.
             return Ok(true);
         }
+        self.agent.forget(addr);
         self.breakpoints
             .remove(&mut self.tracer, addr)
             .map_err(|errno| Error::Memory { addr, errno })

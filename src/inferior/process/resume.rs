@@ -69,7 +69,7 @@ impl<T: Tracer> Process<T> {
 
     /// Resume every stopped thread the plan names, stepping threads that sit
     /// on an inserted breakpoint off it first, one at a time.
-    fn start(&mut self, plan: ResumePlan, mut stepped: BTreeSet<Tid>) {
+    pub(super) fn start(&mut self, plan: ResumePlan, mut stepped: BTreeSet<Tid>) {
         let to_run: Vec<(Tid, Action)> = self
             .threads
             .values()

@@ -59,6 +59,8 @@ pub struct FakeTracer {
     pub debug_status: BTreeMap<Tid, u64>,
     /// The code segment every thread's registers show.
     pub mode: Mode,
+    /// General registers by (thread, GDB number), for breakpoint conditions.
+    pub gprs: BTreeMap<(Tid, usize), u64>,
     /// What /proc would say.
     pub pid: Tid,
     pub names: BTreeMap<Tid, String>,
@@ -172,6 +174,15 @@ impl Tracer for FakeTracer {
     }
     fn frame_registers(&mut self, tid: Tid) -> Result<[u64; 3], Errno> {
         Ok([0, 0, self.pc(tid)?])
+    }
+    fn general_register(
+        &mut self,
+        tid: Tid,
+        _mode: Mode,
+        regnum: usize,
+    ) -> Result<Option<u64>, Errno> {
+        self.alive(tid)?;
+        Ok(self.gprs.get(&(tid, regnum)).copied())
     }
     fn set_pc(&mut self, tid: Tid, pc: u64) -> Result<(), Errno> {
         self.pcs.insert(tid, pc);

@@ -5,6 +5,7 @@
 //! helpers below.
 
 mod all_stop;
+mod conditions;
 mod fake;
 mod fork_exec;
 mod lifecycle;

@@ -229,3 +229,23 @@ fn a_followed_vfork_puts_our_breakpoints_back_when_done() {
     );
     assert_eq!(tracer(&mut processes, PID).memory[&BP], INT3, "back in");
 }
+
+#[test]
+fn a_process_that_ended_shows_its_main_thread_until_the_end_is_told() {
+    let mut processes = two_running();
+    poll(&mut processes, &[signal_stop(A, libc::SIGUSR1)]);
+    tracer(&mut processes, Q).pcs.insert(Q, 0x7777);
+    let exit_event = ptrace_event(Q, PtraceEvent::Exit);
+    let exited = WaitStatus::Exited { tid: Q, code: 0 };
+    poll(
+        &mut processes,
+        &[interrupt_stop(PID), interrupt_stop(B), exit_event, exited],
+    )
+    .expect("PID's stop is told");
+    // Q's end is still to be told: its main thread is there, with the
+    // registers it had at its exit (gdb needs a pc to resume).
+    assert_eq!(processes.process_of(Q), Some(Q));
+    assert_eq!(processes.threads_of(Q), vec![Q]);
+    let q = &mut processes.get_mut(Q).unwrap().process;
+    assert_eq!(q.read_registers(Q).unwrap().pc(), 0x7777);
+}

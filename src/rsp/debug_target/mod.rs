@@ -4,7 +4,6 @@
 //! file per trait here), on the process of the selected thread.
 
 mod base;
-mod breakpoints;
 mod catch_syscalls;
 mod extended_mode;
 mod host_files;
@@ -101,9 +100,12 @@ impl DebugTarget {
     pub fn threads(&self) -> Vec<(Tid, Tid)> {
         let mut threads = Vec::new();
         for pid in self.processes.pids() {
-            if let Some(inferior) = self.processes.get(pid) {
-                threads.extend(inferior.process.thread_ids().map(|tid| (pid, tid)));
-            }
+            threads.extend(
+                self.processes
+                    .threads_of(pid)
+                    .into_iter()
+                    .map(|tid| (pid, tid)),
+            );
         }
         threads
     }
@@ -255,13 +257,6 @@ impl Target for DebugTarget {
     }
 
     #[inline(always)]
-    fn support_breakpoints(
-        &mut self,
-    ) -> Option<gdbstub::target::ext::breakpoints::BreakpointsOps<'_, Self>> {
-        Some(self)
-    }
-
-    #[inline(always)]
     fn support_extended_mode(
         &mut self,
     ) -> Option<gdbstub::target::ext::extended_mode::ExtendedModeOps<'_, Self>> {
@@ -287,8 +282,8 @@ impl Target for DebugTarget {
         Some(self)
     }
 
-    // Our breakpoints are real int3s in memory: gdb must not insert its own
-    // behind our back, so the guard rail stays on.
+    // Breakpoints (`Z`, `z`) are our dispatch's, never gdbstub's engine's:
+    // this tells its start-up check that no breakpoint support is meant.
     fn guard_rail_implicit_sw_breakpoints(&self) -> bool {
         true
     }
