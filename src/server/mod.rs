@@ -34,6 +34,9 @@ pub fn run(config: &Config) -> Result<i32, String> {
 
     // Bind before launching, so a busy address leaves nothing half-started.
     let listener = Listener::open(&config.transport)?;
+    if listener.is_stdio() {
+        crate::console::program_output_to_stderr();
+    }
     let settings = LaunchSettings {
         startup_with_shell: config.startup_with_shell,
         disable_randomization: config.disable_randomization,
