@@ -156,7 +156,8 @@ pub fn tls_address(
             selected(target)?
         }
     };
-    match target.process()?.tls_address(tid, lm, offset) {
+    // The thread names its process: gdb asks about a thread of any of them.
+    match target.process_of_thread(tid)?.tls_address(tid, lm, offset) {
         Ok(addr) => Ok(format!("{addr:x}").into_bytes()),
         Err(e) => {
             log::debug!("TLS address in {tid} (lm {lm:#x}): {e}");

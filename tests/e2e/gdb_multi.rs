@@ -446,3 +446,34 @@ fn disconnect_with_two_live_processes() {
     );
     assert!(attached.alive(), "and alive\n{}", s.dump());
 }
+
+/// Thread-local variables of each of two programs: gdb asks for a thread's
+/// TLS block naming the thread, whichever process it last talked to (the
+/// second program run was asked about in the first's process, and failed).
+#[test]
+fn thread_local_variables_in_each_of_two_programs() {
+    let f = fixture("tls");
+    let server = multi_server();
+    let gdb = ext_gdb(
+        &server,
+        &f,
+        &[
+            "add-inferior",
+            "inferior 2",
+            &format!("file {}", f.exe_str()),
+            &format!("set remote exec-file {}", f.exe_str()),
+            "break tls_ready",
+            "run",
+            &mark("second"),
+            "p tv",
+            "inferior 1",
+            "run",
+            &mark("first"),
+            "p tv",
+            "kill inferiors 1 2",
+        ],
+    );
+    let s = Session::run(server, gdb);
+    s.expect_in("second", "= 100");
+    s.expect_in("first", "= 100");
+}

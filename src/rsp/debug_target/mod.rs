@@ -84,6 +84,18 @@ impl DebugTarget {
         }
     }
 
+    /// The process thread `tid` belongs to.
+    pub fn process_of_thread(
+        &mut self,
+        tid: Tid,
+    ) -> Result<&mut Process<LiveTracer>, codec::Refusal> {
+        let pid = self
+            .processes
+            .process_of(tid)
+            .ok_or(codec::Refusal::Failed)?;
+        self.process_by_pid(pid)
+    }
+
     /// How process `pid` came to be debugged.
     pub fn origin(&self, pid: Tid) -> Option<Origin> {
         self.processes.get(pid).map(|i| i.origin)
