@@ -390,8 +390,13 @@ impl<T: Tracer, W: Waiter> Inferiors<T, W> {
     /// Forget the processes that are gone and whose end has been told.
     pub fn drop_finished(&mut self) {
         let queued: BTreeSet<Tid> = self.queued.iter().map(|(pid, _)| *pid).collect();
-        self.processes
-            .retain(|pid, i| !i.process.is_gone() || queued.contains(pid));
+        self.processes.retain(|&pid, i| {
+            let keep = !i.process.is_gone() || queued.contains(&pid);
+            if !keep {
+                crate::sys::terminal::take_back_from(pid);
+            }
+            keep
+        });
     }
 
     /// Kill process `pid` (stopped or not) and forget it, with the children
@@ -401,7 +406,9 @@ impl<T: Tracer, W: Waiter> Inferiors<T, W> {
         for (_, mut child) in self.take_unannounced_children(pid) {
             let _ = child.process.kill();
         }
-        inferior.process.kill()
+        let killed = inferior.process.kill();
+        crate::sys::terminal::take_back_from(pid);
+        killed
     }
 
     /// Detach from process `pid` (stopped) and forget it, with the children

@@ -29,6 +29,9 @@ pub struct LaunchSettings {
     /// Give the program /dev/null for stdin and our stderr for stdout (when
     /// the protocol runs over our stdin/stdout, as gdbserver does).
     pub program_output_to_stderr: bool,
+    /// Make the program the foreground of the server's terminal (the
+    /// server's own programs; not the tests').
+    pub take_terminal: bool,
 }
 
 impl Default for LaunchSettings {
@@ -42,6 +45,7 @@ impl Default for LaunchSettings {
             disable_randomization: true,
             wrapper: Vec::new(),
             program_output_to_stderr: false,
+            take_terminal: false,
         }
     }
 }
@@ -256,6 +260,9 @@ pub fn launch(
         .map_err(|e| Error::Launch(format!("cannot open /proc/{pid}/mem: {e}")))?;
     let mut process = Process::new(pid, tracer, &[pid]);
     process.detect_mode();
+    if settings.take_terminal {
+        crate::sys::terminal::hand_to(pid);
+    }
     Ok(process)
 }
 

@@ -29,6 +29,8 @@ pub fn run(config: &Config) -> Result<i32, String> {
     // inherit the mask), or the signalfd would miss them.
     let handled = signals::handled_signals();
     signals::block_in_this_thread(&handled).map_err(|e| format!("cannot block signals: {e}"))?;
+    crate::sys::terminal::block_job_control_stops()
+        .map_err(|e| format!("cannot block signals: {e}"))?;
     let signal_fd =
         signals::signal_fd(&handled).map_err(|e| format!("cannot create a signalfd: {e}"))?;
 
@@ -42,6 +44,7 @@ pub fn run(config: &Config) -> Result<i32, String> {
         disable_randomization: config.disable_randomization,
         wrapper: config.wrapper.clone(),
         program_output_to_stderr: listener.is_stdio(),
+        take_terminal: !listener.is_stdio(),
         ..LaunchSettings::default()
     };
     let last_program = match &config.start {
@@ -70,6 +73,7 @@ pub fn run(config: &Config) -> Result<i32, String> {
     let result = serve(config, &listener, &mut target, &signal_fd);
     // However the server ends: kill what it launched, detach from the rest.
     target.leave();
+    crate::sys::terminal::take_back();
     result
 }
 

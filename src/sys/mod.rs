@@ -10,6 +10,7 @@ pub mod procfs;
 pub mod ptrace;
 pub mod signals;
 pub mod spawn;
+pub mod terminal;
 pub mod wait;
 
 pub use nix::errno::Errno;

@@ -63,6 +63,9 @@ pub fn fork_blocked(spec: &ExecSpec) -> Result<Forked, Errno> {
             libc::sigemptyset(&mut empty);
             libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
             libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+            // A process group of its own, as under a shell's job control
+            // (and gdbserver): the terminal can be handed to it alone.
+            libc::setpgid(0, 0);
             if spec.stdio_to_stderr {
                 let null = libc::open(dev_null.as_ptr(), libc::O_RDONLY);
                 if null >= 0 {

@@ -38,6 +38,7 @@ mod gdb_program_knowledge;
 mod gdb_registers;
 mod gdb_session_end;
 mod gdb_signals;
+mod gdb_terminal;
 mod gdb_threads;
 mod gdb_transports;
 mod gdb_watchpoints;

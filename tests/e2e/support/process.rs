@@ -218,28 +218,54 @@ impl Program {
 /// The fields of `/proc/PID/stat` that the tests use: the state letter and
 /// the start time (clock ticks since boot, which tells a process from a
 /// later one that reuses its pid).
-fn proc_stat(pid: u32) -> Option<(char, u64)> {
+/// The fields of `/proc/PID/stat` after the command name (which is in
+/// parentheses and may contain spaces): index 0 is field 3, the state.
+fn proc_stat(pid: u32) -> Option<Vec<String>> {
     let text = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // Fields after the command name, which is in parentheses and may
-    // contain spaces: state is field 3, starttime field 22.
     let rest = &text[text.rfind(')')? + 1..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    Some((
-        fields.first()?.chars().next()?,
-        fields.get(19)?.parse().ok()?,
-    ))
+    Some(rest.split_whitespace().map(str::to_string).collect())
+}
+
+/// Field `n` (numbered as in proc(5)) of `/proc/PID/stat`, as a number.
+fn proc_stat_number(pid: u32, n: usize) -> Option<i64> {
+    proc_stat(pid)?.get(n - 3)?.parse().ok()
 }
 
 /// The state letter of `/proc/PID/stat` (`R`, `S`, `t` for a tracing stop,
 /// `Z`, ...), or `None` if there is no such process.
 pub fn process_state(pid: u32) -> Option<char> {
-    proc_stat(pid).map(|(state, _)| state)
+    proc_stat(pid)?.first()?.chars().next()
 }
 
 /// When the process started (clock ticks since boot), to tell it from a
 /// later process that reuses its pid.
 pub fn start_time(pid: u32) -> Option<u64> {
-    proc_stat(pid).map(|(_, start)| start)
+    proc_stat_number(pid, 22).and_then(|t| u64::try_from(t).ok())
+}
+
+/// The process group of a process and the foreground process group of its
+/// controlling terminal (-1 without one).
+pub fn process_group_and_foreground(pid: u32) -> Option<(i64, i64)> {
+    Some((proc_stat_number(pid, 5)?, proc_stat_number(pid, 8)?))
+}
+
+/// Every descendant of a process, parents before their children.
+pub fn descendants(pid: u32) -> Vec<u32> {
+    let mut found = Vec::new();
+    let mut next = vec![pid];
+    while let Some(parent) = next.pop() {
+        let Ok(tasks) = fs::read_dir(format!("/proc/{parent}/task")) else {
+            continue;
+        };
+        for task in tasks.flatten() {
+            let children = fs::read_to_string(task.path().join("children")).unwrap_or_default();
+            for child in children.split_whitespace().filter_map(|c| c.parse().ok()) {
+                found.push(child);
+                next.push(child);
+            }
+        }
+    }
+    found
 }
 
 /// A number field of `/proc/PID/status`, e.g. `PPid` or `TracerPid`.

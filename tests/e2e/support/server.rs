@@ -10,7 +10,9 @@ use std::time::Duration;
 use super::fixtures::Fixture;
 use super::output::{parse_number_after, Output};
 use super::process::Spawned;
-use super::process::{poll_until, process_belongs_to, process_state, send_signal, start_time};
+use super::process::{
+    descendants, poll_until, process_belongs_to, process_state, send_signal, start_time,
+};
 use super::{scaled, WAIT_TIMEOUT};
 
 /// The server binary: `$RGDB_TEST_SERVER` or the crate's rgdbserver.
@@ -50,6 +52,8 @@ impl Default for ServerOptions {
 /// still owns it) and the server.
 pub struct Server {
     process: Spawned,
+    /// The server's own pid (under script(1), a descendant of `process`).
+    server_pid: u32,
     port: u16,
     inferior_pid: u32,
     /// Start time of the program, to tell it from a later process that
@@ -103,6 +107,13 @@ impl Server {
     /// when dropped, so that it ends what it started before it is killed.
     pub fn start_args(args: &[&str]) -> Server {
         let mut server = Server::spawn(args);
+        server.wait_for_listening();
+        server
+    }
+
+    /// Wait for `Listening on ...`; learn the port and the program's pid.
+    fn wait_for_listening(&mut self) {
+        let server = self;
         let listening = server.wait_stderr("Listening on ", None);
         if listening.contains("Listening on port ") {
             server.port = parse_number_after(&listening, "Listening on port ")
@@ -121,6 +132,52 @@ impl Server {
                 u32::try_from(pid).unwrap_or_else(|_| panic!("bad pid {pid}\n{}", server.dump()));
             server.inferior_start_time = start_time(server.inferior_pid);
         }
+    }
+
+    /// Like [`start_args`](Self::start_args), with the server in the
+    /// foreground of a terminal of its own (a pseudo-terminal made by
+    /// script(1), util-linux), as when started by hand. What the server and
+    /// its programs print to the terminal is the server's stderr here (and
+    /// its stdout, the same text).
+    pub fn start_in_terminal(args: &[&str]) -> Server {
+        let quote = |word: &str| format!("'{}'", word.replace('\'', "'\\''"));
+        let mut command = quote(server_path().to_str().expect("UTF-8 server path"));
+        for arg in args {
+            command.push(' ');
+            command.push_str(&quote(arg));
+        }
+        let mut cmd = Command::new("script");
+        cmd.args([
+            "--quiet",
+            "--flush",
+            "--return",
+            "--command",
+            &command,
+            "/dev/null",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+        let mut process = Spawned::spawn(cmd, "install util-linux (script)");
+        let child = process.child();
+        let terminal = Output::collect(child.stdout.take().expect("script stdout is piped"));
+        let _ = Output::collect(child.stderr.take().expect("script stderr is piped"));
+        let script_pid = process.pid();
+        let mut server = Server {
+            process,
+            server_pid: 0,
+            port: 0,
+            inferior_pid: 0,
+            inferior_start_time: None,
+            stdout: Arc::clone(&terminal),
+            stderr: terminal,
+        };
+        server.wait_for_listening();
+        let exe = std::fs::canonicalize(server_path()).expect("the server binary");
+        server.server_pid = descendants(script_pid)
+            .into_iter()
+            .find(|&pid| std::fs::read_link(format!("/proc/{pid}/exe")).ok() == Some(exe.clone()))
+            .unwrap_or_else(|| panic!("no server process under script\n{}", server.dump()));
         server
     }
 
@@ -135,8 +192,10 @@ impl Server {
         let child = process.child();
         let stdout = Output::collect(child.stdout.take().expect("server stdout is piped"));
         let stderr = Output::collect(child.stderr.take().expect("server stderr is piped"));
+        let server_pid = process.pid();
         Server {
             process,
+            server_pid,
             port: 0,
             inferior_pid: 0,
             inferior_start_time: None,
@@ -147,7 +206,7 @@ impl Server {
 
     /// Sends `signal` (e.g. "TERM") to the server; false if kill(1) failed.
     pub fn signal(&self, signal: &str) -> bool {
-        send_signal(self.process.pid(), signal)
+        send_signal(self.server_pid, signal)
     }
 
     /// Waits up to `timeout` for the server to exit.
@@ -227,7 +286,7 @@ impl Server {
 
     /// The server's pid.
     pub fn pid(&self) -> u32 {
-        self.process.pid()
+        self.server_pid
     }
 
     /// The server's stdout, which the program inherits.
@@ -295,7 +354,7 @@ impl Drop for Server {
         // Kill the program first, but only while it provably still belongs
         // to the server (its child or its tracee), so its pid cannot have
         // been reused by an unrelated process.
-        if self.inferior_alive() && process_belongs_to(self.inferior_pid, self.process.pid()) {
+        if self.inferior_alive() && process_belongs_to(self.inferior_pid, self.server_pid) {
             send_signal(self.inferior_pid, "KILL");
         }
         // Give the server a moment to reap the program and exit by itself
