@@ -30,6 +30,8 @@ pub enum StopEvent {
     Vforked { child: Tid },
     /// Its vfork child has exec'd or exited: the memory is its own again.
     VforkDone,
+    /// Stopped because the client asked (`vCont;t`, non-stop mode).
+    Requested,
 }
 
 /// A stopped thread's stop, and whether the client still has to hear of it.

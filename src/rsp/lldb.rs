@@ -153,6 +153,8 @@ impl StopNews {
             | StopEvent::Forked { .. }
             | StopEvent::Vforked { .. }
             | StopEvent::VforkDone => ("signal", trap, None),
+            // lldb runs in all-stop.
+            StopEvent::Requested => ("signal", 0, None),
         })
     }
 }

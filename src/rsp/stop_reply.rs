@@ -89,6 +89,8 @@ fn thread_event(client: &ClientProfile, event: StopEvent) -> (u8, String) {
             (trap, format!("vfork:{};", client.thread_id(child, child)))
         }
         StopEvent::VforkDone => (trap, "vforkdone:;".into()),
+        // Non-stop's `vCont;t`: signal 0, as gdbserver reports it.
+        StopEvent::Requested => (0, String::new()),
         // For a client without exec events: a trap in the new program.
         StopEvent::Stepped | StopEvent::Exec => (trap, String::new()),
         StopEvent::Signal(sig) => (signals::to_gdb(sig).0, String::new()),

@@ -95,7 +95,8 @@ impl<T: Tracer> Process<T> {
         if self.threads.values().any(|t| t.state().is_running()) {
             return false;
         }
-        if self.threads.values().any(|t| t.pending().is_some()) {
+        // In non-stop a stop with something to tell stops nobody else.
+        if !self.non_stop && self.threads.values().any(|t| t.pending().is_some()) {
             self.set_run_state(RunState::Stopping(super::Cause::Event));
             return true;
         }

@@ -25,29 +25,35 @@ impl<T: Tracer> Process<T> {
             if let Some(report) = self.take_report() {
                 return Ok(report);
             }
-            // A thread whose stop is due; the leader last, as the kernel
-            // reports a leader's exit only after its threads are reaped.
-            let due = |t: &&crate::inferior::thread::Thread| t.state().is_running();
-            let tid = self
-                .threads
-                .values()
-                .filter(due)
-                .map(|t| t.tid)
-                .find(|&tid| tid != self.pid)
-                .or_else(|| self.threads.values().find(due).map(|t| t.tid))
-                .ok_or(Error::NotRunning)?;
-            match self.tracer.wait_for(tid) {
-                Ok(Some(status)) => self.handle(status),
-                Ok(None) => self.lost(tid),
-                Err(errno) => {
-                    return Err(Error::Sys {
-                        what: "waitpid",
-                        tid,
-                        errno,
-                    })
-                }
+            self.wait_for_one()?;
+        }
+    }
+
+    /// Wait for one status due from this process's threads and take it in.
+    pub(super) fn wait_for_one(&mut self) -> Result<(), Error> {
+        // A thread whose stop is due; the leader last, as the kernel
+        // reports a leader's exit only after its threads are reaped.
+        let due = |t: &&crate::inferior::thread::Thread| t.state().is_running();
+        let tid = self
+            .threads
+            .values()
+            .filter(due)
+            .map(|t| t.tid)
+            .find(|&tid| tid != self.pid)
+            .or_else(|| self.threads.values().find(due).map(|t| t.tid))
+            .ok_or(Error::NotRunning)?;
+        match self.tracer.wait_for(tid) {
+            Ok(Some(status)) => self.handle(status),
+            Ok(None) => self.lost(tid),
+            Err(errno) => {
+                return Err(Error::Sys {
+                    what: "waitpid",
+                    tid,
+                    errno,
+                })
             }
         }
+        Ok(())
     }
 
     /// A thread whose status can no longer be had (reaped elsewhere):
@@ -143,6 +149,9 @@ impl<T: Tracer> Process<T> {
             // clone does not inherit them) and joins its siblings if they run.
             ThreadState::Starting => {
                 self.load_debug_registers_into(tid);
+                if self.requested_stop_came(tid) {
+                    return;
+                }
                 match &mut self.state {
                     RunState::Running => self.run_thread(tid, Resume::Continue, 0),
                     // It goes on with the others once they are regrouped.
@@ -167,7 +176,11 @@ impl<T: Tracer> Process<T> {
                     self.set_state(tid, ThreadState::Stopped(Stop::Quiet));
                 }
             }
-            ThreadState::Stopping(_) => self.set_state(tid, ThreadState::Stopped(Stop::Quiet)),
+            ThreadState::Stopping(_) => {
+                if !self.requested_stop_came(tid) {
+                    self.set_state(tid, ThreadState::Stopped(Stop::Quiet))
+                }
+            }
             ThreadState::Stopped(_) | ThreadState::Zombie => {
                 log::warn!("thread {tid}: unexpected stop in state {state:?}")
             }
@@ -230,12 +243,16 @@ impl<T: Tracer> Process<T> {
         {
             let plan = plan.clone();
             if *stepper == tid && !self.step_over_is_reported(tid, &plan) {
-                self.set_state(tid, ThreadState::Stopped(Stop::Quiet));
+                if !self.requested_stop_came(tid) {
+                    self.set_state(tid, ThreadState::Stopped(Stop::Quiet));
+                }
                 return;
             }
         }
+        // Its own stop is what the client hears of, if it asked for one.
+        self.stop_requests.remove(&tid);
         self.set_state(tid, ThreadState::Stopped(Stop::Pending(event)));
-        if self.state == RunState::Running {
+        if self.state == RunState::Running && !self.non_stop {
             self.set_run_state(RunState::Stopping(Cause::Event));
             self.stop_running_threads();
         }
@@ -258,6 +275,7 @@ impl<T: Tracer> Process<T> {
 
     fn thread_gone(&mut self, tid: Tid, status: Report) {
         self.threads.remove(&tid);
+        self.stop_requests.remove(&tid);
         if tid == self.pid {
             log::debug!("process {tid} ended: {status:?}");
             self.threads.clear();
@@ -303,7 +321,7 @@ impl<T: Tracer> Process<T> {
         }
     }
 
-    fn stop_thread(&mut self, tid: Tid) {
+    pub(super) fn stop_thread(&mut self, tid: Tid) {
         let Some(ThreadState::Running(resume)) = self.thread_state(tid) else {
             return;
         };
@@ -321,6 +339,9 @@ impl<T: Tracer> Process<T> {
     /// Move on after events: finish a step-over, or, once every thread has
     /// stopped, the stop to report (taken: the process is then stopped).
     pub fn take_report(&mut self) -> Option<Report> {
+        if self.non_stop {
+            return self.take_report_non_stop();
+        }
         match &self.state {
             RunState::Exited(report) => {
                 let report = *report;
@@ -371,7 +392,7 @@ impl<T: Tracer> Process<T> {
 
     /// The pending stop to report: a finished step first (the client is
     /// waiting on it), else the next thread after the last one reported.
-    fn pick_pending(&self) -> Option<(Tid, StopEvent)> {
+    pub(super) fn pick_pending(&self) -> Option<(Tid, StopEvent)> {
         let pending = || {
             self.threads
                 .values()

@@ -16,7 +16,7 @@ impl<T: Tracer> Process<T> {
     pub fn insert_hardware(&mut self, addr: u64, len: u64, kind: HwKind) -> Result<(), Error> {
         let mut wanted = self.debug_registers.clone();
         wanted.insert(addr, len, kind).map_err(Error::Hardware)?;
-        self.load_debug_registers(wanted)
+        self.with_threads_paused(|p| p.load_debug_registers(wanted))
     }
 
     /// Remove one; `false` if there was none like it.
@@ -25,7 +25,23 @@ impl<T: Tracer> Process<T> {
         if !wanted.remove(addr, len, kind) {
             return Ok(false);
         }
-        self.load_debug_registers(wanted).map(|()| true)
+        self.with_threads_paused(|p| p.load_debug_registers(wanted))
+            .map(|()| true)
+    }
+
+    /// Debug registers can be set only in stopped threads: in non-stop the
+    /// running ones are paused for it.
+    fn with_threads_paused(
+        &mut self,
+        work: impl FnOnce(&mut Self) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        if !self.non_stop || !self.has_running_threads() {
+            return work(self);
+        }
+        let paused = self.pause()?;
+        let done = work(self);
+        self.unpause(paused)?;
+        done
     }
 
     /// Put `wanted` in every stopped thread (threads still starting get it

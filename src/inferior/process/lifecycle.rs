@@ -48,6 +48,8 @@ impl<T: Tracer> Process<T> {
     pub fn detach(&mut self) -> Result<(), Error> {
         match self.state {
             RunState::Stopped => {}
+            // Non-stop, paused: every thread stopped.
+            RunState::Running if self.non_stop && !self.has_running_threads() => {}
             RunState::Gone | RunState::Exited(_) => return Err(Error::Gone),
             _ => return Err(Error::ProcessRunning),
         }

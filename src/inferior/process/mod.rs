@@ -18,6 +18,7 @@ mod events;
 mod fork;
 mod hardware;
 mod lifecycle;
+mod non_stop;
 mod program;
 mod resume;
 
@@ -144,6 +145,12 @@ pub struct Process<T: Tracer> {
     /// there (gdb needs its pc to resume, and the end is told at the
     /// resume).
     last_registers: Option<Registers>,
+    /// Non-stop mode: a thread's stop stops no other thread, and is told
+    /// at once (see non_stop.rs).
+    non_stop: bool,
+    /// Non-stop: threads the client asked to stop (`vCont;t`) whose stop
+    /// is still to come; it is reported as [`StopEvent::Requested`].
+    stop_requests: BTreeSet<Tid>,
     /// ptrace requests must come from the thread that attached: keep the
     /// process on that thread (`!Send`).
     _tracer_thread: PhantomData<*const ()>,
@@ -172,6 +179,8 @@ impl<T: Tracer> Process<T> {
             new_children: Vec::new(),
             agent: AgentState::default(),
             last_registers: None,
+            non_stop: false,
+            stop_requests: BTreeSet::new(),
             _tracer_thread: PhantomData,
         }
     }

@@ -17,6 +17,9 @@ impl<T: Tracer> Process<T> {
     /// Actions for threads that are gone are dropped. A plan that resumes
     /// nothing is answered with an immediate stop, as the client waits for one.
     pub fn resume(&mut self, mut plan: ResumePlan) -> Result<(), Error> {
+        if self.non_stop {
+            return self.resume_non_stop(plan);
+        }
         match self.state {
             RunState::Stopped => {}
             RunState::Gone | RunState::Exited(_) => return Err(Error::Gone),
@@ -134,8 +137,9 @@ impl<T: Tracer> Process<T> {
         }
         let (mut plan, stepped, interrupted) = (plan.clone(), stepped.clone(), *interrupted);
         self.breakpoints.reinsert(&mut self.tracer, addr);
+        // In non-stop a stop of the stepping thread stops nobody else.
         let pending = self.threads.get(&tid).and_then(Thread::pending).is_some();
-        if interrupted || pending {
+        if interrupted || (pending && !self.non_stop) {
             let cause = if interrupted {
                 Cause::Interrupt
             } else {

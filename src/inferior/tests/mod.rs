@@ -9,6 +9,7 @@ mod conditions;
 mod fake;
 mod fork_exec;
 mod lifecycle;
+mod non_stop;
 mod processes;
 mod program;
 mod signals;
