@@ -1,6 +1,7 @@
 //! Every process the server debugs, and all-stop across them: a stop of
 //! any thread of any process stops every other process before it is
-//! reported, as gdbserver does.
+//! reported, as gdbserver does. In non-stop mode nothing stops for another
+//! process's stop: each report is handed out as it comes.
 //!
 //! One waiter takes every wait status (waitpid sees all the tracees of this
 //! thread, whatever their process) and hands it to the process whose
@@ -85,6 +86,7 @@ pub struct Inferiors<T: Tracer, W: Waiter> {
     /// Settings every process gets, new ones included.
     follow_forks: bool,
     pass_signals: BTreeSet<i32>,
+    non_stop: bool,
 }
 
 fn waitpid_error(errno: crate::sys::Errno) -> Error {
@@ -106,6 +108,7 @@ impl<T: Tracer, W: Waiter> Inferiors<T, W> {
             arrivals: Vec::new(),
             follow_forks: false,
             pass_signals: BTreeSet::new(),
+            non_stop: false,
         }
     }
 
@@ -113,6 +116,7 @@ impl<T: Tracer, W: Waiter> Inferiors<T, W> {
     pub fn add(&mut self, mut process: Process<T>, origin: Origin) {
         process.set_follow_forks(self.follow_forks);
         process.set_pass_signals(self.pass_signals.clone());
+        process.set_non_stop(self.non_stop);
         self.processes
             .insert(process.pid(), Inferior { process, origin });
     }
@@ -197,6 +201,39 @@ impl<T: Tracer, W: Waiter> Inferiors<T, W> {
         self.run != Run::Stopped
     }
 
+    /// Non-stop mode, or all-stop. Back to all-stop, whatever runs is
+    /// stopped (its stops kept for the next resume), as all-stop starts
+    /// with everything stopped.
+    pub fn set_non_stop(&mut self, on: bool) -> Result<(), Error> {
+        if on == self.non_stop {
+            return Ok(());
+        }
+        self.non_stop = on;
+        for inferior in self.processes.values_mut() {
+            inferior.process.set_non_stop(on);
+        }
+        let resumed = self
+            .processes
+            .values()
+            .any(|i| !i.process.is_stopped() && !i.process.is_gone());
+        if on || !resumed {
+            return Ok(());
+        }
+        self.run = Run::Running;
+        self.stop_all_now()
+    }
+
+    pub fn is_non_stop(&self) -> bool {
+        self.non_stop
+    }
+
+    /// Non-stop `vCont;t`: stop these threads of process `pid`.
+    pub fn stop_threads(&mut self, pid: Tid, tids: &[Tid]) {
+        if let Some(inferior) = self.processes.get_mut(&pid) {
+            inferior.process.stop_threads(tids);
+        }
+    }
+
     // ----- running and stopping -----
 
     /// Resume each process by its plan; processes without one stay
@@ -204,6 +241,15 @@ impl<T: Tracer, W: Waiter> Inferiors<T, W> {
     /// anything; with no plan at all, the first process stops at once (the
     /// client waits for a stop).
     pub fn resume(&mut self, mut plans: BTreeMap<Tid, ResumePlan>) -> Result<(), Error> {
+        if self.non_stop {
+            // Whatever runs goes on; each process takes its plan.
+            for (pid, plan) in plans {
+                let inferior = self.processes.get_mut(&pid).ok_or(Error::Gone)?;
+                inferior.process.resume(plan)?;
+            }
+            self.run = Run::Running;
+            return Ok(());
+        }
         if self.run != Run::Stopped {
             return Err(Error::ProcessRunning);
         }
@@ -242,7 +288,41 @@ impl<T: Tracer, W: Waiter> Inferiors<T, W> {
         while let Some(status) = self.waiter.wait(false).map_err(waitpid_error)? {
             self.route(status);
         }
+        if self.non_stop {
+            return Ok(self.next_report());
+        }
         Ok(self.progress())
+    }
+
+    /// Non-stop: the next report of any process, in the order their news
+    /// came; the others run on.
+    fn next_report(&mut self) -> Option<(Tid, Report)> {
+        let order: Vec<Tid> = self
+            .arrivals
+            .iter()
+            .copied()
+            .chain(self.processes.keys().copied())
+            .collect();
+        let found = order.into_iter().find_map(|pid| {
+            let report = self.processes.get_mut(&pid)?.process.take_report()?;
+            Some((pid, report))
+        });
+        match found {
+            Some((_, report)) => self.announce_child(report),
+            None => self.arrivals.clear(),
+        }
+        found
+    }
+
+    /// A forked child becomes the client's with its parent's fork stop.
+    fn announce_child(&mut self, report: Report) {
+        if let Report::Thread {
+            event: StopEvent::Forked { child } | StopEvent::Vforked { child },
+            ..
+        } = report
+        {
+            self.unannounced.remove(&child);
+        }
     }
 
     /// Block until there is a stop to report.
@@ -375,13 +455,7 @@ impl<T: Tracer, W: Waiter> Inferiors<T, W> {
             return None;
         }
         self.run = Run::Stopped;
-        if let Report::Thread {
-            event: StopEvent::Forked { child } | StopEvent::Vforked { child },
-            ..
-        } = report
-        {
-            self.unannounced.remove(&child);
-        }
+        self.announce_child(report);
         Some((pid, report))
     }
 
@@ -415,6 +489,10 @@ impl<T: Tracer, W: Waiter> Inferiors<T, W> {
     /// it forked that the client has not heard of.
     pub fn detach(&mut self, pid: Tid) -> Result<(), Error> {
         let inferior = self.processes.get_mut(&pid).ok_or(Error::Gone)?;
+        if inferior.process.is_non_stop() {
+            // Every thread stopped first; their stops go with them.
+            let _paused = inferior.process.pause()?;
+        }
         inferior.process.detach()?;
         self.take(pid);
         for (child, mut inferior) in self.take_unannounced_children(pid) {
@@ -446,6 +524,9 @@ impl<T: Tracer, W: Waiter> Inferiors<T, W> {
 
     /// Let go of every process the way its origin says, from any state.
     pub fn leave_all(&mut self) {
+        if let Err(e) = self.set_non_stop(false) {
+            log::debug!("back to all-stop before leaving: {e}");
+        }
         let attached = self
             .processes
             .values()

@@ -74,8 +74,8 @@ pub trait Tracer: MemoryWriter {
         mode: Mode,
         regnum: usize,
     ) -> Result<Option<u64>, Errno>;
-    /// SIGKILL the whole process.
-    fn kill(&mut self) -> Result<(), Errno>;
+    /// Send `signal` to the whole process (SIGKILL to kill it).
+    fn send_signal(&mut self, signal: i32) -> Result<(), Errno>;
     /// Block until thread `tid` of ours reports a status (the statuses of
     /// every other task stay queued for whoever waits for them).
     fn wait_for(&mut self, tid: Tid) -> Result<Option<WaitStatus>, Errno>;
@@ -327,8 +327,8 @@ impl Tracer for LiveTracer {
         self.set_general_registers(tid, &regs)
     }
 
-    fn kill(&mut self) -> Result<(), Errno> {
-        spawn::kill_process(self.pid, libc::SIGKILL)
+    fn send_signal(&mut self, signal: i32) -> Result<(), Errno> {
+        spawn::kill_process(self.pid, signal)
     }
 
     fn wait_for(&mut self, tid: Tid) -> Result<Option<WaitStatus>, Errno> {

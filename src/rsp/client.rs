@@ -55,6 +55,8 @@ pub struct ClientProfile {
     pub fork_events: bool,
     /// lldb's `QListThreadsInStopReply`: stop replies list every thread.
     pub threads_in_stop_reply: bool,
+    /// `QNonStop:1`: threads stop on their own, stops are notifications.
+    pub non_stop: bool,
 }
 
 impl Default for ClientProfile {
@@ -66,6 +68,7 @@ impl Default for ClientProfile {
             exec_events: false,
             fork_events: false,
             threads_in_stop_reply: false,
+            non_stop: false,
         }
     }
 }

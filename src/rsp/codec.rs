@@ -27,6 +27,19 @@ pub fn frame_into(out: &mut Vec<u8>, body: &[u8]) {
     push_hex(out, checksum(body));
 }
 
+/// An asynchronous notification (`%NAME:BODY#CS`, non-stop mode's stops).
+pub fn notification_into(out: &mut Vec<u8>, name: &[u8], body: &[u8]) {
+    out.push(b'%');
+    out.extend_from_slice(name);
+    out.push(b':');
+    out.extend_from_slice(body);
+    out.push(b'#');
+    let sum = checksum(name)
+        .wrapping_add(b':')
+        .wrapping_add(checksum(body));
+    push_hex(out, sum);
+}
+
 /// `body` framed as a packet.
 pub fn frame(body: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();

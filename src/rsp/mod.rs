@@ -42,7 +42,7 @@ use inspect::{
     write_registers,
 };
 use request::{Parsed, Request, VContAction, VContKind, XferObject};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 
@@ -74,12 +74,20 @@ pub struct Protocol {
     news: lldb::StopNews,
     /// The `qXfer:threads` document being read.
     threads_document: Option<Vec<u8>>,
+    /// Non-stop: the stop replies the client has yet to take, the first
+    /// one sent as a `%Stop` notification (or as the reply to `?`); each
+    /// `vStopped` takes one and answers with the next, `OK` at the end.
+    notifications: VecDeque<Vec<u8>>,
 }
 
 impl Protocol {
     pub fn new(target: &mut DebugTarget) -> Result<Protocol, String> {
         // A new client has agreed to nothing yet.
         target.processes.set_follow_forks(false);
+        target
+            .processes
+            .set_non_stop(false)
+            .map_err(|e| e.to_string())?;
         Ok(Protocol {
             client: ClientProfile::default(),
             engine: Engine::new(target)?,
@@ -87,6 +95,7 @@ impl Protocol {
             resume_thread: ThreadRef::All,
             news: lldb::StopNews::default(),
             threads_document: None,
+            notifications: VecDeque::new(),
         })
     }
 
@@ -95,16 +104,17 @@ impl Protocol {
         self.client.acks
     }
 
-    /// Whether a stop is owed to the client: the session then collects
-    /// wait statuses ([`poll`](Self::poll)).
-    pub fn awaiting_stop(&self) -> bool {
-        self.awaiting_stop
+    /// Whether the client is to hear of stops now (all-stop: one is owed;
+    /// non-stop: always): the session then collects wait statuses
+    /// ([`poll`](Self::poll)).
+    pub fn watching_program(&self) -> bool {
+        self.awaiting_stop || self.client.non_stop
     }
 
     /// Answer one packet (its body); the reply, if any, is appended to
     /// `out`, framed.
     pub fn packet(&mut self, target: &mut DebugTarget, body: &[u8], out: &mut Vec<u8>) -> Outcome {
-        if self.awaiting_stop {
+        if self.awaiting_stop && !self.client.non_stop {
             // An all-stop client sends nothing but Ctrl-C while the program runs.
             log::warn!(
                 "ignoring packet {:?} sent while the program runs",
@@ -127,6 +137,10 @@ impl Protocol {
     /// Ctrl-C: stop the running program; the stop is reported once every
     /// thread has stopped.
     pub fn interrupt(&mut self, target: &mut DebugTarget) {
+        if self.client.non_stop {
+            let _ = self.ctrl_c(target);
+            return;
+        }
         if !self.awaiting_stop {
             log::debug!("Ctrl-C while the program is stopped: nothing to do");
             return;
@@ -137,6 +151,12 @@ impl Protocol {
     /// Take in the wait statuses that are there; if the process stopped,
     /// its stop reply is appended to `out`.
     pub fn poll(&mut self, target: &mut DebugTarget, out: &mut Vec<u8>) -> Result<Outcome, String> {
+        if self.client.non_stop {
+            while let Some((pid, report)) = target.processes.poll().map_err(|e| e.to_string())? {
+                self.notify_stop(target, pid, report, out);
+            }
+            return Ok(self.outcome(target));
+        }
         if !self.awaiting_stop {
             return Ok(Outcome::Serving);
         }
@@ -150,7 +170,8 @@ impl Protocol {
     fn outcome(&self, target: &DebugTarget) -> Outcome {
         if target.exit_requested {
             Outcome::ExitRequested
-        } else if !target.multi && target.processes.is_empty() {
+        } else if !target.multi && target.processes.is_empty() && self.notifications.is_empty() {
+            // (In non-stop, once the client has taken the news of the end.)
             Outcome::ProgramGone
         } else {
             Outcome::Serving
@@ -176,11 +197,155 @@ impl Protocol {
         }
     }
 
+    /// Non-stop: a stop to tell. The first of a series goes out as a
+    /// notification; the client takes the others with `vStopped`.
+    fn notify_stop(
+        &mut self,
+        target: &mut DebugTarget,
+        pid: Tid,
+        report: Report,
+        out: &mut Vec<u8>,
+    ) {
+        stop_reply::announce(report);
+        let reply = stop_reply::stop_reply(target, &self.client, pid, report, &mut self.news);
+        if self.notifications.is_empty() {
+            codec::notification_into(out, b"Stop", &reply);
+        }
+        self.notifications.push_back(reply);
+        if matches!(report, Report::Exited(_) | Report::Killed(_)) {
+            target.drop_finished();
+        }
+    }
+
+    /// `QNonStop`: non-stop mode, or back to all-stop (stopping what runs).
+    fn set_non_stop(&mut self, target: &mut DebugTarget, on: bool) -> Result<Vec<u8>, Refusal> {
+        target.processes.set_non_stop(on)?;
+        self.client.non_stop = on;
+        self.notifications.clear();
+        self.awaiting_stop = false;
+        Ok(codec::ok())
+    }
+
+    /// `vStopped`: the client took the last stop; the next one, or `OK`.
+    fn next_stop(&mut self) -> Vec<u8> {
+        self.notifications.pop_front();
+        self.notifications
+            .front()
+            .cloned()
+            .unwrap_or_else(codec::ok)
+    }
+
+    /// `vCtrlC` (and Ctrl-C in non-stop): SIGINT to the current process,
+    /// whose thread that takes it stops and is reported.
+    fn ctrl_c(&mut self, target: &mut DebugTarget) -> Result<Vec<u8>, Refusal> {
+        if !self.client.non_stop {
+            target.processes.interrupt();
+            return Ok(codec::ok());
+        }
+        target.process()?.interrupt_with_sigint()?;
+        Ok(codec::ok())
+    }
+
+    /// `?` in non-stop: every stopped thread's stop, the first as the
+    /// reply, the others through `vStopped`; `OK` if every thread runs.
+    fn non_stop_status(&mut self, target: &mut DebugTarget) -> Vec<u8> {
+        self.notifications.clear();
+        for (pid, tid) in target.threads() {
+            let Some(event) = target
+                .process_by_pid(pid)
+                .ok()
+                .and_then(|process| process.tell_stop(tid))
+            else {
+                continue;
+            };
+            let report = Report::Thread { tid, event };
+            let reply = stop_reply::stop_reply(target, &self.client, pid, report, &mut self.news);
+            self.notifications.push_back(reply);
+        }
+        self.notifications
+            .front()
+            .cloned()
+            .unwrap_or_else(codec::ok)
+    }
+
+    /// Non-stop `vCont`: each thread takes the leftmost action that names
+    /// it; threads no action names stay as they are (running or stopped).
+    /// Answered at once; the stops come as notifications.
+    fn resume_non_stop(
+        &mut self,
+        target: &mut DebugTarget,
+        actions: &[VContAction],
+    ) -> Result<Vec<u8>, Refusal> {
+        if target.processes.is_empty() {
+            return Err(Refusal::NoProcess);
+        }
+        let mut chosen: BTreeMap<Tid, (Tid, VContAction)> = BTreeMap::new();
+        for action in actions {
+            let threads: Vec<(Tid, Tid)> = match action.thread {
+                Some(ThreadRef::Id(tid)) => target
+                    .processes
+                    .process_of(tid)
+                    .map(|pid| (pid, tid))
+                    .into_iter()
+                    .collect(),
+                Some(ThreadRef::AllOf(pid)) => target
+                    .processes
+                    .threads_of(pid)
+                    .into_iter()
+                    .map(|tid| (pid, tid))
+                    .collect(),
+                Some(ThreadRef::AnyOf(pid)) => first_thread_of(target, pid)
+                    .map(|tid| (pid, tid))
+                    .into_iter()
+                    .collect(),
+                Some(ThreadRef::Any) => target
+                    .selected_thread()
+                    .and_then(|tid| Some((target.processes.process_of(tid)?, tid)))
+                    .into_iter()
+                    .collect(),
+                None | Some(ThreadRef::All) => target.threads(),
+            };
+            for (pid, tid) in threads {
+                chosen.entry(tid).or_insert((pid, *action));
+            }
+        }
+        let mut plans: BTreeMap<Tid, ResumePlan> = BTreeMap::new();
+        let mut stops: BTreeMap<Tid, Vec<Tid>> = BTreeMap::new();
+        for (tid, (pid, action)) in chosen {
+            let resume = match action.kind {
+                VContKind::Continue => Resume::Continue,
+                VContKind::Step => Resume::Step,
+                VContKind::RangeStep { start, end } => Resume::RangeStep { start, end },
+                VContKind::Stop => {
+                    stops.entry(pid).or_default().push(tid);
+                    continue;
+                }
+            };
+            let signal = action.signal.map_or(0, |n| signals::from_gdb(Signal(n)));
+            plans
+                .entry(pid)
+                .or_default()
+                .actions
+                .insert(tid, Action { resume, signal });
+        }
+        target.processes.resume(plans)?;
+        for (pid, tids) in stops {
+            target.processes.stop_threads(pid, &tids);
+        }
+        Ok(codec::ok())
+    }
+
     /// The reply to one of our requests; `None` for a resume, whose reply
     /// is the stop to come.
     fn dispatch(&mut self, target: &mut DebugTarget, request: Request<'_>) -> Option<Vec<u8>> {
         let answer = match request {
+            Request::Resume(actions) if self.client.non_stop => {
+                self.resume_non_stop(target, &actions)
+            }
             Request::Resume(actions) => return self.resume(target, &actions),
+            Request::NonStop(on) => self.set_non_stop(target, on),
+            Request::NextStop => Ok(self.next_stop()),
+            Request::CtrlC => self.ctrl_c(target),
             Request::Supported(features) => {
                 self.client.negotiate(features);
                 target.processes.set_follow_forks(self.client.fork_events);
@@ -190,7 +355,8 @@ impl Protocol {
                 self.client.acks = false;
                 Ok(codec::ok())
             }
-            Request::VContQuery => Ok(b"vCont;c;C;s;S;r".to_vec()),
+            Request::VContQuery => Ok(b"vCont;c;C;s;S;t;r".to_vec()),
+            Request::StopReason if self.client.non_stop => Ok(self.non_stop_status(target)),
             Request::StopReason => Ok(self.initial_stop(target)),
             Request::SelectThread { general, thread } => {
                 self.select_thread(target, general, thread)
@@ -279,7 +445,7 @@ impl Protocol {
             b";qXfer:features:read+;qXfer:threads:read+;qXfer:siginfo:read+\
               ;qXfer:exec-file:read+;qXfer:auxv:read+;qXfer:libraries-svr4:read+\
               ;QPassSignals+;QProgramSignals+;binary-upload+;swbreak+;hwbreak+\
-              ;ConditionalBreakpoints+;BreakpointCommands+",
+              ;ConditionalBreakpoints+;BreakpointCommands+;QNonStop+",
         );
         if self.client.exec_events {
             reply.extend_from_slice(b";exec-events+");
@@ -402,6 +568,12 @@ impl Protocol {
         self.news = lldb::StopNews::default();
         let tid = first_thread_of(target, pid);
         target.select_thread(tid);
+        if let (true, Some(tid)) = (self.client.non_stop, tid) {
+            // Told stopped here, it stays so until resumed.
+            if let Ok(process) = target.process_by_pid(pid) {
+                process.tell_stop(tid);
+            }
+        }
         stop_reply::initial_stop_reply(&self.client, Some(pid), tid)
     }
 

@@ -166,6 +166,12 @@ pub enum Request<'a> {
         addr: u64,
         len: u64,
     },
+    /// `QNonStop:1` (non-stop mode) or `QNonStop:0` (all-stop).
+    NonStop(bool),
+    /// `vStopped`: the client has the last stop; the next, or `OK`.
+    NextStop,
+    /// `vCtrlC`: interrupt as a Ctrl-C typed at the program's terminal.
+    CtrlC,
     // lldb's own packets
     HostInfo,
     ProcessInfo,
@@ -230,6 +236,8 @@ fn parse_named(body: &[u8]) -> Parsed<'_> {
         b"qProcessInfo" => Some(Request::ProcessInfo),
         b"jThreadsInfo" => Some(Request::ThreadsInfo),
         b"QListThreadsInStopReply" => Some(Request::ListThreadsInStopReply),
+        b"vStopped" => Some(Request::NextStop),
+        b"vCtrlC" => Some(Request::CtrlC),
         b"qWatchpointSupportInfo" | b"qWatchpointSupportInfo:" => {
             Some(Request::WatchpointSupportInfo)
         }
@@ -282,6 +290,11 @@ fn parse_named(body: &[u8]) -> Parsed<'_> {
             signal_list(rest).map(Request::PassSignals)
         }),
         (b"QProgramSignals:", |_| Some(Request::ProgramSignals)),
+        (b"QNonStop:", |rest| match rest {
+            b"0" => Some(Request::NonStop(false)),
+            b"1" => Some(Request::NonStop(true)),
+            _ => None,
+        }),
         (b"qMemoryRegionInfo:", |rest| {
             codec::number(rest).map(Request::MemoryRegionInfo)
         }),

@@ -59,7 +59,7 @@ impl Session {
 
     /// Collect wait statuses if a stop is owed; send its reply if it came.
     fn poll_program(&mut self, target: &mut DebugTarget) -> io::Result<Option<SessionEnd>> {
-        if !self.protocol.awaiting_stop() {
+        if !self.protocol.watching_program() {
             return Ok(None);
         }
         let outcome = self

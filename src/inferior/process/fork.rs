@@ -137,6 +137,7 @@ impl<T: Tracer> Process<T> {
         process.pass_signals = self.pass_signals.clone();
         process.catch_syscalls = self.catch_syscalls.clone();
         process.follow_forks = self.follow_forks;
+        process.non_stop = self.non_stop;
         process.debug_registers = self.debug_registers.clone();
         process.agent = self.agent.clone();
         process.load_debug_registers_into(child);

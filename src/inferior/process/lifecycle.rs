@@ -15,7 +15,7 @@ impl<T: Tracer> Process<T> {
         if self.state == RunState::Gone {
             return Ok(());
         }
-        if let Err(errno) = self.tracer.kill() {
+        if let Err(errno) = self.tracer.send_signal(libc::SIGKILL) {
             if errno != Errno::ESRCH {
                 return Err(Error::Sys {
                     what: "kill",

@@ -92,6 +92,33 @@ impl<T: Tracer> Process<T> {
         Ok(())
     }
 
+    /// `vCtrlC`: a SIGINT to the process, as if typed at its terminal; the
+    /// thread that takes it stops and is reported.
+    pub fn interrupt_with_sigint(&mut self) -> Result<(), Error> {
+        self.tracer
+            .send_signal(libc::SIGINT)
+            .map_err(|errno| Error::Sys {
+                what: "sending SIGINT",
+                tid: self.pid,
+                errno,
+            })
+    }
+
+    /// What `?` tells of thread `tid` in non-stop: its stop (now told, and
+    /// it stays stopped), or `None` if it runs. A thread stopped by us is
+    /// told as stopped at the client's request.
+    pub fn tell_stop(&mut self, tid: Tid) -> Option<StopEvent> {
+        let event = match self.thread_state(tid)? {
+            ThreadState::Stopped(Stop::Pending(event) | Stop::Reported(event)) => event,
+            ThreadState::Stopped(Stop::Held(signal)) => StopEvent::Signal(signal),
+            ThreadState::Stopped(Stop::Quiet) => StopEvent::Requested,
+            _ => return None,
+        };
+        self.drop_from_plan(tid);
+        self.set_state(tid, ThreadState::Stopped(Stop::Reported(event)));
+        Some(event)
+    }
+
     /// The threads that run, with how they were resumed.
     fn running_threads(&self) -> Vec<(Tid, Resume)> {
         self.threads

@@ -23,6 +23,8 @@ pub enum Op {
         signal: i32,
     },
     Kill,
+    /// Another signal to the whole process.
+    Signal(i32),
     ToSyscall(Tid),
     ChildWrite {
         child: Tid,
@@ -191,8 +193,12 @@ impl Tracer for FakeTracer {
     fn syscall_stop(&mut self, tid: Tid) -> Result<(bool, u64), Errno> {
         Ok(self.syscalls.get(&tid).copied().unwrap_or((true, 0)))
     }
-    fn kill(&mut self) -> Result<(), Errno> {
-        self.ops.push(Op::Kill);
+    fn send_signal(&mut self, signal: i32) -> Result<(), Errno> {
+        self.ops.push(if signal == libc::SIGKILL {
+            Op::Kill
+        } else {
+            Op::Signal(signal)
+        });
         Ok(())
     }
     fn wait_for(&mut self, tid: Tid) -> Result<Option<WaitStatus>, Errno> {
