@@ -193,8 +193,7 @@ impl Protocol {
             Request::ThreadList { first } => Ok(self.thread_list(target, first)),
             Request::ThreadAlive(ThreadRef::Id(tid)) if target.is_thread(tid) => Ok(codec::ok()),
             Request::ThreadAlive(_) => Err(Refusal::Malformed),
-            // Without a pid gdbstub before us said "attached"; see the issue on qAttached.
-            Request::Attached(pid) => Ok(self.attached(target, pid)),
+            Request::Attached(pid) => self.attached(target, pid),
             Request::Kill(pid) => target.kill().map_err(Refusal::from).map(|()| match pid {
                 None => self.client.kill_reply(),
                 Some(_) => codec::ok(),
@@ -345,17 +344,17 @@ impl Protocol {
         format!("m{}", ids.join(",")).into_bytes()
     }
 
-    /// `qAttached`: `1` for a process we attached to (gdb detaches it on
-    /// quit), `0` for one we launched (gdb kills it).
-    fn attached(&self, target: &DebugTarget, pid: Option<Tid>) -> Vec<u8> {
-        let attached = match pid {
-            Some(_) => target.origin() == Some(debug_target::Origin::Attached),
-            None => true,
-        };
-        if attached {
-            b"1".to_vec()
-        } else {
-            b"0".to_vec()
+    /// `qAttached[:PID]`: `1` for a process we attached to (gdb detaches
+    /// it on quit), `0` for one we launched (gdb kills it); without a pid,
+    /// the current process.
+    fn attached(&self, target: &DebugTarget, pid: Option<Tid>) -> Result<Vec<u8>, Refusal> {
+        let current = target.pid().ok_or(Refusal::NoProcess)?;
+        if pid.is_some_and(|pid| pid != current) {
+            return Err(Refusal::Failed);
+        }
+        match target.origin() {
+            Some(debug_target::Origin::Attached) => Ok(b"1".to_vec()),
+            _ => Ok(b"0".to_vec()),
         }
     }
 
