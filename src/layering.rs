@@ -8,7 +8,16 @@ use std::fs;
 use std::path::Path;
 
 /// The top-level modules, top to bottom: each may use those after it.
-const LAYERS: &[&str] = &["cli", "server", "rsp", "inferior", "arch", "sys", "console"];
+const LAYERS: &[&str] = &[
+    "cli",
+    "server",
+    "rsp",
+    "inferior",
+    "arch",
+    "sys",
+    "console",
+    "debug_output",
+];
 
 /// Module path (`rsp::codec`) -> source text, for every file under src/.
 fn sources() -> BTreeMap<String, String> {

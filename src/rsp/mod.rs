@@ -12,7 +12,8 @@
 //! | `QStartNoAckMode` | ours | acknowledgements are the session's |
 //! | `qGetTLSAddr`, `QPassSignals`, `QProgramSignals`, `Z3`/`z3` | ours | gdbstub has no such packet (x86 cannot watch reads: `Z3` is unsupported) |
 //! | lldb's own: `qHostInfo`, `qProcessInfo`, `jThreadsInfo`, `qMemoryRegionInfo`, `qWatchpointSupportInfo`, `QListThreadsInStopReply` | ours | gdbstub has none or words them otherwise |
-//! | everything else: `Z`/`z` 0-2 and 4, other `vFile:` requests, `qRcmd`, `QEnvironment*`, `QSetWorkingDir`, `QStartupWithShell`, `QDisableRandomization`, `QCatchSyscalls`, `!`, unknown packets | gdbstub's engine | request and reply, no state of ours needed |
+//! | `qRcmd` (monitor commands) | ours | console output comes before the reply, and a failed command is an error reply |
+//! | everything else: `Z`/`z` 0-2 and 4, other `vFile:` requests, `QEnvironment*`, `QSetWorkingDir`, `QStartupWithShell`, `QDisableRandomization`, `QCatchSyscalls`, `!`, unknown packets | gdbstub's engine | request and reply, no state of ours needed |
 //!
 //! Parsing is in [`request`], encodings in [`codec`], the client's dialect
 //! and negotiated features in [`client`], stop replies in [`stop_reply`],
@@ -22,10 +23,12 @@
 pub mod client;
 pub mod codec;
 pub mod debug_target;
+mod disabled;
 mod documents;
 mod engine;
 mod inspect;
 mod lldb;
+mod monitor;
 pub mod request;
 pub mod signals;
 mod stop_reply;
@@ -33,6 +36,7 @@ mod stop_reply;
 use client::ClientProfile;
 use codec::{Refusal, ThreadRef, MAX_READ, PACKET_SIZE};
 use debug_target::DebugTarget;
+pub use disabled::{DisabledPackets, DISABLEABLE};
 use engine::Engine;
 use gdbstub::common::Signal;
 use inspect::{
@@ -45,6 +49,7 @@ use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 
 use crate::console::say;
+use crate::debug_output;
 use crate::inferior::{Action, Report, Resume, ResumePlan};
 use crate::sys::Tid;
 
@@ -72,6 +77,8 @@ pub struct Protocol {
     news: lldb::StopNews,
     /// The `qXfer:threads` document being read.
     threads_document: Option<Vec<u8>>,
+    /// What a monitor command said, for the client's console before the reply.
+    console: String,
 }
 
 impl Protocol {
@@ -83,6 +90,7 @@ impl Protocol {
             resume_thread: ThreadRef::All,
             news: lldb::StopNews::default(),
             threads_document: None,
+            console: String::new(),
         })
     }
 
@@ -108,14 +116,23 @@ impl Protocol {
             );
             return Outcome::Serving;
         }
+        log::debug!(target: debug_output::REMOTE, "getpkt (\"{}\")", body.escape_ascii());
         self.client.note_packet(body);
         let reply = match request::parse(body) {
+            _ if target.disabled_packets.refuses(body) => Some(codec::unsupported()),
             Parsed::Ours(request) => self.dispatch(target, request),
             Parsed::Malformed => Some(codec::error(&Refusal::Malformed)),
             Parsed::Engine => Some(self.engine.answer(target, body)),
         };
+        if !self.console.is_empty() {
+            let console = std::mem::take(&mut self.console);
+            send(
+                out,
+                &[b"O", codec::hex(console.as_bytes()).as_slice()].concat(),
+            );
+        }
         if let Some(reply) = reply {
-            codec::frame_into(out, &reply);
+            send(out, &reply);
         }
         self.outcome(target)
     }
@@ -165,7 +182,7 @@ impl Protocol {
         }
         self.news = lldb::StopNews::new(report);
         let reply = stop_reply::stop_reply(target, &self.client, report, &mut self.news);
-        codec::frame_into(out, &reply);
+        send(out, &reply);
         if matches!(report, Report::Exited(_) | Report::Killed(_)) {
             target.drop_finished();
         }
@@ -252,6 +269,11 @@ impl Protocol {
             Request::MemoryRegionInfo(addr) => {
                 lldb::memory_region_info(target, addr).map(|r| codec::escape_binary(&r))
             }
+            Request::Monitor(command) => {
+                let answer = monitor::run(target, &command);
+                self.console = answer.console;
+                answer.ok.then(codec::ok).ok_or(Refusal::Failed)
+            }
         };
         Some(answer.unwrap_or_else(|refusal| {
             log::debug!("refused: {refusal:?}");
@@ -289,7 +311,7 @@ impl Protocol {
         if tid.is_some() {
             target.select_thread(tid);
         }
-        stop_reply::initial_stop_reply(&self.client, target.pid(), tid)
+        stop_reply::initial_stop_reply(target, &self.client, tid)
     }
 
     fn select_thread(
@@ -471,6 +493,12 @@ impl Protocol {
             slice,
         ))
     }
+}
+
+/// Frame a reply into `out`; logged for `--remote-debug`.
+fn send(out: &mut Vec<u8>, body: &[u8]) {
+    log::debug!(target: debug_output::REMOTE, "putpkt (\"{}\")", body.escape_ascii());
+    codec::frame_into(out, body);
 }
 
 fn os(bytes: &[u8]) -> OsString {

@@ -140,6 +140,8 @@ pub enum Request<'a> {
     ProgramSignals,
     /// `Z3`/`z3`: a read watchpoint, which x86 cannot set.
     ReadWatchpoint,
+    /// `qRcmd,HEX`: a `monitor` command, its text.
+    Monitor(Vec<u8>),
     // lldb's own packets
     HostInfo,
     ProcessInfo,
@@ -255,6 +257,7 @@ fn parse_named(body: &[u8]) -> Parsed<'_> {
             signal_list(rest).map(Request::PassSignals)
         }),
         (b"QProgramSignals:", |_| Some(Request::ProgramSignals)),
+        (b"qRcmd,", |rest| codec::unhex(rest).map(Request::Monitor)),
         (b"qMemoryRegionInfo:", |rest| {
             codec::number(rest).map(Request::MemoryRegionInfo)
         }),
@@ -509,7 +512,9 @@ mod tests {
         assert_eq!(parse(b"Z0,1000,1"), Parsed::Engine);
         assert_eq!(ours(b"z3,1000,4"), Request::ReadWatchpoint);
         assert_eq!(parse(b"vFile:open:2f,0,0"), Parsed::Engine);
-        assert_eq!(parse(b"qRcmd,68656c70"), Parsed::Engine);
+        assert_eq!(ours(b"qRcmd,68656c70"), Request::Monitor(b"help".to_vec()));
+        assert_eq!(ours(b"qRcmd,"), Request::Monitor(Vec::new()));
+        assert_eq!(parse(b"qRcmd,6"), Parsed::Malformed);
         assert_eq!(parse(b""), Parsed::Engine);
         assert_eq!(ours(b"qSupported"), Request::Supported(b""));
         assert_eq!(parse(b"qSupported:bad;;feature"), Parsed::Malformed);

@@ -27,20 +27,17 @@ pub fn stop_reply(
         Report::Killed(sig) => return format!("X{:02x}", signals::to_gdb(sig).0).into_bytes(),
         Report::Interrupted { tid } => (tid, client.interrupt_signal().0, String::new()),
         Report::Thread { tid, event } => {
-            if event == StopEvent::Exec && client.exec_events {
+            if event == StopEvent::Exec && client.exec_events && !target.disabled_packets.t {
                 return exec_reply(target, client, tid);
             }
             let (signal, reason) = thread_event(event);
             (tid, signal, reason)
         }
     };
-    let Some(pid) = target.pid() else {
+    let Some(mut reply) = thread_stop(target, client, tid, signal) else {
         return format!("S{signal:02x}").into_bytes();
     };
-    let mut reply = format!(
-        "T{signal:02x}thread:{};{reason}",
-        client.thread_id(pid, tid)
-    );
+    reply.push_str(&reason);
     expedite_registers(target, tid, &mut reply);
     if client.tells_pending_stops_at_once() {
         reply.push_str(&lldb::stop_reply_extras(target, news));
@@ -50,11 +47,38 @@ pub fn stop_reply(
 
 /// The reply to `?` (and to `vRun` and `vAttach`): the process is stopped
 /// at `tid`; `W00` when there is no process.
-pub fn initial_stop_reply(client: &ClientProfile, pid: Option<Tid>, tid: Option<Tid>) -> Vec<u8> {
-    match (pid, tid) {
-        (Some(pid), Some(tid)) => format!("T05thread:{};", client.thread_id(pid, tid)).into_bytes(),
-        _ => b"W00".to_vec(),
+pub fn initial_stop_reply(
+    target: &mut DebugTarget,
+    client: &ClientProfile,
+    tid: Option<Tid>,
+) -> Vec<u8> {
+    let trap = signals::to_gdb(libc::SIGTRAP).0;
+    match tid.and_then(|tid| thread_stop(target, client, tid, trap)) {
+        Some(reply) => reply.into_bytes(),
+        None if tid.is_some() && target.pid().is_some() => format!("S{trap:02x}").into_bytes(),
+        None => b"W00".to_vec(),
     }
+}
+
+/// The start of a `T` reply for a stop of `tid` with `signal`: `Tss` and
+/// the thread (unless `--disable-packet=Tthread`); `None` when the reply is
+/// to be a plain `S` (no process, or `--disable-packet=T`).
+fn thread_stop(
+    target: &DebugTarget,
+    client: &ClientProfile,
+    tid: Tid,
+    signal: u8,
+) -> Option<String> {
+    let pid = target.pid()?;
+    let disabled = target.disabled_packets;
+    if disabled.t {
+        return None;
+    }
+    let mut reply = format!("T{signal:02x}");
+    if !disabled.t_thread {
+        let _ = write!(reply, "thread:{};", client.thread_id(pid, tid));
+    }
+    Some(reply)
 }
 
 /// The signal and the reason fields of a thread's stop.
@@ -102,18 +126,19 @@ fn expedite_registers(target: &mut DebugTarget, tid: Tid, reply: &mut String) {
 /// The stop reply for an exec: gdb then loads the new program and puts its
 /// breakpoints back.
 fn exec_reply(target: &mut DebugTarget, client: &ClientProfile, tid: Tid) -> Vec<u8> {
-    let pid = target.pid().unwrap_or(tid);
+    let trap = signals::to_gdb(libc::SIGTRAP).0;
+    let mut reply = thread_stop(target, client, tid, trap).unwrap_or_default();
     let path = target
         .process()
         .ok()
         .and_then(|process| process.executable_path().ok())
         .unwrap_or_default();
-    format!(
-        "T05thread:{};exec:{};",
-        client.thread_id(pid, tid),
+    let _ = write!(
+        reply,
+        "exec:{};",
         codec::hex_string(path.as_os_str().as_bytes())
-    )
-    .into_bytes()
+    );
+    reply.into_bytes()
 }
 
 /// The lines gdbserver prints when the program ends; IDEs wait for them.

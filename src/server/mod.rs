@@ -67,6 +67,7 @@ pub fn run(config: &Config) -> Result<i32, String> {
         Start::Nothing => None,
     };
     let mut target = DebugTarget::new(inferior, config.multi, settings, last_program);
+    target.disabled_packets = config.disabled_packets;
     let result = serve(config, &listener, &mut target, &signal_fd);
     // However the server ends: kill what it launched, detach from the rest.
     target.leave();

@@ -28,6 +28,7 @@ mod support;
 mod backend;
 mod gdb_attach;
 mod gdb_basic;
+mod gdb_debugging;
 mod gdb_extended;
 mod gdb_fork;
 mod gdb_interrupt;

@@ -9,7 +9,6 @@ mod catch_syscalls;
 mod extended_mode;
 mod host_files;
 mod host_io;
-mod monitor;
 
 use super::codec;
 use crate::arch::x86_64::{Mode, X86_64Linux};
@@ -77,6 +76,8 @@ pub struct DebugTarget {
     pub last_program: Option<OsString>,
     /// `monitor exit` was asked for.
     pub exit_requested: bool,
+    /// What `--disable-packet` turned off.
+    pub disabled_packets: super::disabled::DisabledPackets,
     /// Files opened through host I/O.
     pub files: HostFiles,
     /// Signals to pass without stopping (QPassSignals), for every process.
@@ -99,6 +100,7 @@ impl DebugTarget {
             settings,
             last_program,
             exit_requested: false,
+            disabled_packets: super::disabled::DisabledPackets::default(),
             files: HostFiles::default(),
             pass_signals: BTreeSet::new(),
             selected: None,
@@ -298,13 +300,6 @@ impl Target for DebugTarget {
     fn support_extended_mode(
         &mut self,
     ) -> Option<gdbstub::target::ext::extended_mode::ExtendedModeOps<'_, Self>> {
-        Some(self)
-    }
-
-    #[inline(always)]
-    fn support_monitor_cmd(
-        &mut self,
-    ) -> Option<gdbstub::target::ext::monitor_cmd::MonitorCmdOps<'_, Self>> {
         Some(self)
     }
 

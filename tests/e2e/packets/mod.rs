@@ -11,6 +11,7 @@
 //! Allowances for GNU gdbserver 13 (`RGDB_TEST_SERVER=/usr/bin/gdbserver`,
 //! to check the tests themselves) are marked "GNU:".
 
+mod debugging;
 mod transfers;
 
 use std::collections::BTreeSet;
