@@ -80,6 +80,8 @@ pub trait Tracer: MemoryWriter {
     // What /proc tells of the process.
     /// The name of thread `tid` (its `comm`), as `info threads` shows it.
     fn thread_name(&mut self, tid: Tid) -> Result<String, Errno>;
+    /// The CPU thread `tid` last ran on.
+    fn thread_core(&mut self, tid: Tid) -> Result<u32, Errno>;
     /// The program's executable, as the kernel resolved it.
     fn executable_path(&mut self) -> Result<PathBuf, Errno>;
     /// The auxiliary vector the kernel gave the program, raw.
@@ -304,6 +306,10 @@ impl Tracer for LiveTracer {
 
     fn thread_name(&mut self, tid: Tid) -> Result<String, Errno> {
         procfs::thread_name(self.pid, tid).map_err(proc_errno)
+    }
+
+    fn thread_core(&mut self, tid: Tid) -> Result<u32, Errno> {
+        procfs::thread_core(self.pid, tid).map_err(proc_errno)
     }
 
     fn executable_path(&mut self) -> Result<PathBuf, Errno> {

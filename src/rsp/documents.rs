@@ -75,6 +75,9 @@ fn threads(target: &mut DebugTarget, client: &ClientProfile) -> Vec<u8> {
         let tids: Vec<Tid> = process.thread_ids().collect();
         for tid in tids {
             let _ = write!(xml, "<thread id=\"{}\"", client.thread_id(pid, tid));
+            if let Ok(core) = process.thread_core(tid) {
+                let _ = write!(xml, " core=\"{core}\"");
+            }
             if let Ok(name) = process.thread_name(tid) {
                 let _ = write!(xml, " name=\"{}\"", codec::xml_escape(&name));
             }

@@ -53,8 +53,12 @@ pub fn initial_stop_reply(
     tid: Option<Tid>,
 ) -> Vec<u8> {
     let trap = signals::to_gdb(libc::SIGTRAP).0;
-    match tid.and_then(|tid| thread_stop(target, client, tid, trap)) {
-        Some(reply) => reply.into_bytes(),
+    match tid.and_then(|tid| Some((tid, thread_stop(target, client, tid, trap)?))) {
+        // The registers any stop reply carries: gdb need not read them.
+        Some((tid, mut reply)) => {
+            expedite_registers(target, tid, &mut reply);
+            reply.into_bytes()
+        }
         None if tid.is_some() && target.pid().is_some() => format!("S{trap:02x}").into_bytes(),
         None => b"W00".to_vec(),
     }

@@ -74,6 +74,16 @@ impl<T: Tracer> Process<T> {
             .map_err(|errno| self.sys_error("reading the thread's name", tid, errno))
     }
 
+    /// The CPU thread `tid` last ran on.
+    pub fn thread_core(&mut self, tid: Tid) -> Result<u32, Error> {
+        if !self.threads.contains_key(&tid) {
+            return Err(Error::NoSuchThread(tid));
+        }
+        self.tracer
+            .thread_core(tid)
+            .map_err(|errno| self.sys_error("reading the thread's core", tid, errno))
+    }
+
     /// The program's executable, as the kernel resolved it.
     pub fn executable_path(&mut self) -> Result<PathBuf, Error> {
         self.fact("reading the executable's path", T::executable_path)

@@ -206,6 +206,10 @@ impl Tracer for FakeTracer {
         self.alive(tid)?;
         self.names.get(&tid).cloned().ok_or(Errno::ESRCH)
     }
+    fn thread_core(&mut self, tid: Tid) -> Result<u32, Errno> {
+        self.alive(tid)?;
+        Ok(0)
+    }
     fn executable_path(&mut self) -> Result<PathBuf, Errno> {
         self.alive(self.pid)?;
         Ok(self.executable.clone())
