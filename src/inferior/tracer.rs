@@ -59,6 +59,8 @@ pub trait Tracer: MemoryWriter {
     fn has_pending_sigtrap(&mut self, tid: Tid) -> bool;
     /// The whole `siginfo_t` of the signal that stopped `tid`, raw.
     fn siginfo(&mut self, tid: Tid) -> Result<Vec<u8>, Errno>;
+    /// Replace it, whole.
+    fn set_siginfo(&mut self, tid: Tid, siginfo: &[u8]) -> Result<(), Errno>;
     fn registers(&mut self, tid: Tid) -> Result<Registers, Errno>;
     fn set_registers(&mut self, tid: Tid, regs: &Registers) -> Result<(), Errno>;
     fn pc(&mut self, tid: Tid) -> Result<u64, Errno>;
@@ -201,6 +203,10 @@ impl Tracer for LiveTracer {
 
     fn siginfo(&mut self, tid: Tid) -> Result<Vec<u8>, Errno> {
         ptrace::siginfo_bytes(tid)
+    }
+
+    fn set_siginfo(&mut self, tid: Tid, siginfo: &[u8]) -> Result<(), Errno> {
+        ptrace::set_siginfo_bytes(tid, siginfo)
     }
 
     fn has_pending_sigtrap(&mut self, tid: Tid) -> bool {

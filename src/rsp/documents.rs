@@ -58,6 +58,18 @@ pub fn document(
     }
 }
 
+/// `qXfer:siginfo:write`: `data` at `offset` in the selected thread's
+/// siginfo; the reply is the length written.
+pub fn write_siginfo(
+    target: &mut DebugTarget,
+    offset: usize,
+    data: &[u8],
+) -> Result<Vec<u8>, Refusal> {
+    let tid = target.selected_thread().ok_or(Refusal::NoProcess)?;
+    target.process()?.write_siginfo(tid, offset, data)?;
+    Ok(format!("{:x}", data.len()).into_bytes())
+}
+
 /// The description for a program in `mode`, as `reader` reads it: one per
 /// mode and reader, made once.
 fn description(mode: Mode, reader: Reader) -> &'static [u8] {

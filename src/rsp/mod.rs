@@ -6,7 +6,7 @@
 //! | run control: `?`, `vCont`, `c`, `s`, `C`, `S`, Ctrl-C; the stop replies | ours | gdbstub 0.7's engine is all-stop and one-process only, and cannot word exec stops or lldb's stop replies |
 //! | threads and processes: `Hg`, `Hc`, `qC`, `qfThreadInfo`, `T`, `qAttached`, `k`, `vKill`, `D`, `vRun`, `vAttach`, `R` | ours | the thread a request goes to, and the processes, are state our replies depend on: kept in one place |
 //! | registers and memory: `g`, `G`, `p`, `P`, `m`, `M`, `x`, `X` | ours | bulk data stays out of gdbstub's buffer (see engine.rs), and gdbstub writes replies a byte at a time |
-//! | documents: `qXfer` features, threads, siginfo, exec-file, auxv, libraries-svr4 | ours | whole documents in one round trip, in the client's dialect |
+//! | documents: `qXfer` features, threads, siginfo (read and write), exec-file, auxv, libraries-svr4 | ours | whole documents in one round trip, in the client's dialect |
 //! | host I/O data: `vFile:pread`, `vFile:pwrite` | ours | bulk data |
 //! | `qSupported` | both | the engine lists what it serves; we add ours and our PacketSize |
 //! | `QStartNoAckMode` | ours | acknowledgements are the session's |
@@ -236,6 +236,9 @@ impl Protocol {
             } => read_memory(target, addr, len, encoding, self.client.binary_read()),
             Request::WriteMemory { addr, data } => write_memory(target, addr, &data),
             Request::Xfer { object, slice } => self.xfer(target, object, slice),
+            Request::SiginfoWrite { offset, data } => {
+                documents::write_siginfo(target, offset, &data)
+            }
             Request::FilePread { fd, count, offset } => {
                 Ok(target.host_pread(fd, count, offset, MAX_READ - 1))
             }
@@ -294,7 +297,8 @@ impl Protocol {
         }
         reply.extend_from_slice(
             b";qXfer:features:read+;qXfer:threads:read+;qXfer:siginfo:read+\
-              ;qXfer:exec-file:read+;qXfer:auxv:read+;qXfer:libraries-svr4:read+\
+              ;qXfer:siginfo:write+;qXfer:exec-file:read+;qXfer:auxv:read+\
+              ;qXfer:libraries-svr4:read+\
               ;QPassSignals+;QProgramSignals+;binary-upload+",
         );
         if self.client.exec_events {

@@ -116,6 +116,11 @@ pub enum Request<'a> {
         object: XferObject<'a>,
         slice: &'a [u8],
     },
+    /// `qXfer:siginfo:write::OFFSET:DATA`, the only object written.
+    SiginfoWrite {
+        offset: usize,
+        data: Vec<u8>,
+    },
     /// `vFile:pread:FD,COUNT,OFFSET`
     FilePread {
         fd: u64,
@@ -407,6 +412,15 @@ fn xfer(rest: &[u8]) -> Parsed<'_> {
     };
     match (op, slice) {
         (Some(b"read"), Some(slice)) => Parsed::Ours(Request::Xfer { object, slice }),
+        (Some(b"write"), Some(rest)) if object == XferObject::Siginfo => {
+            let write = rest.iter().position(|&b| b == b':').and_then(|colon| {
+                Some(Request::SiginfoWrite {
+                    offset: codec::length(&rest[..colon])?,
+                    data: codec::unescape_binary(&rest[colon + 1..]),
+                })
+            });
+            write.map_or(Parsed::Malformed, Parsed::Ours)
+        }
         _ => Parsed::Malformed,
     }
 }
@@ -509,6 +523,15 @@ mod tests {
         );
         assert_eq!(parse(b"qXfer:memory-map:read::0,10"), Parsed::Engine);
         assert_eq!(parse(b"qXfer:threads:read:"), Parsed::Malformed);
+        assert_eq!(
+            ours(b"qXfer:siginfo:write::8:}]:"),
+            Request::SiginfoWrite {
+                offset: 8,
+                data: b"}:".to_vec()
+            }
+        );
+        assert_eq!(parse(b"qXfer:siginfo:write::8"), Parsed::Malformed);
+        assert_eq!(parse(b"qXfer:auxv:write::0:00"), Parsed::Malformed);
         assert_eq!(parse(b"Z0,1000,1"), Parsed::Engine);
         assert_eq!(ours(b"z3,1000,4"), Request::ReadWatchpoint);
         assert_eq!(parse(b"vFile:open:2f,0,0"), Parsed::Engine);

@@ -288,6 +288,27 @@ impl<T: Tracer> Process<T> {
             .map_err(|errno| self.sys_error("reading siginfo", t.0, errno))
     }
 
+    /// Write `data` at `offset` into the siginfo of a stopped thread: gdb
+    /// puts back, after a function call, the one the thread stopped with
+    /// (and `set $_siginfo...` changes the signal to be delivered).
+    pub fn write_siginfo(&mut self, tid: Tid, offset: usize, data: &[u8]) -> Result<(), Error> {
+        let mut siginfo = self.siginfo(tid)?;
+        let end = offset
+            .checked_add(data.len())
+            .filter(|&end| end <= siginfo.len());
+        let Some(end) = end else {
+            return Err(Error::Sys {
+                what: "writing past the siginfo",
+                tid,
+                errno: Errno::EINVAL,
+            });
+        };
+        siginfo[offset..end].copy_from_slice(data);
+        self.tracer
+            .set_siginfo(tid, &siginfo)
+            .map_err(|errno| self.sys_error("writing siginfo", tid, errno))
+    }
+
     /// Write a whole register set; state no GDB register shows is kept.
     pub fn write_registers(&mut self, tid: Tid, regs: &Registers) -> Result<(), Error> {
         let t = self.stopped(tid)?;

@@ -254,3 +254,20 @@ fn proc_facts_come_through_the_tracer() {
     p.kill().unwrap();
     assert!(matches!(p.process_status(), Err(Error::Gone)));
 }
+
+#[test]
+fn a_siginfo_write_patches_the_stopped_threads_siginfo() {
+    let mut p = Process::new(PID, fake_tracer(), &[PID]);
+    p.write_siginfo(PID, 4, &[7, 0, 0, 0]).unwrap();
+    let siginfo = p.siginfo(PID).unwrap();
+    assert_eq!(
+        (siginfo.len(), &siginfo[..8]),
+        (128, &[0, 0, 0, 0, 7, 0, 0, 0][..])
+    );
+    // Nothing past its end, and only a thread we have.
+    assert!(p.write_siginfo(PID, 126, &[1, 2, 3]).is_err());
+    assert!(matches!(
+        p.write_siginfo(A, 0, &[1]),
+        Err(Error::NoSuchThread(A))
+    ));
+}
