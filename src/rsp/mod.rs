@@ -5,7 +5,7 @@
 //! | --- | --- | --- |
 //! | run control: `?`, `vCont`, `c`, `s`, `C`, `S`, Ctrl-C; the stop replies | ours | gdbstub 0.7's engine is all-stop and one-process only, and cannot word exec stops or lldb's stop replies |
 //! | threads and processes: `Hg`, `Hc`, `qC`, `qfThreadInfo`, `T`, `qAttached`, `k`, `vKill`, `D`, `vRun`, `vAttach`, `R` | ours | the thread a request goes to, and the processes, are state our replies depend on: kept in one place |
-//! | registers and memory: `g`, `G`, `p`, `P`, `m`, `M`, `x`, `X` | ours | bulk data stays out of gdbstub's buffer (see engine.rs), and gdbstub writes replies a byte at a time |
+//! | registers and memory: `g`, `G`, `p`, `P`, `m`, `M`, `x`, `X`, `qCRC`, `qSearch:memory` | ours | bulk data stays out of gdbstub's buffer (see engine.rs), and gdbstub writes replies a byte at a time |
 //! | documents: `qXfer` features, threads, siginfo (read and write), exec-file, auxv, libraries-svr4 | ours | whole documents in one round trip, in the client's dialect |
 //! | host I/O data: `vFile:pread`, `vFile:pwrite` | ours | bulk data |
 //! | `qSupported` | both | the engine lists what it serves; we add ours and our PacketSize |
@@ -28,6 +28,7 @@ mod documents;
 mod engine;
 mod inspect;
 mod lldb;
+mod memory_scan;
 mod monitor;
 pub mod request;
 pub mod signals;
@@ -271,6 +272,10 @@ impl Protocol {
             Request::WatchpointSupportInfo => Ok(b"num:4;".to_vec()),
             Request::MemoryRegionInfo(addr) => {
                 lldb::memory_region_info(target, addr).map(|r| codec::escape_binary(&r))
+            }
+            Request::Crc { addr, len } => memory_scan::crc(target, addr, len),
+            Request::SearchMemory { addr, len, pattern } => {
+                memory_scan::search(target, addr, len, &pattern)
             }
             Request::Monitor(command) => {
                 let answer = monitor::run(target, &command);

@@ -147,6 +147,17 @@ pub enum Request<'a> {
     ReadWatchpoint,
     /// `qRcmd,HEX`: a `monitor` command, its text.
     Monitor(Vec<u8>),
+    /// `qCRC:ADDR,LEN`
+    Crc {
+        addr: u64,
+        len: u64,
+    },
+    /// `qSearch:memory:ADDR;LEN;PATTERN` (the pattern binary-escaped).
+    SearchMemory {
+        addr: u64,
+        len: u64,
+        pattern: Vec<u8>,
+    },
     // lldb's own packets
     HostInfo,
     ProcessInfo,
@@ -263,6 +274,17 @@ fn parse_named(body: &[u8]) -> Parsed<'_> {
         }),
         (b"QProgramSignals:", |_| Some(Request::ProgramSignals)),
         (b"qRcmd,", |rest| codec::unhex(rest).map(Request::Monitor)),
+        (b"qCRC:", |rest| {
+            let (addr, len) = codec::number_pair(rest)?;
+            Some(Request::Crc { addr, len })
+        }),
+        (b"qSearch:memory:", |rest| {
+            let mut fields = rest.splitn(3, |&b| b == b';');
+            let addr = codec::number(fields.next()?)?;
+            let len = codec::number(fields.next()?)?;
+            let pattern = codec::unescape_binary(fields.next()?);
+            Some(Request::SearchMemory { addr, len, pattern })
+        }),
         (b"qMemoryRegionInfo:", |rest| {
             codec::number(rest).map(Request::MemoryRegionInfo)
         }),
@@ -538,6 +560,15 @@ mod tests {
         assert_eq!(ours(b"qRcmd,68656c70"), Request::Monitor(b"help".to_vec()));
         assert_eq!(ours(b"qRcmd,"), Request::Monitor(Vec::new()));
         assert_eq!(parse(b"qRcmd,6"), Parsed::Malformed);
+        assert_eq!(
+            ours(b"qSearch:memory:10;20;a;}]"),
+            Request::SearchMemory {
+                addr: 0x10,
+                len: 0x20,
+                pattern: b"a;}".to_vec()
+            }
+        );
+        assert_eq!(parse(b"qCRC:10"), Parsed::Malformed);
         assert_eq!(parse(b""), Parsed::Engine);
         assert_eq!(ours(b"qSupported"), Request::Supported(b""));
         assert_eq!(parse(b"qSupported:bad;;feature"), Parsed::Malformed);

@@ -32,6 +32,7 @@ mod gdb_debugging;
 mod gdb_extended;
 mod gdb_fork;
 mod gdb_interrupt;
+mod gdb_memory_scan;
 mod gdb_mi;
 mod gdb_program_knowledge;
 mod gdb_registers;
