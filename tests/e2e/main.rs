@@ -44,5 +44,6 @@ mod gdb_watchpoints;
 mod lldb_basic;
 mod lldb_dap;
 mod lldb_packets;
+mod lldb_register_sets;
 mod packets;
 mod protocol;
