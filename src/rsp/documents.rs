@@ -7,6 +7,7 @@
 use super::client::ClientProfile;
 use super::codec::{self, Refusal};
 use super::debug_target::DebugTarget;
+use super::osdata;
 use super::request::XferObject;
 use crate::arch::x86_64::{target_description, Features, Mode, Reader};
 use crate::inferior::{self, LinkMaps};
@@ -47,6 +48,8 @@ pub fn document(
             Ok(path.as_os_str().as_bytes().to_vec())
         }
         XferObject::Auxv => Ok(target.process()?.auxv()?),
+        // The host's, with or without a process.
+        XferObject::OsData(annex) => Ok(osdata::document(annex)),
         XferObject::Libraries => {
             let mut maps = target.process()?.link_maps();
             if !client.wants_main_lm() && maps.main_lm.take().is_none() {

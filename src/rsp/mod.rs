@@ -6,7 +6,7 @@
 //! | run control: `?`, `vCont`, `c`, `s`, `C`, `S`, Ctrl-C; the stop replies | ours | gdbstub 0.7's engine is all-stop and one-process only, and cannot word exec stops or lldb's stop replies |
 //! | threads and processes: `Hg`, `Hc`, `qC`, `qfThreadInfo`, `T`, `qAttached`, `k`, `vKill`, `D`, `vRun`, `vAttach`, `R` | ours | the thread a request goes to, and the processes, are state our replies depend on: kept in one place |
 //! | registers and memory: `g`, `G`, `p`, `P`, `m`, `M`, `x`, `X`, `qCRC`, `qSearch:memory` | ours | bulk data stays out of gdbstub's buffer (see engine.rs), and gdbstub writes replies a byte at a time |
-//! | documents: `qXfer` features, threads, siginfo (read and write), exec-file, auxv, libraries-svr4 | ours | whole documents in one round trip, in the client's dialect |
+//! | documents: `qXfer` features, threads, siginfo (read and write), exec-file, auxv, libraries-svr4, osdata | ours | whole documents in one round trip, in the client's dialect |
 //! | host I/O data: `vFile:pread`, `vFile:pwrite` | ours | bulk data |
 //! | `qSupported` | both | the engine lists what it serves; we add ours and our PacketSize |
 //! | `QStartNoAckMode` | ours | acknowledgements are the session's |
@@ -30,6 +30,7 @@ mod inspect;
 mod lldb;
 mod memory_scan;
 mod monitor;
+mod osdata;
 pub mod request;
 pub mod signals;
 mod stop_reply;
@@ -76,7 +77,7 @@ pub struct Protocol {
     resume_thread: ThreadRef,
     /// What lldb has been told of the current stop, for `jThreadsInfo`.
     news: lldb::StopNews,
-    /// The `qXfer:threads` document being read.
+    /// The `qXfer:threads` or `osdata` document being read.
     threads_document: Option<Vec<u8>>,
     /// What a monitor command said, for the client's console before the reply.
     console: String,
@@ -303,7 +304,7 @@ impl Protocol {
         reply.extend_from_slice(
             b";qXfer:features:read+;qXfer:threads:read+;qXfer:siginfo:read+\
               ;qXfer:siginfo:write+;qXfer:exec-file:read+;qXfer:auxv:read+\
-              ;qXfer:libraries-svr4:read+\
+              ;qXfer:libraries-svr4:read+;qXfer:osdata:read+\
               ;QPassSignals+;QProgramSignals+;binary-upload+",
         );
         if self.client.exec_events {
@@ -489,11 +490,12 @@ impl Protocol {
         object: XferObject<'_>,
         slice: &[u8],
     ) -> Result<Vec<u8>, Refusal> {
-        if object != XferObject::Threads {
+        if !matches!(object, XferObject::Threads | XferObject::OsData(_)) {
             let document = documents::document(target, &self.client, object)?;
             return Ok(codec::qxfer(&document, slice));
         }
-        // gdb reads it in 4 KiB slices: build it once, at the first.
+        // gdb reads them in slices: build one once, at the first, so that
+        // it is quick and all the slices are of the same document.
         if slice.starts_with(b"0,") || self.threads_document.is_none() {
             self.threads_document = Some(documents::document(target, &self.client, object)?);
         }

@@ -47,6 +47,8 @@ pub enum XferObject<'a> {
     ExecFile(&'a [u8]),
     Auxv,
     Libraries,
+    /// The annex: an `info os` type, or empty for the list of types.
+    OsData(&'a [u8]),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -430,6 +432,7 @@ fn xfer(rest: &[u8]) -> Parsed<'_> {
         b"exec-file" => XferObject::ExecFile(annex.unwrap_or_default()),
         b"auxv" => XferObject::Auxv,
         b"libraries-svr4" => XferObject::Libraries,
+        b"osdata" => XferObject::OsData(annex.unwrap_or_default()),
         _ => return Parsed::Engine,
     };
     match (op, slice) {

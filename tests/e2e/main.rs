@@ -31,6 +31,7 @@ mod gdb_basic;
 mod gdb_debugging;
 mod gdb_extended;
 mod gdb_fork;
+mod gdb_info_os;
 mod gdb_interrupt;
 mod gdb_memory_scan;
 mod gdb_mi;
