@@ -251,8 +251,10 @@ mod tests {
         assert!(xml.contains("name=\"gs_base\" bitsize=\"64\" type=\"int\" regnum=\"59\""));
         assert_eq!(xml.matches("<feature").count(), 4);
         let lldb = target_description(Mode::Amd64, Features::default(), Reader::Lldb);
-        assert!(lldb
-            .contains("name=\"rip\" bitsize=\"64\" type=\"int64\" regnum=\"16\" generic=\"pc\""));
+        assert!(lldb.contains(
+            "name=\"rip\" bitsize=\"64\" type=\"int64\" regnum=\"16\" \
+             group=\"General Purpose Registers\" generic=\"pc\""
+        ));
         let avx = target_description(
             Mode::Amd64,
             Features {
