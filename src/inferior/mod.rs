@@ -19,7 +19,7 @@ pub mod tracer;
 pub use crate::sys::procfs::{Ids, Mapping, ProcessStatus};
 pub use attach::{attach, executable_of};
 pub use launch::{launch, LaunchSettings};
-pub use libraries::{Library, LinkMaps};
+pub use libraries::{Library, LinkMaps, ListFrom};
 pub use process::{Action, Process, Report, ResumePlan};
 pub use thread::{Resume, StopEvent};
 

@@ -305,7 +305,7 @@ impl Protocol {
             b";qXfer:features:read+;qXfer:threads:read+;qXfer:siginfo:read+\
               ;qXfer:siginfo:write+;qXfer:exec-file:read+;qXfer:auxv:read+\
               ;qXfer:libraries-svr4:read+;qXfer:osdata:read+\
-              ;QPassSignals+;QProgramSignals+;binary-upload+",
+              ;augmented-libraries-svr4-read+;QPassSignals+;QProgramSignals+;binary-upload+",
         );
         if self.client.exec_events {
             reply.extend_from_slice(b";exec-events+");

@@ -46,7 +46,8 @@ pub enum XferObject<'a> {
     /// The annex: a process id in hex, or empty for the current process.
     ExecFile(&'a [u8]),
     Auxv,
-    Libraries,
+    /// The annex: empty, or where to read from (`lmid=..;start=..;prev=..`).
+    Libraries(&'a [u8]),
     /// The annex: an `info os` type, or empty for the list of types.
     OsData(&'a [u8]),
 }
@@ -431,7 +432,7 @@ fn xfer(rest: &[u8]) -> Parsed<'_> {
         b"siginfo" => XferObject::Siginfo,
         b"exec-file" => XferObject::ExecFile(annex.unwrap_or_default()),
         b"auxv" => XferObject::Auxv,
-        b"libraries-svr4" => XferObject::Libraries,
+        b"libraries-svr4" => XferObject::Libraries(annex.unwrap_or_default()),
         b"osdata" => XferObject::OsData(annex.unwrap_or_default()),
         _ => return Parsed::Engine,
     };

@@ -33,6 +33,7 @@ mod gdb_extended;
 mod gdb_fork;
 mod gdb_info_os;
 mod gdb_interrupt;
+mod gdb_libraries;
 mod gdb_memory_scan;
 mod gdb_mi;
 mod gdb_program_knowledge;

@@ -6,7 +6,7 @@
 
 use super::{Process, RunState};
 use crate::arch::x86_64::{Mode, FS_BASE_INDEX};
-use crate::inferior::libraries::{self, LinkMaps};
+use crate::inferior::libraries::{self, LinkMaps, ListFrom};
 use crate::inferior::tls::TlsLayout;
 use crate::inferior::tracer::Tracer;
 use crate::inferior::{elf, Error};
@@ -44,6 +44,15 @@ impl<T: Tracer> Process<T> {
         };
         let word_size = self.word_size();
         libraries::link_maps(&mut self.tracer, &auxv, word_size)
+    }
+
+    /// One namespace's libraries from a known point on (see [`ListFrom`]).
+    pub fn link_maps_from(&mut self, from: ListFrom) -> LinkMaps {
+        if self.state == RunState::Gone {
+            return LinkMaps::default();
+        }
+        let word_size = self.word_size();
+        libraries::link_maps_from(&mut self.tracer, word_size, from)
     }
 
     /// The address of `offset` in the TLS block of the module whose

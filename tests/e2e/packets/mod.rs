@@ -12,6 +12,7 @@
 //! to check the tests themselves) are marked "GNU:".
 
 mod debugging;
+mod libraries;
 mod transfers;
 
 use std::collections::BTreeSet;
