@@ -36,6 +36,7 @@ mod gdb_interrupt;
 mod gdb_libraries;
 mod gdb_memory_scan;
 mod gdb_mi;
+mod gdb_permanent_breakpoint;
 mod gdb_program_knowledge;
 mod gdb_registers;
 mod gdb_session_end;

@@ -125,6 +125,11 @@ pub struct Process<T: Tracer> {
     /// Syscalls to stop at (`catch syscall`): `None` for none, an empty
     /// set for all.
     catch_syscalls: Option<BTreeSet<u64>>,
+    /// Stopped threads whose pc the client moved (a `jump`, a function
+    /// call, gdb skipping the program's own `int3`): a breakpoint at the
+    /// new pc is hit when they run, not stepped over, as with gdbserver,
+    /// which steps over only at the pc a thread stopped at.
+    pc_moved: BTreeSet<Tid>,
     /// ptrace requests must come from the thread that attached: keep the
     /// process on that thread (`!Send`).
     _tracer_thread: PhantomData<*const ()>,
@@ -149,6 +154,7 @@ impl<T: Tracer> Process<T> {
             pass_signals: BTreeSet::new(),
             debug_registers: DebugRegisters::default(),
             catch_syscalls: None,
+            pc_moved: BTreeSet::new(),
             _tracer_thread: PhantomData,
         }
     }
@@ -320,7 +326,11 @@ impl<T: Tracer> Process<T> {
         regs.keep_hidden_state(&current);
         self.tracer
             .set_registers(t.0, &regs)
-            .map_err(|errno| self.sys_error("writing registers", t.0, errno))
+            .map_err(|errno| self.sys_error("writing registers", t.0, errno))?;
+        if regs.pc() != current.pc() {
+            self.pc_moved.insert(t.0);
+        }
+        Ok(())
     }
 
     /// An error from a request on a thread we believed stopped: ESRCH means
