@@ -223,10 +223,15 @@ impl Protocol {
             }
             Request::Run { program, args } => self.run(target, program, args),
             Request::Attach(pid) => self.attach(target, pid),
-            Request::Restart => {
-                log::warn!("restart (R) is not supported; use `run`");
-                Ok(codec::unsupported())
+            // Extended remote: the last program again; no reply (gdb asks `?`).
+            Request::Restart if target.multi => {
+                if let Err(msg) = target.restart() {
+                    say(&format!("rgdbserver: {msg}"));
+                }
+                return None;
             }
+            // Plain remote: an unknown request, as with gdbserver.
+            Request::Restart => Ok(codec::unsupported()),
             Request::ReadRegisters => read_registers(target),
             Request::WriteRegisters(bytes) => write_registers(target, &bytes),
             Request::ReadRegister(regnum) => read_register(target, regnum),

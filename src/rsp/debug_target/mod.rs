@@ -74,6 +74,8 @@ pub struct DebugTarget {
     /// What `run` with no program starts: the last program run (or the
     /// command line's).
     pub last_program: Option<OsString>,
+    /// The arguments it was run with, for `R` (restart).
+    pub last_args: Vec<OsString>,
     /// `monitor exit` was asked for.
     pub exit_requested: bool,
     /// What `--disable-packet` turned off.
@@ -99,6 +101,7 @@ impl DebugTarget {
             multi,
             settings,
             last_program,
+            last_args: Vec::new(),
             exit_requested: false,
             disabled_packets: super::disabled::DisabledPackets::default(),
             files: HostFiles::default(),
@@ -195,6 +198,7 @@ impl DebugTarget {
         let process =
             inferior::launch(&program, &args, &self.settings).map_err(|e| e.to_string())?;
         self.last_program = Some(program.clone());
+        self.last_args = args;
         let pid = process.pid();
         say(&format!(
             "Process {} created; pid = {pid}",
@@ -205,6 +209,13 @@ impl DebugTarget {
             origin: Origin::Launched,
         });
         Ok(pid)
+    }
+
+    /// `R`: run the last program again, with its arguments.
+    pub fn restart(&mut self) -> Result<Tid, String> {
+        say("rgdbserver restarting");
+        let args = self.last_args.clone();
+        self.run(None, args)
     }
 
     /// `attach PID`; the process it replaces, if any, is left as its origin says.
