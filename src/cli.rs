@@ -127,6 +127,12 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, String
             None => return Err(format!("{}: not a valid COMM", arg.to_string_lossy())),
         }
     };
+    // `COMM --attach PID`, gdbserver's older order, is still accepted.
+    let mut args = args.peekable();
+    if args.peek().is_some_and(|a| a == "--attach") {
+        args.next();
+        attach = true;
+    }
     if attach && config.multi {
         return Err("--attach and --multi do not go together (attach from gdb instead)".into());
     }
@@ -287,6 +293,10 @@ mod tests {
             .contains("process id"));
         assert!(run(&["--attach", ":1"]).unwrap_err().contains("PID"));
         assert!(run(&["--attach", "--multi", ":1", "3"]).is_err());
+        assert_eq!(
+            run(&[":1", "--attach", "42"]).unwrap().start,
+            Start::Attach(42)
+        );
         assert_eq!(parse(["--help"].map(OsString::from)), Ok(Command::Help));
     }
 }
