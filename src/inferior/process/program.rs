@@ -73,24 +73,27 @@ impl<T: Tracer> Process<T> {
             })
     }
 
-    /// The name of thread `tid`, as `info threads` shows it.
-    pub fn thread_name(&mut self, tid: Tid) -> Result<String, Error> {
+    /// A fact about one of our threads, from the tracer.
+    fn thread_fact<V>(
+        &mut self,
+        tid: Tid,
+        what: &'static str,
+        read: impl FnOnce(&mut T, Tid) -> Result<V, Errno>,
+    ) -> Result<V, Error> {
         if !self.threads.contains_key(&tid) {
             return Err(Error::NoSuchThread(tid));
         }
-        self.tracer
-            .thread_name(tid)
-            .map_err(|errno| self.sys_error("reading the thread's name", tid, errno))
+        read(&mut self.tracer, tid).map_err(|errno| self.sys_error(what, tid, errno))
+    }
+
+    /// The name of thread `tid`, as `info threads` shows it.
+    pub fn thread_name(&mut self, tid: Tid) -> Result<String, Error> {
+        self.thread_fact(tid, "reading the thread's name", T::thread_name)
     }
 
     /// The CPU thread `tid` last ran on.
     pub fn thread_core(&mut self, tid: Tid) -> Result<u32, Error> {
-        if !self.threads.contains_key(&tid) {
-            return Err(Error::NoSuchThread(tid));
-        }
-        self.tracer
-            .thread_core(tid)
-            .map_err(|errno| self.sys_error("reading the thread's core", tid, errno))
+        self.thread_fact(tid, "reading the thread's core", T::thread_core)
     }
 
     /// The program's executable, as the kernel resolved it.
