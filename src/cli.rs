@@ -6,6 +6,8 @@
 //! rgdbserver [OPTIONS] --multi COMM [PROG [ARGS...]]
 //! ```
 
+use crate::debug_output;
+use crate::rsp::DisabledPackets;
 use crate::server::{Config, Start, Transport};
 use std::ffi::OsString;
 
@@ -38,9 +40,17 @@ Options:
                 start PROG through $SHELL -c 'exec PROG ARGS' (default: on)
   --disable-randomization, --no-disable-randomization
                 turn off address space randomization for PROG (default: on)
+Debugging the server (also `monitor set debug 1` and the like):
   --debug       log the server's events to stderr
   --remote-debug
                 log every protocol packet to stderr
+  --debug-format=all|none|timestamp[,...]
+                start each debugging line with the time (all, timestamp)
+  --debug-file=FILE
+                write the debugging output to FILE instead of stderr
+  --disable-packet=vCont|T|Tthread|qC|qfThreadInfo|threads[,...]
+                answer as a stub without these packets (for testing
+                debuggers; `--disable-packet` alone lists them)
   --help        print this help and exit
   --version     print the version and exit
 
@@ -50,6 +60,8 @@ Logging can also be set with RUST_LOG (e.g. RUST_LOG=rgdbserver=trace).";
 pub enum Command {
     Run(Config),
     Help,
+    /// `--disable-packet` with no list: print what can be disabled.
+    ListDisableable,
     Version,
 }
 
@@ -64,6 +76,9 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, String
         once: false,
         debug: false,
         remote_debug: false,
+        debug_timestamps: false,
+        debug_file: None,
+        disabled_packets: DisabledPackets::default(),
         startup_with_shell: true,
         disable_randomization: true,
         wrapper: Vec::new(),
@@ -81,6 +96,17 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, String
             Some("--attach") => attach = true,
             Some("--debug") => config.debug = true,
             Some("--remote-debug") => config.remote_debug = true,
+            Some("--disable-packet") => return Ok(Command::ListDisableable),
+            Some(opt) if opt.starts_with("--disable-packet=") => config
+                .disabled_packets
+                .disable(&opt["--disable-packet=".len()..])?,
+            Some(opt) if opt.starts_with("--debug-format=") => {
+                (config.debug_timestamps, _) =
+                    debug_output::parse_format(&opt["--debug-format=".len()..])?;
+            }
+            Some(opt) if opt.starts_with("--debug-file=") => {
+                config.debug_file = Some(opt["--debug-file=".len()..].into());
+            }
             Some("--startup-with-shell") => config.startup_with_shell = true,
             Some("--no-startup-with-shell") => config.startup_with_shell = false,
             Some("--disable-randomization") => config.disable_randomization = true,
@@ -101,6 +127,12 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command, String
             None => return Err(format!("{}: not a valid COMM", arg.to_string_lossy())),
         }
     };
+    // `COMM --attach PID`, gdbserver's older order, is still accepted.
+    let mut args = args.peekable();
+    if args.peek().is_some_and(|a| a == "--attach") {
+        args.next();
+        attach = true;
+    }
     if attach && config.multi {
         return Err("--attach and --multi do not go together (attach from gdb instead)".into());
     }
@@ -224,6 +256,31 @@ mod tests {
     }
 
     #[test]
+    fn gdbservers_debugging_options() {
+        let c = run(&[
+            "--disable-packet=Tthread,qC",
+            "--debug-format=timestamp",
+            "--debug-file=/tmp/log",
+            ":1",
+            "p",
+        ])
+        .unwrap();
+        assert!(c.disabled_packets.t_thread && c.disabled_packets.qc && !c.disabled_packets.t);
+        assert!(c.debug_timestamps);
+        assert_eq!(c.debug_file, Some("/tmp/log".into()));
+        assert!(run(&["--disable-packet=bogus", ":1", "p"])
+            .unwrap_err()
+            .contains("\"bogus\""));
+        assert!(run(&["--debug-format=bogus", ":1", "p"])
+            .unwrap_err()
+            .contains("Unknown debug-format argument"));
+        assert_eq!(
+            parse(["--disable-packet"].map(OsString::from)),
+            Ok(Command::ListDisableable)
+        );
+    }
+
+    #[test]
     fn errors_say_what_is_wrong() {
         assert!(run(&["1234", "p"]).is_err());
         assert!(run(&[":99999", "p"]).is_err());
@@ -236,6 +293,10 @@ mod tests {
             .contains("process id"));
         assert!(run(&["--attach", ":1"]).unwrap_err().contains("PID"));
         assert!(run(&["--attach", "--multi", ":1", "3"]).is_err());
+        assert_eq!(
+            run(&[":1", "--attach", "42"]).unwrap().start,
+            Start::Attach(42)
+        );
         assert_eq!(parse(["--help"].map(OsString::from)), Ok(Command::Help));
     }
 }

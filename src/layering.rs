@@ -9,7 +9,15 @@ use std::path::Path;
 
 /// The top-level modules, top to bottom: each may use those after it.
 const LAYERS: &[&str] = &[
-    "cli", "server", "rsp", "inferior", "agent", "arch", "sys", "console",
+    "cli",
+    "server",
+    "rsp",
+    "inferior",
+    "agent",
+    "arch",
+    "sys",
+    "console",
+    "debug_output",
 ];
 
 /// Module path (`rsp::codec`) -> source text, for every file under src/.

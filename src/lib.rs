@@ -10,12 +10,14 @@
 //!   dprintf compiled by gdb to bytecode); pure, it uses nothing of the crate;
 //! - [`arch`]: register layouts and target descriptions;
 //! - [`sys`]: thin typed wrappers over the kernel (the only `unsafe`);
-//! - [`console`]: the status lines any layer may print.
+//! - [`console`]: the status lines any layer may print;
+//! - [`debug_output`]: the logger behind every layer's debugging output.
 
 pub mod agent;
 pub mod arch;
 pub mod cli;
 pub mod console;
+pub mod debug_output;
 pub mod inferior;
 pub mod rsp;
 pub mod server;

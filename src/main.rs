@@ -1,6 +1,6 @@
 //! rgdbserver: a gdbserver for Linux. See README.md.
 
-use rgdbserver::{cli, server};
+use rgdbserver::{cli, debug_output, rsp, server};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -14,6 +14,10 @@ fn main() -> ExitCode {
     let config = match command {
         cli::Command::Help => {
             println!("{}", cli::USAGE);
+            return ExitCode::SUCCESS;
+        }
+        cli::Command::ListDisableable => {
+            println!("{}", rsp::DISABLEABLE);
             return ExitCode::SUCCESS;
         }
         cli::Command::Version => {
@@ -33,14 +37,10 @@ fn main() -> ExitCode {
 }
 
 fn init_logging(config: &server::Config) {
-    let mut builder =
-        env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn"));
-    if config.debug {
-        builder.filter_module("rgdbserver", log::LevelFilter::Debug);
-    }
-    if config.remote_debug {
-        // gdbstub logs every packet at trace level.
-        builder.filter_module("gdbstub", log::LevelFilter::Trace);
-    }
-    builder.format_timestamp_micros().init();
+    debug_output::init(
+        config.debug,
+        config.remote_debug,
+        config.debug_timestamps,
+        config.debug_file.as_deref(),
+    );
 }

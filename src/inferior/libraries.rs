@@ -1,7 +1,9 @@
 //! The shared libraries a process has loaded, from the dynamic linker's own
-//! list: `r_debug` (found through the program's DT_DEBUG entry) and its chain
-//! of `link_map`s, read from the program's memory through the tracer. The
-//! model gives the list; the protocol layer words it.
+//! lists: `r_debug` (found through the program's DT_DEBUG entry) and its
+//! chain of `link_map`s, then, for each namespace `dlmopen` made, the next
+//! `r_debug` (glibc's `r_debug_extended.r_next`, `r_version` 2) and its
+//! chain; all read from the program's memory through the tracer. The model
+//! gives the list; the protocol layer words it.
 
 use super::tracer::MemoryReader;
 
@@ -14,13 +16,26 @@ pub struct Library {
     pub l_addr: u64,
     /// Address of its dynamic section.
     pub l_ld: u64,
+    /// Its namespace: the address of the namespace's `r_debug`.
+    pub lmid: u64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LinkMaps {
-    /// The main program's `link_map` (first in the chain).
+    /// The main program's `link_map` (first in the default namespace).
     pub main_lm: Option<u64>,
+    /// Namespace by namespace, each in load order.
     pub libraries: Vec<Library>,
+}
+
+/// Where to read one namespace's list from, past what the client already
+/// knows (gdb's incremental reads at the dynamic linker's probes): the
+/// namespace, the first `link_map` to read and the one before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListFrom {
+    pub lmid: u64,
+    pub start: u64,
+    pub prev: u64,
 }
 
 // The ELF and auxv values the walk looks for (the tests build images with them).
@@ -33,6 +48,7 @@ pub(super) const DT_DEBUG: u64 = 21;
 /// Bounds against a corrupt chain in the program's memory.
 const MAX_LIBRARIES: usize = 100_000;
 const MAX_DYNAMIC: usize = 4096;
+const MAX_NAMESPACES: usize = 256;
 
 /// Reads of the program's memory in its own word size.
 struct Words<'a, M: ?Sized> {
@@ -107,52 +123,108 @@ fn r_debug_address<M: MemoryReader + ?Sized>(mem: &mut Words<M>, auxv: &[u8]) ->
     None
 }
 
-/// The loaded objects, in load order, from the program's memory, its
-/// auxiliary vector and its word size (4 or 8 bytes). Empty before the
-/// dynamic linker has set up its list (at the first instruction) and for
-/// static programs.
+/// The loaded objects of every namespace, in load order, from the
+/// program's memory, its auxiliary vector and its word size (4 or 8
+/// bytes). Empty before the dynamic linker has set up its list (at the
+/// first instruction) and for static programs.
 pub fn link_maps<M: MemoryReader + ?Sized>(mem: &mut M, auxv: &[u8], word_size: usize) -> LinkMaps {
     let mut mem = Words {
         mem,
         size: word_size,
     };
     let mut maps = LinkMaps::default();
-    let Some(r_debug) = r_debug_address(&mut mem, auxv) else {
+    let Some(mut r_debug) = r_debug_address(&mut mem, auxv) else {
         return maps;
     };
-    // struct r_debug { int r_version; struct link_map *r_map; ... }: r_map
-    // is one word in (the int is padded to a word).
-    let mut lm = mem.at(r_debug + mem.word(1)).unwrap_or(0);
-    while lm != 0 && maps.libraries.len() < MAX_LIBRARIES {
+    let default = r_debug;
+    for _ in 0..MAX_NAMESPACES {
+        // struct r_debug { int r_version; struct link_map *r_map; r_brk;
+        // r_state; r_ldbase } and, from version 2, `r_next`: the int is
+        // padded to a word.
+        let Some(version) = mem.u32_at(r_debug).filter(|&v| v >= 1) else {
+            break;
+        };
+        let mut lm = mem.at(r_debug + mem.word(1)).unwrap_or(0);
+        let mut prev = 0;
+        if r_debug == default && lm != 0 {
+            // The main program: told apart, not listed.
+            maps.main_lm = Some(lm);
+            prev = lm;
+            lm = mem.at(lm + mem.word(3)).unwrap_or(0);
+        }
+        walk(&mut mem, r_debug, lm, prev, &mut maps.libraries);
+        match mem.at(r_debug + mem.word(5)) {
+            Some(next) if version >= 2 && next != 0 => r_debug = next,
+            _ => break,
+        }
+    }
+    maps
+}
+
+/// One namespace's objects from `from.start` on (the main program
+/// included, if it is the start: the client asked for it).
+pub fn link_maps_from<M: MemoryReader + ?Sized>(
+    mem: &mut M,
+    word_size: usize,
+    from: ListFrom,
+) -> LinkMaps {
+    let mut mem = Words {
+        mem,
+        size: word_size,
+    };
+    let mut maps = LinkMaps::default();
+    walk(
+        &mut mem,
+        from.lmid,
+        from.start,
+        from.prev,
+        &mut maps.libraries,
+    );
+    maps
+}
+
+/// Follow a `link_map` chain from `lm`, whose `l_prev` must be `prev`,
+/// adding the objects that have a name (the main program and the vdso
+/// may have none).
+fn walk<M: MemoryReader + ?Sized>(
+    mem: &mut Words<M>,
+    lmid: u64,
+    mut lm: u64,
+    mut prev: u64,
+    out: &mut Vec<Library>,
+) {
+    while lm != 0 && out.len() < MAX_LIBRARIES {
         // struct link_map { l_addr, l_name, l_ld, l_next, l_prev }
-        let (Some(l_addr), Some(l_name), Some(l_ld), Some(l_next)) = (
+        let (Some(l_addr), Some(l_name), Some(l_ld), Some(l_next), Some(l_prev)) = (
             mem.at(lm),
             mem.at(lm + mem.word(1)),
             mem.at(lm + mem.word(2)),
             mem.at(lm + mem.word(3)),
+            mem.at(lm + mem.word(4)),
         ) else {
             break;
         };
-        if maps.main_lm.is_none() {
-            maps.main_lm = Some(lm);
-        } else {
-            let name = if l_name == 0 {
-                String::new()
-            } else {
-                mem.c_string(l_name)
-            };
-            if !name.is_empty() {
-                maps.libraries.push(Library {
-                    name,
-                    lm,
-                    l_addr,
-                    l_ld,
-                });
-            }
+        if l_prev != prev {
+            log::warn!("corrupt link_map list at {lm:#x}: l_prev {l_prev:#x}, expected {prev:#x}");
+            break;
         }
+        let name = if l_name == 0 {
+            String::new()
+        } else {
+            mem.c_string(l_name)
+        };
+        if !name.is_empty() {
+            out.push(Library {
+                name,
+                lm,
+                l_addr,
+                l_ld,
+                lmid,
+            });
+        }
+        prev = lm;
         lm = l_next;
     }
-    maps
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ pub use attach::{attach, executable_of};
 pub use breakpoint_logic::BreakpointLogic;
 pub use inferiors::{Inferior, Inferiors, Origin};
 pub use launch::{launch, LaunchSettings};
-pub use libraries::{Library, LinkMaps};
+pub use libraries::{Library, LinkMaps, ListFrom};
 pub use process::{Action, Process, Report, ResumePlan};
 pub use thread::{Resume, StopEvent};
 

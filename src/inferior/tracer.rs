@@ -59,6 +59,8 @@ pub trait Tracer: MemoryWriter {
     fn has_pending_sigtrap(&mut self, tid: Tid) -> bool;
     /// The whole `siginfo_t` of the signal that stopped `tid`, raw.
     fn siginfo(&mut self, tid: Tid) -> Result<Vec<u8>, Errno>;
+    /// Replace it, whole.
+    fn set_siginfo(&mut self, tid: Tid, siginfo: &[u8]) -> Result<(), Errno>;
     fn registers(&mut self, tid: Tid) -> Result<Registers, Errno>;
     fn set_registers(&mut self, tid: Tid, regs: &Registers) -> Result<(), Errno>;
     fn pc(&mut self, tid: Tid) -> Result<u64, Errno>;
@@ -91,6 +93,8 @@ pub trait Tracer: MemoryWriter {
     // What /proc tells of the process.
     /// The name of thread `tid` (its `comm`), as `info threads` shows it.
     fn thread_name(&mut self, tid: Tid) -> Result<String, Errno>;
+    /// The CPU thread `tid` last ran on.
+    fn thread_core(&mut self, tid: Tid) -> Result<u32, Errno>;
     /// The program's executable, as the kernel resolved it.
     fn executable_path(&mut self) -> Result<PathBuf, Errno>;
     /// The auxiliary vector the kernel gave the program, raw.
@@ -245,6 +249,10 @@ impl Tracer for LiveTracer {
         ptrace::siginfo_bytes(tid)
     }
 
+    fn set_siginfo(&mut self, tid: Tid, siginfo: &[u8]) -> Result<(), Errno> {
+        ptrace::set_siginfo_bytes(tid, siginfo)
+    }
+
     fn has_pending_sigtrap(&mut self, tid: Tid) -> bool {
         procfs::thread_pending_signals(self.pid, tid)
             .is_ok_and(|mask| mask & (1 << (libc::SIGTRAP - 1)) != 0)
@@ -354,6 +362,10 @@ impl Tracer for LiveTracer {
 
     fn thread_name(&mut self, tid: Tid) -> Result<String, Errno> {
         procfs::thread_name(self.pid, tid).map_err(proc_errno)
+    }
+
+    fn thread_core(&mut self, tid: Tid) -> Result<u32, Errno> {
+        procfs::thread_core(self.pid, tid).map_err(proc_errno)
     }
 
     fn executable_path(&mut self) -> Result<PathBuf, Errno> {

@@ -5,15 +5,16 @@
 //! | --- | --- | --- |
 //! | run control: `?`, `vCont`, `c`, `s`, `C`, `S`, Ctrl-C; the stop replies | ours | gdbstub 0.7's engine is all-stop and one-process only, and cannot word exec stops or lldb's stop replies |
 //! | threads and processes: `Hg`, `Hc`, `qC`, `qfThreadInfo`, `T`, `qAttached`, `k`, `vKill`, `D`, `vRun`, `vAttach`, `R` | ours | the thread a request goes to, and the processes, are state our replies depend on: kept in one place |
-//! | registers and memory: `g`, `G`, `p`, `P`, `m`, `M`, `x`, `X` | ours | bulk data stays out of gdbstub's buffer (see engine.rs), and gdbstub writes replies a byte at a time |
-//! | documents: `qXfer` features, threads, siginfo, exec-file, auxv, libraries-svr4 | ours | whole documents in one round trip, in the client's dialect |
+//! | registers and memory: `g`, `G`, `p`, `P`, `m`, `M`, `x`, `X`, `qCRC`, `qSearch:memory` | ours | bulk data stays out of gdbstub's buffer (see engine.rs), and gdbstub writes replies a byte at a time |
+//! | documents: `qXfer` features, threads, siginfo (read and write), exec-file, auxv, libraries-svr4, osdata | ours | whole documents in one round trip, in the client's dialect |
 //! | host I/O data: `vFile:pread`, `vFile:pwrite` | ours | bulk data |
 //! | `qSupported` | both | the engine lists what it serves; we add ours and our PacketSize |
 //! | `QStartNoAckMode` | ours | acknowledgements are the session's |
 //! | `qGetTLSAddr`, `QPassSignals`, `QProgramSignals` | ours | gdbstub has no such packet |
 //! | breakpoints and watchpoints: `Z`, `z` | ours | conditions and commands (agent bytecode) come with them, which gdbstub 0.7 drops |
 //! | lldb's own: `qHostInfo`, `qProcessInfo`, `jThreadsInfo`, `qMemoryRegionInfo`, `qWatchpointSupportInfo`, `QListThreadsInStopReply` | ours | gdbstub has none or words them otherwise |
-//! | everything else: other `vFile:` requests, `qRcmd`, `QEnvironment*`, `QSetWorkingDir`, `QStartupWithShell`, `QDisableRandomization`, `QCatchSyscalls`, `!`, unknown packets | gdbstub's engine | request and reply, no state of ours needed |
+//! | `qRcmd` (monitor commands) | ours | console output comes before the reply, and a failed command is an error reply |
+//! | everything else: other `vFile:` requests, `QEnvironment*`, `QSetWorkingDir`, `QStartupWithShell`, `QDisableRandomization`, `QCatchSyscalls`, `!`, unknown packets | gdbstub's engine | request and reply, no state of ours needed |
 //!
 //! Parsing is in [`request`], encodings in [`codec`], the client's dialect
 //! and negotiated features in [`client`], stop replies in [`stop_reply`],
@@ -23,10 +24,14 @@
 pub mod client;
 pub mod codec;
 pub mod debug_target;
+mod disabled;
 mod documents;
 mod engine;
 mod inspect;
 mod lldb;
+mod memory_scan;
+mod monitor;
+mod osdata;
 mod points;
 pub mod request;
 pub mod signals;
@@ -35,6 +40,7 @@ mod stop_reply;
 use client::ClientProfile;
 use codec::{Refusal, ThreadRef, MAX_READ, PACKET_SIZE};
 use debug_target::DebugTarget;
+pub use disabled::{DisabledPackets, DISABLEABLE};
 use engine::Engine;
 use gdbstub::common::Signal;
 use inspect::{
@@ -47,6 +53,7 @@ use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 
 use crate::console::say;
+use crate::debug_output;
 use crate::inferior::{Action, Origin, Report, Resume, ResumePlan};
 use crate::sys::Tid;
 
@@ -72,12 +79,14 @@ pub struct Protocol {
     resume_thread: ThreadRef,
     /// What lldb has been told of the current stop, for `jThreadsInfo`.
     news: lldb::StopNews,
-    /// The `qXfer:threads` document being read.
+    /// The `qXfer:threads` or `osdata` document being read.
     threads_document: Option<Vec<u8>>,
     /// Non-stop: the stop replies the client has yet to take, the first
     /// one sent as a `%Stop` notification (or as the reply to `?`); each
     /// `vStopped` takes one and answers with the next, `OK` at the end.
     notifications: VecDeque<Vec<u8>>,
+    /// What a monitor command said, for the client's console before the reply.
+    console: String,
 }
 
 impl Protocol {
@@ -96,6 +105,7 @@ impl Protocol {
             news: lldb::StopNews::default(),
             threads_document: None,
             notifications: VecDeque::new(),
+            console: String::new(),
         })
     }
 
@@ -122,14 +132,23 @@ impl Protocol {
             );
             return Outcome::Serving;
         }
+        log::debug!(target: debug_output::REMOTE, "getpkt (\"{}\")", body.escape_ascii());
         self.client.note_packet(body);
         let reply = match request::parse(body) {
+            _ if target.disabled_packets.refuses(body) => Some(codec::unsupported()),
             Parsed::Ours(request) => self.dispatch(target, request),
             Parsed::Malformed => Some(codec::error(&Refusal::Malformed)),
             Parsed::Engine => Some(self.engine.answer(target, body)),
         };
+        if !self.console.is_empty() {
+            let console = std::mem::take(&mut self.console);
+            send(
+                out,
+                &[b"O", codec::hex(console.as_bytes()).as_slice()].concat(),
+            );
+        }
         if let Some(reply) = reply {
-            codec::frame_into(out, &reply);
+            send(out, &reply);
         }
         self.outcome(target)
     }
@@ -191,7 +210,7 @@ impl Protocol {
         }
         self.news = lldb::StopNews::new(report);
         let reply = stop_reply::stop_reply(target, &self.client, pid, report, &mut self.news);
-        codec::frame_into(out, &reply);
+        send(out, &reply);
         if matches!(report, Report::Exited(_) | Report::Killed(_)) {
             target.drop_finished();
         }
@@ -209,6 +228,7 @@ impl Protocol {
         stop_reply::announce(report);
         let reply = stop_reply::stop_reply(target, &self.client, pid, report, &mut self.news);
         if self.notifications.is_empty() {
+            log::debug!(target: debug_output::REMOTE, "notif (\"Stop:{}\")", reply.escape_ascii());
             codec::notification_into(out, b"Stop", &reply);
         }
         self.notifications.push_back(reply);
@@ -370,10 +390,15 @@ impl Protocol {
             Request::Detach(pid) => detach(target, pid),
             Request::Run { program, args } => self.run(target, program, args),
             Request::Attach(pid) => self.attach(target, pid),
-            Request::Restart => {
-                log::warn!("restart (R) is not supported; use `run`");
-                Ok(codec::unsupported())
+            // Extended remote: the last program again; no reply (gdb asks `?`).
+            Request::Restart if target.multi => {
+                if let Err(msg) = target.restart() {
+                    say(&format!("rgdbserver: {msg}"));
+                }
+                return None;
             }
+            // Plain remote: an unknown request, as with gdbserver.
+            Request::Restart => Ok(codec::unsupported()),
             Request::ReadRegisters => read_registers(target),
             Request::WriteRegisters(bytes) => write_registers(target, &bytes),
             Request::ReadRegister(regnum) => read_register(target, regnum),
@@ -385,6 +410,9 @@ impl Protocol {
             } => read_memory(target, addr, len, encoding, self.client.binary_read()),
             Request::WriteMemory { addr, data } => write_memory(target, addr, &data),
             Request::Xfer { object, slice } => self.xfer(target, object, slice),
+            Request::SiginfoWrite { offset, data } => {
+                documents::write_siginfo(target, offset, &data)
+            }
             Request::FilePread { fd, count, offset } => {
                 Ok(target.host_pread(fd, count, offset, MAX_READ - 1))
             }
@@ -423,6 +451,15 @@ impl Protocol {
             Request::MemoryRegionInfo(addr) => {
                 lldb::memory_region_info(target, addr).map(|r| codec::escape_binary(&r))
             }
+            Request::Crc { addr, len } => memory_scan::crc(target, addr, len),
+            Request::SearchMemory { addr, len, pattern } => {
+                memory_scan::search(target, addr, len, &pattern)
+            }
+            Request::Monitor(command) => {
+                let answer = monitor::run(target, &command);
+                self.console = answer.console;
+                answer.ok.then(codec::ok).ok_or(Refusal::Failed)
+            }
         };
         Some(answer.unwrap_or_else(|refusal| {
             log::debug!("refused: {refusal:?}");
@@ -443,9 +480,10 @@ impl Protocol {
         }
         reply.extend_from_slice(
             b";qXfer:features:read+;qXfer:threads:read+;qXfer:siginfo:read+\
-              ;qXfer:exec-file:read+;qXfer:auxv:read+;qXfer:libraries-svr4:read+\
-              ;QPassSignals+;QProgramSignals+;binary-upload+;swbreak+;hwbreak+\
-              ;ConditionalBreakpoints+;BreakpointCommands+;QNonStop+",
+              ;qXfer:siginfo:write+;qXfer:exec-file:read+;qXfer:auxv:read+\
+              ;qXfer:libraries-svr4:read+;qXfer:osdata:read+\
+              ;augmented-libraries-svr4-read+;QPassSignals+;QProgramSignals+;binary-upload+\
+              ;swbreak+;hwbreak+;ConditionalBreakpoints+;BreakpointCommands+;QNonStop+",
         );
         if self.client.exec_events {
             reply.extend_from_slice(b";exec-events+");
@@ -464,7 +502,7 @@ impl Protocol {
         if tid.is_some() {
             target.select_thread(tid);
         }
-        stop_reply::initial_stop_reply(&self.client, target.pid(), tid)
+        stop_reply::initial_stop_reply(target, &self.client, target.pid(), tid)
     }
 
     fn select_thread(
@@ -574,7 +612,7 @@ impl Protocol {
                 process.tell_stop(tid);
             }
         }
-        stop_reply::initial_stop_reply(&self.client, Some(pid), tid)
+        stop_reply::initial_stop_reply(target, &self.client, Some(pid), tid)
     }
 
     /// `vCont` (and `c`, `s`): resume as the actions say; the reply is the
@@ -667,11 +705,12 @@ impl Protocol {
         object: XferObject<'_>,
         slice: &[u8],
     ) -> Result<Vec<u8>, Refusal> {
-        if object != XferObject::Threads {
+        if !matches!(object, XferObject::Threads | XferObject::OsData(_)) {
             let document = documents::document(target, &self.client, object)?;
             return Ok(codec::qxfer(&document, slice));
         }
-        // gdb reads it in 4 KiB slices: build it once, at the first.
+        // gdb reads them in slices: build one once, at the first, so that
+        // it is quick and all the slices are of the same document.
         if slice.starts_with(b"0,") || self.threads_document.is_none() {
             self.threads_document = Some(documents::document(target, &self.client, object)?);
         }
@@ -680,6 +719,12 @@ impl Protocol {
             slice,
         ))
     }
+}
+
+/// Frame a reply into `out`; logged for `--remote-debug`.
+fn send(out: &mut Vec<u8>, body: &[u8]) {
+    log::debug!(target: debug_output::REMOTE, "putpkt (\"{}\")", body.escape_ascii());
+    codec::frame_into(out, body);
 }
 
 fn os(bytes: &[u8]) -> OsString {

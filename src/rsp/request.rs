@@ -59,7 +59,10 @@ pub enum XferObject<'a> {
     /// The annex: a process id in hex, or empty for the current process.
     ExecFile(&'a [u8]),
     Auxv,
-    Libraries,
+    /// The annex: empty, or where to read from (`lmid=..;start=..;prev=..`).
+    Libraries(&'a [u8]),
+    /// The annex: an `info os` type, or empty for the list of types.
+    OsData(&'a [u8]),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,6 +132,11 @@ pub enum Request<'a> {
         object: XferObject<'a>,
         slice: &'a [u8],
     },
+    /// `qXfer:siginfo:write::OFFSET:DATA`, the only object written.
+    SiginfoWrite {
+        offset: usize,
+        data: Vec<u8>,
+    },
     /// `vFile:pread:FD,COUNT,OFFSET`
     FilePread {
         fd: u64,
@@ -172,6 +180,19 @@ pub enum Request<'a> {
     NextStop,
     /// `vCtrlC`: interrupt as a Ctrl-C typed at the program's terminal.
     CtrlC,
+    /// `qRcmd,HEX`: a `monitor` command, its text.
+    Monitor(Vec<u8>),
+    /// `qCRC:ADDR,LEN`
+    Crc {
+        addr: u64,
+        len: u64,
+    },
+    /// `qSearch:memory:ADDR;LEN;PATTERN` (the pattern binary-escaped).
+    SearchMemory {
+        addr: u64,
+        len: u64,
+        pattern: Vec<u8>,
+    },
     // lldb's own packets
     HostInfo,
     ProcessInfo,
@@ -294,6 +315,18 @@ fn parse_named(body: &[u8]) -> Parsed<'_> {
             b"0" => Some(Request::NonStop(false)),
             b"1" => Some(Request::NonStop(true)),
             _ => None,
+        }),
+        (b"qRcmd,", |rest| codec::unhex(rest).map(Request::Monitor)),
+        (b"qCRC:", |rest| {
+            let (addr, len) = codec::number_pair(rest)?;
+            Some(Request::Crc { addr, len })
+        }),
+        (b"qSearch:memory:", |rest| {
+            let mut fields = rest.splitn(3, |&b| b == b';');
+            let addr = codec::number(fields.next()?)?;
+            let len = codec::number(fields.next()?)?;
+            let pattern = codec::unescape_binary(fields.next()?);
+            Some(Request::SearchMemory { addr, len, pattern })
         }),
         (b"qMemoryRegionInfo:", |rest| {
             codec::number(rest).map(Request::MemoryRegionInfo)
@@ -507,11 +540,21 @@ fn xfer(rest: &[u8]) -> Parsed<'_> {
         b"siginfo" => XferObject::Siginfo,
         b"exec-file" => XferObject::ExecFile(annex.unwrap_or_default()),
         b"auxv" => XferObject::Auxv,
-        b"libraries-svr4" => XferObject::Libraries,
+        b"libraries-svr4" => XferObject::Libraries(annex.unwrap_or_default()),
+        b"osdata" => XferObject::OsData(annex.unwrap_or_default()),
         _ => return Parsed::Engine,
     };
     match (op, slice) {
         (Some(b"read"), Some(slice)) => Parsed::Ours(Request::Xfer { object, slice }),
+        (Some(b"write"), Some(rest)) if object == XferObject::Siginfo => {
+            let write = rest.iter().position(|&b| b == b':').and_then(|colon| {
+                Some(Request::SiginfoWrite {
+                    offset: codec::length(&rest[..colon])?,
+                    data: codec::unescape_binary(&rest[colon + 1..]),
+                })
+            });
+            write.map_or(Parsed::Malformed, Parsed::Ours)
+        }
         _ => Parsed::Malformed,
     }
 }
@@ -646,8 +689,28 @@ mod tests {
         assert_eq!(parse(b"Z0,1000,1;Xffffffffffffffff,00"), Parsed::Malformed);
         assert_eq!(parse(b"Z5,1000,1"), Parsed::Malformed);
         assert_eq!(parse(b"z0,1000,1;X1,27"), Parsed::Malformed);
+        assert_eq!(
+            ours(b"qXfer:siginfo:write::8:}]:"),
+            Request::SiginfoWrite {
+                offset: 8,
+                data: b"}:".to_vec()
+            }
+        );
+        assert_eq!(parse(b"qXfer:siginfo:write::8"), Parsed::Malformed);
+        assert_eq!(parse(b"qXfer:auxv:write::0:00"), Parsed::Malformed);
         assert_eq!(parse(b"vFile:open:2f,0,0"), Parsed::Engine);
-        assert_eq!(parse(b"qRcmd,68656c70"), Parsed::Engine);
+        assert_eq!(ours(b"qRcmd,68656c70"), Request::Monitor(b"help".to_vec()));
+        assert_eq!(ours(b"qRcmd,"), Request::Monitor(Vec::new()));
+        assert_eq!(parse(b"qRcmd,6"), Parsed::Malformed);
+        assert_eq!(
+            ours(b"qSearch:memory:10;20;a;}]"),
+            Request::SearchMemory {
+                addr: 0x10,
+                len: 0x20,
+                pattern: b"a;}".to_vec()
+            }
+        );
+        assert_eq!(parse(b"qCRC:10"), Parsed::Malformed);
         assert_eq!(parse(b""), Parsed::Engine);
         assert_eq!(ours(b"qSupported"), Request::Supported(b""));
         assert_eq!(parse(b"qSupported:bad;;feature"), Parsed::Malformed);

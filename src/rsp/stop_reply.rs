@@ -36,17 +36,17 @@ pub fn stop_reply(
         }
         Report::Interrupted { tid } => (tid, client.interrupt_signal().0, String::new()),
         Report::Thread { tid, event } => {
-            if event == StopEvent::Exec && client.exec_events {
+            if event == StopEvent::Exec && client.exec_events && !target.disabled_packets.t {
                 return exec_reply(target, client, pid, tid);
             }
             let (signal, reason) = thread_event(client, event);
             (tid, signal, reason)
         }
     };
-    let mut reply = format!(
-        "T{signal:02x}thread:{};{reason}",
-        client.thread_id(pid, tid)
-    );
+    let Some(mut reply) = thread_stop(target, client, pid, tid, signal) else {
+        return format!("S{signal:02x}").into_bytes();
+    };
+    reply.push_str(&reason);
     expedite_registers(target, pid, tid, &mut reply);
     if client.tells_pending_stops_at_once() {
         reply.push_str(&lldb::stop_reply_extras(target, news));
@@ -54,13 +54,47 @@ pub fn stop_reply(
     reply.into_bytes()
 }
 
-/// The reply to `?` (and to `vRun` and `vAttach`): the process is stopped
-/// at `tid`; `W00` when there is no process.
-pub fn initial_stop_reply(client: &ClientProfile, pid: Option<Tid>, tid: Option<Tid>) -> Vec<u8> {
-    match (pid, tid) {
-        (Some(pid), Some(tid)) => format!("T05thread:{};", client.thread_id(pid, tid)).into_bytes(),
-        _ => b"W00".to_vec(),
+/// The reply to `?` (and to `vRun` and `vAttach`): process `pid` is
+/// stopped at `tid`; `W00` when there is no process.
+pub fn initial_stop_reply(
+    target: &mut DebugTarget,
+    client: &ClientProfile,
+    pid: Option<Tid>,
+    tid: Option<Tid>,
+) -> Vec<u8> {
+    let (Some(pid), Some(tid)) = (pid, tid) else {
+        return b"W00".to_vec();
+    };
+    let trap = signals::to_gdb(libc::SIGTRAP).0;
+    match thread_stop(target, client, pid, tid, trap) {
+        // The registers any stop reply carries: gdb need not read them.
+        Some(mut reply) => {
+            expedite_registers(target, pid, tid, &mut reply);
+            reply.into_bytes()
+        }
+        None => format!("S{trap:02x}").into_bytes(),
     }
+}
+
+/// The start of a `T` reply for a stop of `tid` (of process `pid`) with
+/// `signal`: `Tss` and the thread (unless `--disable-packet=Tthread`);
+/// `None` when the reply is to be a plain `S` (`--disable-packet=T`).
+fn thread_stop(
+    target: &DebugTarget,
+    client: &ClientProfile,
+    pid: Tid,
+    tid: Tid,
+    signal: u8,
+) -> Option<String> {
+    let disabled = target.disabled_packets;
+    if disabled.t {
+        return None;
+    }
+    let mut reply = format!("T{signal:02x}");
+    if !disabled.t_thread {
+        let _ = write!(reply, "thread:{};", client.thread_id(pid, tid));
+    }
+    Some(reply)
 }
 
 /// The signal and the reason fields of a thread's stop.
@@ -115,17 +149,19 @@ fn expedite_registers(target: &mut DebugTarget, pid: Tid, tid: Tid, reply: &mut 
 /// The stop reply for an exec: gdb then loads the new program and puts its
 /// breakpoints back.
 fn exec_reply(target: &mut DebugTarget, client: &ClientProfile, pid: Tid, tid: Tid) -> Vec<u8> {
+    let trap = signals::to_gdb(libc::SIGTRAP).0;
+    let mut reply = thread_stop(target, client, pid, tid, trap).unwrap_or_default();
     let path = target
         .process_by_pid(pid)
         .ok()
         .and_then(|process| process.executable_path().ok())
         .unwrap_or_default();
-    format!(
-        "T05thread:{};exec:{};",
-        client.thread_id(pid, tid),
+    let _ = write!(
+        reply,
+        "exec:{};",
         codec::hex_string(path.as_os_str().as_bytes())
-    )
-    .into_bytes()
+    );
+    reply.into_bytes()
 }
 
 /// The lines gdbserver prints when the program ends; IDEs wait for them.

@@ -1,6 +1,7 @@
 //! What the server is asked to do: where clients connect, what it debugs
 //! from the start, and the options (the command line makes one, cli.rs).
 
+use crate::rsp::DisabledPackets;
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -32,6 +33,12 @@ pub struct Config {
     pub once: bool,
     pub debug: bool,
     pub remote_debug: bool,
+    /// `--debug-format=timestamp`: debugging lines start with the time.
+    pub debug_timestamps: bool,
+    /// `--debug-file=FILE`: debugging output there instead of stderr.
+    pub debug_file: Option<PathBuf>,
+    /// `--disable-packet=LIST`
+    pub disabled_packets: DisabledPackets,
     pub startup_with_shell: bool,
     pub disable_randomization: bool,
     pub wrapper: Vec<OsString>,

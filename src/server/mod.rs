@@ -70,6 +70,10 @@ pub fn run(config: &Config) -> Result<i32, String> {
         Start::Nothing => {}
     }
     let mut target = DebugTarget::new(processes, config.multi, settings, last_program);
+    target.disabled_packets = config.disabled_packets;
+    if let Start::Launch { args, .. } = &config.start {
+        target.last_args = args.clone();
+    }
     let result = serve(config, &listener, &mut target, &signal_fd);
     // However the server ends: kill what it launched, detach from the rest.
     target.leave();

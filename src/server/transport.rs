@@ -38,7 +38,14 @@ impl Listener {
                 let host = if host.is_empty() { "0.0.0.0" } else { host };
                 let addrs: Vec<_> = (host, *port)
                     .to_socket_addrs()
-                    .map_err(|e| format!("{host}:{port}: cannot resolve the address: {e}"))?
+                    .map_err(|e| {
+                        // gdbserver's words, which test harnesses wait for.
+                        let why = e.to_string();
+                        let why = why
+                            .strip_prefix("failed to lookup address information: ")
+                            .unwrap_or(&why);
+                        format!("{host}:{port}: cannot resolve name: {why}")
+                    })?
                     .collect();
                 let listener = TcpListener::bind(&addrs[..])
                     .map_err(|e| format!("cannot listen on {host}:{port}: {e}"))?;

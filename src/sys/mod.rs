@@ -5,6 +5,7 @@
 //! `// SAFETY:` line. Above this layer, a tracee that vanished is an
 //! ordinary error value (`Errno::ESRCH`), never a panic.
 
+pub mod host;
 pub mod memory;
 pub mod procfs;
 pub mod ptrace;

@@ -98,6 +98,20 @@ pub fn is_zombie(pid: Tid, tid: Tid) -> bool {
         .is_some_and(|state| state == "Z" || state == "X")
 }
 
+/// The CPU thread `tid` of `pid` last ran on (`processor`, field 39 of
+/// its stat file).
+pub fn thread_core(pid: Tid, tid: Tid) -> io::Result<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/stat"))?;
+    stat_core(&stat).ok_or_else(|| io::Error::other("no processor field"))
+}
+
+fn stat_core(stat: &str) -> Option<u32> {
+    // The fields after the command name, which may hold spaces and
+    // parentheses, start at field 3.
+    let (_, rest) = stat.rsplit_once(')')?;
+    rest.split_whitespace().nth(39 - 3)?.parse().ok()
+}
+
 /// The process's command name.
 pub fn command_name(pid: Tid) -> Option<String> {
     std::fs::read_to_string(format!("/proc/{pid}/comm"))
@@ -199,6 +213,17 @@ mod tests {
             status.parent_pid as u32,
             std::os::unix::process::parent_id()
         );
+    }
+
+    #[test]
+    fn the_core_is_field_39() {
+        let stat = "42 (a) b) S 1 42 42 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 \
+                    300 1000 50 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 3 0 0 0 0 0";
+        assert_eq!(stat_core(stat), Some(3));
+        assert_eq!(stat_core("42 (a) S 1"), None);
+        let pid = std::process::id() as Tid;
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get()) as u32;
+        assert!(thread_core(pid, pid).unwrap() < cpus.max(1024));
     }
 
     #[test]

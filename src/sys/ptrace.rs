@@ -68,6 +68,7 @@ fn name(req: libc::c_uint) -> &'static str {
         libc::PTRACE_SETFPREGS => "SETFPREGS",
         libc::PTRACE_GETEVENTMSG => "GETEVENTMSG",
         libc::PTRACE_GETSIGINFO => "GETSIGINFO",
+        libc::PTRACE_SETSIGINFO => "SETSIGINFO",
         libc::PTRACE_PEEKUSER => "PEEKUSER",
         libc::PTRACE_SETOPTIONS => "SETOPTIONS",
         libc::PTRACE_POKEUSER => "POKEUSER",
@@ -252,6 +253,17 @@ pub fn siginfo_bytes(tid: Tid) -> Result<Vec<u8>, Errno> {
     let mut bytes = vec![0u8; std::mem::size_of::<libc::siginfo_t>()];
     request(libc::PTRACE_GETSIGINFO, tid, 0, bytes.as_mut_ptr() as usize)?;
     Ok(bytes)
+}
+
+/// Replace the siginfo of the signal `tid` stopped with (delivered on
+/// resume if the signal is passed): `bytes` laid out as the kernel does.
+pub fn set_siginfo_bytes(tid: Tid, bytes: &[u8]) -> Result<(), Errno> {
+    let mut info = vec![0u8; std::mem::size_of::<libc::siginfo_t>()];
+    if bytes.len() != info.len() {
+        return Err(Errno::EINVAL);
+    }
+    info.copy_from_slice(bytes);
+    request(libc::PTRACE_SETSIGINFO, tid, 0, info.as_mut_ptr() as usize).map(drop)
 }
 
 pub fn siginfo(tid: Tid) -> Result<libc::siginfo_t, Errno> {

@@ -310,3 +310,24 @@ fn attach_needs_a_numeric_pid() {
         );
     }
 }
+
+/// `COMM --attach PID`, the order gdbserver still accepts (gdb's testsuite
+/// starts it so): the server attaches, and gdb sees the program's threads.
+/// It used to take `--attach` for the program to launch.
+#[test]
+fn attach_after_comm() {
+    let f = fixture("workers");
+    let mut program = start_workers(&f);
+    let pid = program.pid().to_string();
+    let server = Server::start_args(&["--once", ":0", "--attach", &pid]);
+    server.wait_stderr(&format!("Attached; pid = {pid}"), None);
+    let gdb = gdb::spawn(&f.exe, server.port(), &[&mark("threads"), "info threads"]);
+    let s = Session::run(server, gdb);
+    assert_eq!(
+        gdb::thread_rows(s.section("threads")).len(),
+        THREADS,
+        "{}",
+        dump(&s.output, &s.server, &program)
+    );
+    finish_program(&mut program, &s.output, &s.server);
+}

@@ -94,6 +94,37 @@ fn run_to_breakpoint_twice() {
     );
 }
 
+/// With gdb's run packet off (`vRun`), `run` restarts the program with
+/// `R`: the same program, with the arguments it was started with, stops at
+/// the breakpoint again (`R` used to be refused, and gdb's `run` failed).
+#[test]
+fn restart_runs_the_program_again() {
+    let f = fixture("args");
+    let server = Server::start_args(&["--once", "--multi", ":0", f.exe_str(), "x", "y"]);
+    // No `set remote exec-file`: gdb restarts with `R` only without one.
+    let file = format!("file {}", f.exe_str());
+    let s = ext_gdb(
+        server,
+        None,
+        &[
+            &file,
+            "set remote run-packet off",
+            "break main",
+            &mark("first"),
+            "continue",
+            &mark("restart"),
+            "run",
+            "p argc",
+            &mark("exit"),
+            "continue",
+        ],
+    );
+    s.expect_in("first", "Breakpoint 1, main (argc=3, ");
+    s.expect_in("restart", "Breakpoint 1, main (argc=3, ");
+    s.expect_exited("exit", "03");
+    assert_eq!(created_pids(&s.server).len(), 2, "{}", s.dump());
+}
+
 /// `run ARGS`: the arguments reach the program (args.c prints them and
 /// exits with argc).
 #[test]

@@ -89,6 +89,11 @@ fn mi_breakpoint_threads_stack_and_exit() {
             t.str("state") == Some("stopped"),
             &format!("thread {id} should be stopped: {}", info.line),
         );
+        // The CPU it last ran on (qXfer:threads `core=`).
+        mi.check(
+            t.str("core").is_some_and(|c| c.parse::<u32>().is_ok()),
+            &format!("thread {id} should show its core: {}", info.line),
+        );
         // `Thread PID.LWP`
         let lwp = target_id
             .strip_prefix(&format!("Thread {pid}."))

@@ -281,6 +281,43 @@ fn thread_names_in_info_threads() {
     s.expect_exited("exit", "04");
 }
 
+/// `$_siginfo` is writable (`qXfer:siginfo:write`): after `call`, the
+/// thread's siginfo is the one it stopped with (gdb puts it back; it used
+/// to read 11, from the call's own stop), and `set $_siginfo...` sticks.
+#[test]
+fn siginfo_survives_a_call_and_takes_writes() {
+    let f = fixture("basic");
+    let s = debug_fixture(
+        &f,
+        &[
+            "break add",
+            "continue",
+            &mark("before"),
+            "p $_siginfo.si_signo",
+            &mark("call"),
+            "call fact(3)",
+            &mark("after"),
+            "p $_siginfo.si_signo",
+            "set $_siginfo.si_errno = 7",
+            &mark("errno"),
+            "p $_siginfo.si_errno",
+        ],
+    );
+    for (section, value) in [
+        ("before", "5"),
+        ("call", "6"),
+        ("after", "5"),
+        ("errno", "7"),
+    ] {
+        assert_eq!(
+            printed_value(s.section(section)),
+            Some(value),
+            "section @@{section}\n{}",
+            s.dump()
+        );
+    }
+}
+
 /// After a SIGSEGV writing to 0x10, `$_siginfo` has the signal number and
 /// the fault address.
 #[test]

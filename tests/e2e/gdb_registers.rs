@@ -7,9 +7,10 @@
 
 use crate::support::client::Session;
 use crate::support::fixtures::{fixture, fixture_m32};
-use crate::support::gdb::{debug_fixture, mark};
+use crate::support::gdb::{self, debug_fixture, mark};
 use crate::support::output::printed_value;
 use crate::support::process::cpu_flags;
+use crate::support::server::Server;
 
 /// The printed value of section `name` of a session, or a panic with the
 /// whole output.
@@ -404,4 +405,34 @@ fn program_built_with_m32() {
     );
     s.expect_exited("exit", "011");
     s.wait_stderr("Child exited with status 9");
+}
+
+/// gdb reads no registers to show where the program stopped when it
+/// connects: the `?` reply carries the frame registers, like every stop
+/// reply (gdb used to send `g` right after it).
+#[test]
+fn connecting_reads_no_registers() {
+    let f = fixture("basic");
+    let server = Server::start_fixture(&f);
+    let args = gdb::args(
+        Some(&f.exe),
+        &[
+            "set debug remote 1",
+            &gdb::target_remote(server.port()),
+            &mark("frame"),
+            "frame",
+        ],
+    );
+    let s = Session::run(server, gdb::batch(&args, None));
+    let sent: Vec<&str> = s
+        .output
+        .lines()
+        .filter(|l| l.contains("Sending packet: $g#") || l.contains("Sending packet: $p"))
+        .collect();
+    assert!(
+        sent.is_empty(),
+        "gdb read registers: {sent:?}\n{}",
+        s.dump()
+    );
+    s.expect_in("frame", "_start");
 }

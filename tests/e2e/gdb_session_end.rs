@@ -236,3 +236,28 @@ fn program_exit_ends_server_without_once() {
     );
     s.wait_clean_exit();
 }
+
+/// Without the multiprocess extensions gdb asks `qAttached` with no pid:
+/// a launched program is `0`, so gdb's quit kills it rather than detach
+/// it (the server used to answer `1`, and the program ran on).
+#[test]
+fn quit_kills_launched_program_without_multiprocess() {
+    let f = fixture("spin");
+    let server = Server::start_fixture(&f);
+    let args = gdb::args(
+        Some(&f.exe),
+        &[
+            "set remote multiprocess-feature-packet off",
+            &gdb::target_remote(server.port()),
+            "info inferiors",
+        ],
+    );
+    let mut s = Session::run(server, gdb::batch(&args, None));
+    s.expect_not("detached]");
+    s.wait_clean_exit();
+    assert!(
+        s.server.wait_inferior_gone(),
+        "gdb's quit should kill the launched program\n{}",
+        s.dump()
+    );
+}

@@ -8,7 +8,7 @@ use crate::support::client::Session;
 use crate::support::fixtures::{fixture, TempDir};
 use crate::support::gdb::{self, mark};
 use crate::support::output::section;
-use crate::support::server::{server_path, Server};
+use crate::support::server::{run_server_to_exit, server_path, Server};
 
 /// chatty.c prints ROUNDS * LINES lines.
 const CHATTY_LINES: usize = 5 * 200;
@@ -163,4 +163,22 @@ fn unix_socket_removed_after_sigterm() {
         "the launched program should be killed\n{}",
         server.dump()
     );
+}
+
+/// A host that cannot be resolved is said the way gdbserver says it
+/// (`HOST:PORT: cannot resolve name: ...`, which test harnesses wait
+/// for), and the server exits with an error, starting nothing.
+#[test]
+fn unresolvable_host_is_refused_in_gdbservers_words() {
+    let f = fixture("basic");
+    for comm in ["garbage:1234:0", "tcp8:123:0"] {
+        let (status, run) = run_server_to_exit(&["--once", comm, f.exe_str()]);
+        assert!(!status.success(), "{comm}\n{}", run.dump());
+        let text = run.stderr().text();
+        assert!(
+            text.lines().any(|l| l.contains(": cannot resolve name: ")),
+            "{comm}: {text}"
+        );
+        assert!(!text.contains("created; pid"), "{}", run.dump());
+    }
 }

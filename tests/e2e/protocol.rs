@@ -427,13 +427,15 @@ fn resume_without_a_process_is_refused() {
             server.dump()
         );
     }
+    // The server goes on, and still says there is no process.
+    assert!(is_error_reply(&request(&mut c, &server, "qAttached")));
     // The server goes on answering.
     assert!(request(&mut c, &server, "vCont?").starts_with("vCont;"));
 }
 
 /// Stop replies carry the frame pointer, stack pointer and pc (GDB amd64
-/// registers 6, 7 and 16), so gdb need not send `g` after every stop; the
-/// pc must be the thread's real one.
+/// registers 6, 7 and 16), so gdb need not send `g` after every stop (the
+/// `?` at connection too); the pc must be the thread's real one.
 #[test]
 fn stop_replies_carry_the_frame_registers() {
     let f = fixture("basic");
@@ -441,12 +443,15 @@ fn stop_replies_carry_the_frame_registers() {
     let (mut c, _) = connect_as_gdb(&server);
     let threads = thread_list(&mut c, &server);
     let tid = threads.first().expect("one thread");
+    let initial = request(&mut c, &server, "?");
     let reply = request(&mut c, &server, &format!("vCont;s:{tid}"));
     for reg in ["06:", "07:", "10:"] {
-        assert!(
-            reply.split(';').any(|field| field.starts_with(reg)),
-            "stop reply {reply:?} should carry register {reg}"
-        );
+        for reply in [&initial, &reply] {
+            assert!(
+                reply.split(';').any(|field| field.starts_with(reg)),
+                "stop reply {reply:?} should carry register {reg}"
+            );
+        }
     }
     let expedited_pc = reply
         .split(';')

@@ -3,7 +3,7 @@
 //! they look for.
 
 use super::features::{Feature, Features};
-use super::layout::layout;
+use super::layout::{layout, RegDesc};
 use super::mode::Mode;
 use std::fmt::Write as _;
 
@@ -150,6 +150,23 @@ fn lldb_roles(mode: Mode, name: &str) -> (Option<&'static str>, Option<u32>) {
     (None, None)
 }
 
+/// The register set lldb shows a register in (its `group`), named as
+/// lldb-server names them: `register read` shows the first set alone, and
+/// that is the general registers.
+fn lldb_set(desc: &RegDesc) -> &'static str {
+    match desc.feature {
+        Feature::Core if desc.ty == "i387_ext" || desc.group == Some("float") => {
+            "Floating Point Registers"
+        }
+        Feature::Core | Feature::Segments => "General Purpose Registers",
+        Feature::Sse => "Floating Point Registers",
+        Feature::Linux => "Linux Registers",
+        Feature::Avx => "Advanced Vector Extensions",
+        Feature::Avx512 => "Advanced Vector Extensions 512",
+        Feature::Pkeys => "Memory Protection Keys",
+    }
+}
+
 /// Who reads a target description: lldb shows a `code_ptr` register's
 /// symbol twice (once for the type, once for being the pc), so it gets
 /// plain integers for the pointer registers.
@@ -194,8 +211,16 @@ pub fn target_description(mode: Mode, features: Features, reader: Reader) -> Str
             "  <reg name=\"{}\" bitsize=\"{}\" type=\"{ty}\" regnum=\"{regnum}\"",
             desc.name, desc.bits
         );
-        if let Some(group) = desc.group {
+        let group = match reader {
+            Reader::Gdb => desc.group,
+            Reader::Lldb => Some(lldb_set(desc)),
+        };
+        if let Some(group) = group {
             let _ = write!(xml, " group=\"{group}\"");
+        }
+        if reader == Reader::Lldb && desc.ty == "v2ui128" {
+            // lldb reads no 256-bit integer: a zmm's upper half is bytes to it.
+            xml.push_str(" encoding=\"vector\" format=\"vector-uint8\"");
         }
         let (generic, dwarf) = lldb_roles(mode, desc.name);
         if mode == Mode::Amd64 && desc.name == "eflags" {
@@ -226,8 +251,10 @@ mod tests {
         assert!(xml.contains("name=\"gs_base\" bitsize=\"64\" type=\"int\" regnum=\"59\""));
         assert_eq!(xml.matches("<feature").count(), 4);
         let lldb = target_description(Mode::Amd64, Features::default(), Reader::Lldb);
-        assert!(lldb
-            .contains("name=\"rip\" bitsize=\"64\" type=\"int64\" regnum=\"16\" generic=\"pc\""));
+        assert!(lldb.contains(
+            "name=\"rip\" bitsize=\"64\" type=\"int64\" regnum=\"16\" \
+             group=\"General Purpose Registers\" generic=\"pc\""
+        ));
         let avx = target_description(
             Mode::Amd64,
             Features {

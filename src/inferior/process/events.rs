@@ -276,6 +276,7 @@ impl<T: Tracer> Process<T> {
     fn thread_gone(&mut self, tid: Tid, status: Report) {
         self.threads.remove(&tid);
         self.stop_requests.remove(&tid);
+        self.pc_moved.remove(&tid);
         if tid == self.pid {
             log::debug!("process {tid} ended: {status:?}");
             self.threads.clear();

@@ -151,6 +151,11 @@ pub struct Process<T: Tracer> {
     /// Non-stop: threads the client asked to stop (`vCont;t`) whose stop
     /// is still to come; it is reported as [`StopEvent::Requested`].
     stop_requests: BTreeSet<Tid>,
+    /// Stopped threads whose pc the client moved (a `jump`, a function
+    /// call, gdb skipping the program's own `int3`): a breakpoint at the
+    /// new pc is hit when they run, not stepped over, as with gdbserver,
+    /// which steps over only at the pc a thread stopped at.
+    pc_moved: BTreeSet<Tid>,
     /// ptrace requests must come from the thread that attached: keep the
     /// process on that thread (`!Send`).
     _tracer_thread: PhantomData<*const ()>,
@@ -181,6 +186,7 @@ impl<T: Tracer> Process<T> {
             last_registers: None,
             non_stop: false,
             stop_requests: BTreeSet::new(),
+            pc_moved: BTreeSet::new(),
             _tracer_thread: PhantomData,
         }
     }
@@ -335,6 +341,27 @@ impl<T: Tracer> Process<T> {
             .map_err(|errno| self.sys_error("reading siginfo", t.0, errno))
     }
 
+    /// Write `data` at `offset` into the siginfo of a stopped thread: gdb
+    /// puts back, after a function call, the one the thread stopped with
+    /// (and `set $_siginfo...` changes the signal to be delivered).
+    pub fn write_siginfo(&mut self, tid: Tid, offset: usize, data: &[u8]) -> Result<(), Error> {
+        let mut siginfo = self.siginfo(tid)?;
+        let end = offset
+            .checked_add(data.len())
+            .filter(|&end| end <= siginfo.len());
+        let Some(end) = end else {
+            return Err(Error::Sys {
+                what: "writing past the siginfo",
+                tid,
+                errno: Errno::EINVAL,
+            });
+        };
+        siginfo[offset..end].copy_from_slice(data);
+        self.tracer
+            .set_siginfo(tid, &siginfo)
+            .map_err(|errno| self.sys_error("writing siginfo", tid, errno))
+    }
+
     /// Write a whole register set; state no GDB register shows is kept.
     pub fn write_registers(&mut self, tid: Tid, regs: &Registers) -> Result<(), Error> {
         let t = self.stopped(tid)?;
@@ -346,7 +373,11 @@ impl<T: Tracer> Process<T> {
         regs.keep_hidden_state(&current);
         self.tracer
             .set_registers(t.0, &regs)
-            .map_err(|errno| self.sys_error("writing registers", t.0, errno))
+            .map_err(|errno| self.sys_error("writing registers", t.0, errno))?;
+        if regs.pc() != current.pc() {
+            self.pc_moved.insert(t.0);
+        }
+        Ok(())
     }
 
     /// An error from a request on a thread we believed stopped: ESRCH means

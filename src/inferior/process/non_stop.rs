@@ -71,9 +71,11 @@ impl<T: Tracer> Process<T> {
         }
         let on_breakpoint = !self.breakpoints.is_empty()
             && actions.keys().any(|&tid| {
-                self.tracer
-                    .pc(tid)
-                    .is_ok_and(|pc| self.breakpoints.contains(pc))
+                !self.pc_moved.contains(&tid)
+                    && self
+                        .tracer
+                        .pc(tid)
+                        .is_ok_and(|pc| self.breakpoints.contains(pc))
             });
         let mut plan = ResumePlan {
             actions,

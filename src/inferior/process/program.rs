@@ -6,7 +6,7 @@
 
 use super::{Process, RunState};
 use crate::arch::x86_64::{Mode, FS_BASE_INDEX};
-use crate::inferior::libraries::{self, LinkMaps};
+use crate::inferior::libraries::{self, LinkMaps, ListFrom};
 use crate::inferior::tls::TlsLayout;
 use crate::inferior::tracer::Tracer;
 use crate::inferior::{elf, Error};
@@ -46,6 +46,15 @@ impl<T: Tracer> Process<T> {
         libraries::link_maps(&mut self.tracer, &auxv, word_size)
     }
 
+    /// One namespace's libraries from a known point on (see [`ListFrom`]).
+    pub fn link_maps_from(&mut self, from: ListFrom) -> LinkMaps {
+        if self.state == RunState::Gone {
+            return LinkMaps::default();
+        }
+        let word_size = self.word_size();
+        libraries::link_maps_from(&mut self.tracer, word_size, from)
+    }
+
     /// The address of `offset` in the TLS block of the module whose
     /// `link_map` is `lm`, in stopped thread `tid`.
     pub fn tls_address(&mut self, tid: Tid, lm: u64, offset: u64) -> Result<u64, Error> {
@@ -64,14 +73,27 @@ impl<T: Tracer> Process<T> {
             })
     }
 
-    /// The name of thread `tid`, as `info threads` shows it.
-    pub fn thread_name(&mut self, tid: Tid) -> Result<String, Error> {
+    /// A fact about one of our threads, from the tracer.
+    fn thread_fact<V>(
+        &mut self,
+        tid: Tid,
+        what: &'static str,
+        read: impl FnOnce(&mut T, Tid) -> Result<V, Errno>,
+    ) -> Result<V, Error> {
         if !self.threads.contains_key(&tid) {
             return Err(Error::NoSuchThread(tid));
         }
-        self.tracer
-            .thread_name(tid)
-            .map_err(|errno| self.sys_error("reading the thread's name", tid, errno))
+        read(&mut self.tracer, tid).map_err(|errno| self.sys_error(what, tid, errno))
+    }
+
+    /// The name of thread `tid`, as `info threads` shows it.
+    pub fn thread_name(&mut self, tid: Tid) -> Result<String, Error> {
+        self.thread_fact(tid, "reading the thread's name", T::thread_name)
+    }
+
+    /// The CPU thread `tid` last ran on.
+    pub fn thread_core(&mut self, tid: Tid) -> Result<u32, Error> {
+        self.thread_fact(tid, "reading the thread's core", T::thread_core)
     }
 
     /// The program's executable, as the kernel resolved it.

@@ -93,7 +93,7 @@ impl<T: Tracer> Process<T> {
                 let Ok(pc) = self.tracer.pc(tid) else {
                     continue;
                 };
-                if !self.breakpoints.contains(pc) {
+                if !self.breakpoints.contains(pc) || self.pc_moved.contains(&tid) {
                     continue;
                 }
                 log::debug!("thread {tid}: stepping off the breakpoint at {pc:#x}");
@@ -168,6 +168,7 @@ impl<T: Tracer> Process<T> {
             Resume::Continue if self.catch_syscalls.is_some() => TraceMode::ToSyscall,
             Resume::Continue => TraceMode::Continue,
         };
+        self.pc_moved.remove(&tid);
         match self.tracer.resume(tid, how, signal) {
             Ok(()) => self.set_state(tid, ThreadState::Running(resume)),
             // Killed under us: its exit status is on its way.

@@ -46,6 +46,8 @@ pub struct FakeTracer {
     pub ops: Vec<Op>,
     pub pcs: BTreeMap<Tid, u64>,
     pub signal_codes: BTreeMap<Tid, i32>,
+    /// Each thread's siginfo (all zeros until written).
+    pub siginfos: BTreeMap<Tid, Vec<u8>>,
     pub new_threads: BTreeMap<Tid, Tid>,
     pub memory: BTreeMap<u64, u8>,
     /// Statuses `wait_for` hands out (the first of the thread asked for).
@@ -153,8 +155,13 @@ impl Tracer for FakeTracer {
     fn has_pending_sigtrap(&mut self, tid: Tid) -> bool {
         self.pending_sigtraps.contains(&tid)
     }
-    fn siginfo(&mut self, _tid: Tid) -> Result<Vec<u8>, Errno> {
-        Ok(vec![0; 128])
+    fn siginfo(&mut self, tid: Tid) -> Result<Vec<u8>, Errno> {
+        Ok(self.siginfos.get(&tid).cloned().unwrap_or(vec![0; 128]))
+    }
+    fn set_siginfo(&mut self, tid: Tid, siginfo: &[u8]) -> Result<(), Errno> {
+        self.alive(tid)?;
+        self.siginfos.insert(tid, siginfo.to_vec());
+        Ok(())
     }
     fn signal_code(&mut self, tid: Tid) -> Result<i32, Errno> {
         Ok(self.signal_codes.get(&tid).copied().unwrap_or(0))
@@ -226,6 +233,10 @@ impl Tracer for FakeTracer {
     fn thread_name(&mut self, tid: Tid) -> Result<String, Errno> {
         self.alive(tid)?;
         self.names.get(&tid).cloned().ok_or(Errno::ESRCH)
+    }
+    fn thread_core(&mut self, tid: Tid) -> Result<u32, Errno> {
+        self.alive(tid)?;
+        Ok(0)
     }
     fn executable_path(&mut self) -> Result<PathBuf, Errno> {
         self.alive(self.pid)?;

@@ -18,6 +18,8 @@ const MAIN_LM: u64 = 0x60_0000;
 const LIBC_LM: u64 = 0x60_0100;
 const VDSO_LM: u64 = 0x60_0200;
 const LIBC_NAME: &str = "/lib/libc.so.6";
+/// The default namespace's `r_debug`.
+const R_DEBUG: u64 = 0x50_0000;
 
 /// A dynamically linked program of word size `word` in fake memory: its
 /// program headers, a dynamic section whose DT_DEBUG points at `r_debug`
@@ -48,14 +50,17 @@ fn fake_program(t: &mut FakeTracer, word: usize, r_debug: u64) -> Vec<u8> {
     // struct r_debug { int r_version; struct link_map *r_map; }
     t.poke_word(0x50_0000, 1, word);
     t.poke_word(0x50_0000 + w, MAIN_LM, word);
-    // struct link_map { l_addr, l_name, l_ld, l_next }
+    // struct link_map { l_addr, l_name, l_ld, l_next, l_prev }
     let chain = [
-        (MAIN_LM, 0, 0x70_0000, 0x40_3000, LIBC_LM),
-        (LIBC_LM, 0x7f_0000, 0x70_0010, 0x7f_1000, VDSO_LM),
-        (VDSO_LM, 0x7e_0000, 0x70_0000, 0x7e_1000, 0),
+        (MAIN_LM, 0, 0x70_0000, 0x40_3000, LIBC_LM, 0),
+        (LIBC_LM, 0x7f_0000, 0x70_0010, 0x7f_1000, VDSO_LM, MAIN_LM),
+        (VDSO_LM, 0x7e_0000, 0x70_0000, 0x7e_1000, 0, LIBC_LM),
     ];
-    for (lm, l_addr, l_name, l_ld, l_next) in chain {
-        for (i, value) in [l_addr, l_name, l_ld, l_next].into_iter().enumerate() {
+    for (lm, l_addr, l_name, l_ld, l_next, l_prev) in chain {
+        for (i, value) in [l_addr, l_name, l_ld, l_next, l_prev]
+            .into_iter()
+            .enumerate()
+        {
             t.poke_word(lm + i as u64 * w, value, word);
         }
     }
@@ -75,6 +80,7 @@ fn libc_library() -> Library {
         lm: LIBC_LM,
         l_addr: 0x7f_0000,
         l_ld: 0x7f_1000,
+        lmid: R_DEBUG,
     }
 }
 
@@ -253,4 +259,74 @@ fn proc_facts_come_through_the_tracer() {
     // Once it is gone, there is nothing to ask.
     p.kill().unwrap();
     assert!(matches!(p.process_status(), Err(Error::Gone)));
+}
+
+#[test]
+fn a_siginfo_write_patches_the_stopped_threads_siginfo() {
+    let mut p = Process::new(PID, fake_tracer(), &[PID]);
+    p.write_siginfo(PID, 4, &[7, 0, 0, 0]).unwrap();
+    let siginfo = p.siginfo(PID).unwrap();
+    assert_eq!(
+        (siginfo.len(), &siginfo[..8]),
+        (128, &[0, 0, 0, 0, 7, 0, 0, 0][..])
+    );
+    // Nothing past its end, and only a thread we have.
+    assert!(p.write_siginfo(PID, 126, &[1, 2, 3]).is_err());
+    assert!(matches!(
+        p.write_siginfo(A, 0, &[1]),
+        Err(Error::NoSuchThread(A))
+    ));
+}
+
+/// A second namespace (`dlmopen`): the default `r_debug` at version 2
+/// points on to one whose list holds `/lib/libm.so.6`.
+fn fake_second_namespace(t: &mut FakeTracer) -> Library {
+    const SECOND: u64 = 0x51_0000;
+    const LIBM_LM: u64 = 0x60_0300;
+    t.poke_word(R_DEBUG, 2, 8);
+    t.poke_word(R_DEBUG + 5 * 8, SECOND, 8);
+    t.poke_word(SECOND, 2, 8);
+    t.poke_word(SECOND + 8, LIBM_LM, 8);
+    for (i, value) in [0x7d_0000, 0x70_0100, 0x7d_1000, 0, 0]
+        .into_iter()
+        .enumerate()
+    {
+        t.poke_word(LIBM_LM + 8 * i as u64, value, 8);
+    }
+    t.poke(0x70_0100, b"/lib/libm.so.6\0");
+    Library {
+        name: "/lib/libm.so.6".into(),
+        lm: LIBM_LM,
+        l_addr: 0x7d_0000,
+        l_ld: 0x7d_1000,
+        lmid: SECOND,
+    }
+}
+
+#[test]
+fn every_namespace_is_listed_with_its_lmid() {
+    let mut t = fake_tracer();
+    let auxv = fake_program(&mut t, 8, R_DEBUG);
+    let libm = fake_second_namespace(&mut t);
+    let maps = libraries::link_maps(&mut t, &auxv, 8);
+    assert_eq!(maps.main_lm, Some(MAIN_LM));
+    // The first object of a namespace other than the default one is listed.
+    assert_eq!(maps.libraries, vec![libc_library(), libm.clone()]);
+}
+
+#[test]
+fn a_namespace_is_read_from_where_the_client_asks() {
+    let mut t = fake_tracer();
+    fake_program(&mut t, 8, R_DEBUG);
+    let libm = fake_second_namespace(&mut t);
+    let from = |lmid, start, prev| libraries::ListFrom { lmid, start, prev };
+    let read = |t: &mut FakeTracer, f| libraries::link_maps_from(t, 8, f).libraries;
+    assert_eq!(
+        read(&mut t, from(R_DEBUG, LIBC_LM, MAIN_LM)),
+        vec![libc_library()]
+    );
+    assert_eq!(read(&mut t, from(libm.lmid, libm.lm, 0)), vec![libm]);
+    // A start whose l_prev is not the one given: the list changed under
+    // the client, nothing is told.
+    assert_eq!(read(&mut t, from(R_DEBUG, LIBC_LM, 0)), vec![]);
 }

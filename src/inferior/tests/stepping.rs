@@ -44,6 +44,39 @@ fn continuing_from_an_inserted_breakpoint_steps_over_it_alone() {
 }
 
 #[test]
+fn a_thread_the_client_moved_onto_a_breakpoint_hits_it() {
+    // Stopped elsewhere; gdb moves its pc onto a breakpoint (a jump, a
+    // function call, skipping the program's own int3) and continues: the
+    // breakpoint is hit, not stepped over.
+    let mut p = Process::new(PID, fake_tracer(), &[PID]);
+    p.insert_breakpoint(BP).unwrap();
+    p.tracer().pcs.insert(PID, BP - 5);
+    let mut regs = p.read_registers(PID).unwrap();
+    regs.set_pc(BP);
+    p.write_registers(PID, &regs).unwrap();
+    p.resume(continue_all()).unwrap();
+    assert_eq!(
+        p.tracer().ops,
+        vec![Op::Resume {
+            tid: PID,
+            step: false,
+            signal: 0
+        }]
+    );
+    assert_eq!(p.tracer().memory[&BP], 0xcc, "the breakpoint stays in");
+    // Once it has run, its pc is its own again: stopped on the breakpoint,
+    // it is stepped over.
+    at_breakpoint(&mut p, PID);
+    feed(&mut p, &[sigtrap(PID)]).unwrap();
+    p.tracer().ops.clear();
+    p.resume(continue_all()).unwrap();
+    assert!(matches!(
+        p.tracer().ops[..],
+        [Op::Resume { step: true, .. }]
+    ));
+}
+
+#[test]
 fn a_step_requested_on_a_breakpoint_is_reported_as_a_step() {
     let mut p = running_process();
     hit_breakpoint(&mut p, A);

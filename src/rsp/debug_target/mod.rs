@@ -8,7 +8,6 @@ mod catch_syscalls;
 mod extended_mode;
 mod host_files;
 mod host_io;
-mod monitor;
 
 use super::codec;
 use crate::arch::x86_64::{Mode, X86_64Linux};
@@ -36,8 +35,12 @@ pub struct DebugTarget {
     /// What `run` with no program starts: the last program run (or the
     /// command line's).
     pub last_program: Option<OsString>,
+    /// The arguments it was run with, for `R` (restart).
+    pub last_args: Vec<OsString>,
     /// `monitor exit` was asked for.
     pub exit_requested: bool,
+    /// What `--disable-packet` turned off.
+    pub disabled_packets: super::disabled::DisabledPackets,
     /// Files opened through host I/O.
     pub files: HostFiles,
     /// The thread register and memory requests go to (`Hg`, or the last
@@ -58,7 +61,9 @@ impl DebugTarget {
             multi,
             settings,
             last_program,
+            last_args: Vec::new(),
             exit_requested: false,
+            disabled_packets: super::disabled::DisabledPackets::default(),
             files: HostFiles::default(),
             selected: None,
         }
@@ -172,6 +177,7 @@ impl DebugTarget {
         let process =
             inferior::launch(&program, &args, &self.settings).map_err(|e| e.to_string())?;
         self.last_program = Some(program.clone());
+        self.last_args = args;
         let pid = process.pid();
         say(&format!(
             "Process {} created; pid = {pid}",
@@ -182,6 +188,14 @@ impl DebugTarget {
         }
         self.processes.add(process, Origin::Launched);
         Ok(pid)
+    }
+
+    /// `R`: run the last program again, with its arguments, in place of
+    /// the processes there are.
+    pub fn restart(&mut self) -> Result<Tid, String> {
+        say("rgdbserver restarting");
+        let args = self.last_args.clone();
+        self.run(None, args, false)
     }
 
     /// `attach PID`, alongside the processes there are or in place of them.
@@ -272,13 +286,6 @@ impl Target for DebugTarget {
     fn support_extended_mode(
         &mut self,
     ) -> Option<gdbstub::target::ext::extended_mode::ExtendedModeOps<'_, Self>> {
-        Some(self)
-    }
-
-    #[inline(always)]
-    fn support_monitor_cmd(
-        &mut self,
-    ) -> Option<gdbstub::target::ext::monitor_cmd::MonitorCmdOps<'_, Self>> {
         Some(self)
     }
 

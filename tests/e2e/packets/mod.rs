@@ -11,6 +11,8 @@
 //! Allowances for GNU gdbserver 13 (`RGDB_TEST_SERVER=/usr/bin/gdbserver`,
 //! to check the tests themselves) are marked "GNU:".
 
+mod debugging;
+mod libraries;
 mod transfers;
 
 use std::collections::BTreeSet;

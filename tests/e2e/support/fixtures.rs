@@ -118,6 +118,13 @@ pub fn fixture_m32(name: &str) -> Fixture {
     build(name, "-m32")
 }
 
+/// Builds `tests/fixtures/<name>.c` at a fixed address (`-no-pie`), for
+/// the gdb commands that take a section's addresses from the file as they
+/// are (`compare-sections`), once per test process and returns it.
+pub fn fixture_no_pie(name: &str) -> Fixture {
+    build(name, "-no-pie")
+}
+
 /// Builds a fixture with `-g -O0 -Wall` and `flag`, once per name.
 ///
 /// The executable is compiled to a unique temporary name, then renamed into
