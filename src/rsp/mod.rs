@@ -81,10 +81,11 @@ pub struct Protocol {
     news: lldb::StopNews,
     /// The `qXfer:threads` or `osdata` document being read.
     threads_document: Option<Vec<u8>>,
-    /// Non-stop: the stop replies the client has yet to take, the first
-    /// one sent as a `%Stop` notification (or as the reply to `?`); each
-    /// `vStopped` takes one and answers with the next, `OK` at the end.
-    notifications: VecDeque<Vec<u8>>,
+    /// Non-stop: the stop replies the client has yet to take (with their
+    /// process), the first one sent as a `%Stop` notification (or as the
+    /// reply to `?`); each `vStopped` takes one and answers with the next,
+    /// `OK` at the end.
+    notifications: VecDeque<(Tid, Vec<u8>)>,
     /// What a monitor command said, for the client's console before the reply.
     console: String,
 }
@@ -189,8 +190,9 @@ impl Protocol {
     fn outcome(&self, target: &DebugTarget) -> Outcome {
         if target.exit_requested {
             Outcome::ExitRequested
-        } else if !target.multi && target.processes.is_empty() && self.notifications.is_empty() {
-            // (In non-stop, once the client has taken the news of the end.)
+        } else if !target.multi && target.processes.is_empty() && !self.client.non_stop {
+            // (In non-stop the client hears of the end among other news, and
+            // leaves once it has taken it all in, as with gdbserver.)
             Outcome::ProgramGone
         } else {
             Outcome::Serving
@@ -227,14 +229,21 @@ impl Protocol {
     ) {
         stop_reply::announce(report);
         let reply = stop_reply::stop_reply(target, &self.client, pid, report, &mut self.news);
+        if matches!(report, Report::Exited(_) | Report::Killed(_)) {
+            // Its threads' stops not yet sent are moot: the client could
+            // only fail to look at them.
+            let mut index = 0;
+            self.notifications.retain(|(of, _)| {
+                index += 1;
+                index == 1 || *of != pid
+            });
+            target.drop_finished();
+        }
         if self.notifications.is_empty() {
             log::debug!(target: debug_output::REMOTE, "notif (\"Stop:{}\")", reply.escape_ascii());
             codec::notification_into(out, b"Stop", &reply);
         }
-        self.notifications.push_back(reply);
-        if matches!(report, Report::Exited(_) | Report::Killed(_)) {
-            target.drop_finished();
-        }
+        self.notifications.push_back((pid, reply));
     }
 
     /// `QNonStop`: non-stop mode, or back to all-stop (stopping what runs).
@@ -249,10 +258,14 @@ impl Protocol {
     /// `vStopped`: the client took the last stop; the next one, or `OK`.
     fn next_stop(&mut self) -> Vec<u8> {
         self.notifications.pop_front();
+        self.first_notification()
+    }
+
+    /// The stop the client is to take now, or `OK` when there is none.
+    fn first_notification(&self) -> Vec<u8> {
         self.notifications
             .front()
-            .cloned()
-            .unwrap_or_else(codec::ok)
+            .map_or_else(codec::ok, |(_, reply)| reply.clone())
     }
 
     /// `vCtrlC` (and Ctrl-C in non-stop): SIGINT to the current process,
@@ -280,12 +293,9 @@ impl Protocol {
             };
             let report = Report::Thread { tid, event };
             let reply = stop_reply::stop_reply(target, &self.client, pid, report, &mut self.news);
-            self.notifications.push_back(reply);
+            self.notifications.push_back((pid, reply));
         }
-        self.notifications
-            .front()
-            .cloned()
-            .unwrap_or_else(codec::ok)
+        self.first_notification()
     }
 
     /// Non-stop `vCont`: each thread takes the leftmost action that names
@@ -592,6 +602,9 @@ impl Protocol {
 
     fn attach(&mut self, target: &mut DebugTarget, pid: Tid) -> Result<Vec<u8>, Refusal> {
         match target.attach(pid, self.client.multiprocess) {
+            // Non-stop: the client stops the threads itself (`vCont;t`),
+            // and hears of each stop as a notification.
+            Ok(()) if self.client.non_stop => Ok(codec::ok()),
             Ok(()) => Ok(self.new_process_stop(target, pid)),
             Err(msg) => {
                 say(&format!("rgdbserver: {msg}"));

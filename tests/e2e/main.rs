@@ -38,6 +38,7 @@ mod gdb_libraries;
 mod gdb_memory_scan;
 mod gdb_mi;
 mod gdb_multi;
+mod gdb_non_stop;
 mod gdb_permanent_breakpoint;
 mod gdb_program_knowledge;
 mod gdb_registers;

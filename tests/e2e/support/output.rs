@@ -136,10 +136,11 @@ pub fn section<'a>(output: &'a str, name: &str) -> Option<&'a str> {
     Some(&rest[..end])
 }
 
-/// The value of the first `$N = VALUE` line gdb printed in `text`.
+/// The value of the first `$N = VALUE` line gdb printed in `text` (after
+/// its prompt, in an interactive session).
 pub fn printed_value(text: &str) -> Option<&str> {
     text.lines().find_map(|l| {
-        let rest = l.strip_prefix('$')?;
+        let rest = l.trim_start_matches("(gdb) ").strip_prefix('$')?;
         let (num, value) = rest.split_once(" = ")?;
         num.parse::<u32>().ok()?;
         Some(value.trim())
