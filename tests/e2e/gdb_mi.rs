@@ -267,6 +267,95 @@ fn mi_interrupt_running_program() {
     server.wait_exit(None);
 }
 
+/// Non-stop as an IDE drives it (tests/fixtures/counters.c): a breakpoint
+/// stops one thread (`*stopped` for it, the others `running` in
+/// `-thread-info`); `-exec-interrupt --thread` and `-exec-continue
+/// --thread` act on one thread, `--all` on every one, each with its own
+/// `*stopped` and `*running` records; then the program runs to its end.
+#[test]
+fn mi_non_stop_threads_one_by_one() {
+    let f = fixture("counters");
+    let mut mi = Mi::start_with(&f, &["-gdb-set non-stop on"]);
+    mi.done("-break-insert on_break");
+    let r = mi.command("-exec-continue");
+    mi.check(r.class == "running", &format!("^running: {}", r.line));
+    let running = mi.wait_async("*running");
+    mi.check(
+        running.results.str("thread-id") == Some("1"),
+        &format!(
+            "non-stop resumes the selected thread only: {}",
+            running.line
+        ),
+    );
+    let hit = mi.wait_async("*stopped");
+    mi.check(
+        hit.results.str("reason") == Some("breakpoint-hit")
+            && hit.results.str("thread-id") == Some("2")
+            && hit.results.list("stopped-threads") == Some(&[Value::Const("2".to_string())][..]),
+        &format!("worker 0 (thread 2) alone stops at on_break: {}", hit.line),
+    );
+    let states = |mi: &mut Mi| -> Vec<(String, String)> {
+        let info = mi.done("-thread-info");
+        info.results
+            .list("threads")
+            .unwrap_or_default()
+            .iter()
+            .map(|t| {
+                (
+                    t.str("id").unwrap_or_default().to_string(),
+                    t.str("state").unwrap_or_default().to_string(),
+                )
+            })
+            .collect()
+    };
+    let threads = states(&mut mi);
+    mi.check(
+        threads.len() == 4
+            && threads
+                .iter()
+                .all(|(id, state)| (id == "2") == (state == "stopped")),
+        &format!("thread 2 stopped, the others running: {threads:?}"),
+    );
+
+    mi.done("-exec-interrupt --thread 3");
+    let stop = mi.wait_async("*stopped");
+    mi.check(
+        stop.results.str("thread-id") == Some("3") && stop.results.str("signal-name") == Some("0"),
+        &format!("thread 3 stops at our request (signal 0): {}", stop.line),
+    );
+    let r = mi.command("-exec-continue --thread 3");
+    mi.check(r.class == "running", &format!("^running: {}", r.line));
+    let running = mi.wait_async("*running");
+    mi.check(
+        running.results.str("thread-id") == Some("3"),
+        &format!("thread 3 runs again: {}", running.line),
+    );
+
+    mi.done("-exec-interrupt --all");
+    let mut stopped = BTreeSet::new();
+    for _ in 0..3 {
+        let stop = mi.wait_async("*stopped");
+        stopped.insert(mi.field(&stop, "thread-id").to_string());
+    }
+    let expected: BTreeSet<String> = ["1", "3", "4"].iter().map(|s| s.to_string()).collect();
+    mi.check(
+        stopped == expected,
+        &format!("threads 1, 3 and 4 each stop: {stopped:?}"),
+    );
+    let threads = states(&mut mi);
+    mi.check(
+        threads.iter().all(|(_, state)| state == "stopped"),
+        &format!("every thread stopped: {threads:?}"),
+    );
+
+    mi.evaluate("", "stop=1");
+    let r = mi.command("-exec-continue --all");
+    mi.check(r.class == "running", &format!("^running: {}", r.line));
+    mi.wait_exited_normally();
+    let mut server = mi.exit();
+    server.wait_clean_exit(None);
+}
+
 /// basic.c, single-threaded: a conditional breakpoint on a function,
 /// arguments and locals, `-exec-finish` with the return value, a FILE:LINE
 /// breakpoint, a variable changed through `-var-assign`, and the exit code

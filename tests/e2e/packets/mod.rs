@@ -13,6 +13,7 @@
 
 mod debugging;
 mod libraries;
+mod non_stop;
 mod transfers;
 
 use std::collections::BTreeSet;

@@ -262,6 +262,12 @@ impl Mi {
     /// `mi-async`), `-target-select remote`. Consumes the `*stopped` record
     /// of the connection (the program stopped at its first instruction).
     pub fn start(f: &Fixture) -> Mi {
+        Mi::start_with(f, &[])
+    }
+
+    /// Like [`start`](Self::start), with `settings` (MI commands, e.g.
+    /// `-gdb-set non-stop on`) given before connecting.
+    pub fn start_with(f: &Fixture, settings: &[&str]) -> Mi {
         let server = Server::start_fixture(f);
         let gdb = gdb::interactive(&["--interpreter=mi3".to_string()]);
         let mut mi = Mi {
@@ -272,6 +278,9 @@ impl Mi {
         };
         mi.done(&format!("-file-exec-and-symbols {}", mi_quote(f.exe_str())));
         mi.done("-gdb-set mi-async on");
+        for setting in settings {
+            mi.done(setting);
+        }
         let port = mi.server.port();
         let connected = mi.command(&format!("-target-select remote 127.0.0.1:{port}"));
         mi.check(
@@ -412,6 +421,16 @@ impl Mi {
                 "should stop with reason=exited, exit-code={code}: {}",
                 exited.line
             ),
+        );
+    }
+
+    /// Waits for the `*stopped` record of the program's normal exit.
+    #[track_caller]
+    pub fn wait_exited_normally(&mut self) {
+        let exited = self.wait_async("*stopped");
+        self.check(
+            exited.results.str("reason") == Some("exited-normally"),
+            &format!("should stop with reason=exited-normally: {}", exited.line),
         );
     }
 

@@ -212,12 +212,28 @@ impl RspClient {
     /// no-ack mode) and returns the payload as received (still escaped and
     /// run-length encoded).
     pub fn read_packet(&mut self) -> io::Result<Vec<u8>> {
+        self.read_framed(b'$')
+    }
+
+    /// Reads one asynchronous notification `%NAME:BODY#cs` (never acked)
+    /// and returns `NAME:BODY`.
+    pub fn read_notification(&mut self) -> io::Result<String> {
+        let acks = !self.no_ack;
+        self.no_ack = true;
+        let read = self.read_framed(b'%');
+        self.no_ack = !acks;
+        read.map(|raw| String::from_utf8_lossy(&raw).into_owned())
+    }
+
+    /// Reads `START...#cs`: a packet (`$`) or a notification (`%`).
+    fn read_framed(&mut self, expected: u8) -> io::Result<Vec<u8>> {
         let start = self.read_byte()?;
-        if start != b'$' {
+        if start != expected {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
                 format!(
-                    "expected '$' to start a packet, got {:?}; received so far: {:?}",
+                    "expected {:?} to start a packet, got {:?}; received so far: {:?}",
+                    char::from(expected),
                     char::from(start),
                     self.transcript()
                 ),
